@@ -170,7 +170,11 @@ class Ed25519PrivateKey:
 
     @classmethod
     def from_multikey(cls, value: str) -> Ed25519PrivateKey:
-        """Load a ``secretKeyMultibase`` (base58btc of 0x8026 ‖ seed). Raises :class:`InvalidKey`."""
+        """Load a ``secretKeyMultibase`` (base58btc of 0x8026 ‖ seed).
+
+        Raises:
+            InvalidKey: on bad multibase, another multicodec, or a wrong length.
+        """
         try:
             data = multibase_decode(value)
         except DecodeError as exc:
@@ -181,7 +185,11 @@ class Ed25519PrivateKey:
 
     @classmethod
     def from_jwk(cls, jwk: dict[str, Any]) -> Ed25519PrivateKey:
-        """Load a private OKP JWK (``d`` present). Checks ``x`` matches. Raises :class:`InvalidKey`."""
+        """Load a private OKP JWK (``d`` present); checks that ``x`` matches.
+
+        Raises:
+            InvalidKey: on another key type, a missing or malformed ``d``, or a mismatched ``x``.
+        """
         if not isinstance(jwk, dict) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
             raise InvalidKey("JWK is not an Ed25519 OKP key")
         d = jwk.get("d")
