@@ -268,7 +268,12 @@ class _Decoder:
         major = ib >> 5
         if major == 7:
             return self._simple(ib, pos)
-        arg, pos2 = self._arg(ib, pos)
+        if ib & 0x1F < 24:
+            # Fast path: the argument is in the head byte itself (always minimal).
+            arg = ib & 0x1F
+            pos2 = pos + 1
+        else:
+            arg, pos2 = self._arg(ib, pos)
         if major == 0:
             return arg, pos2
         if major == 1:
