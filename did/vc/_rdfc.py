@@ -45,7 +45,9 @@ __all__ = [
     "CanonicalizationLimitExceeded",
     "Quad",
     "RdfcLimits",
+    "canonical_labels",
     "canonicalize",
+    "canonicalize_document",
     "escape_literal",
     "quads_from_pyld",
     "serialize_quad",
@@ -408,3 +410,26 @@ def canonicalize(quads: Iterable[Quad], *, limits: RdfcLimits = DEFAULT_LIMITS) 
         for q in unique
     }
     return "".join(sorted(lines))
+
+
+def canonicalize_document(
+    document: Mapping[str, Any],
+    *,
+    loader: Any = None,
+    limits: RdfcLimits = DEFAULT_LIMITS,
+) -> str:
+    """JSON-LD document -> RDF dataset (offline, via PyLD) -> canonical N-Quads (RDFC-1.0).
+
+    ``loader`` is a :class:`did.vc._jsonld.OfflineDocumentLoader` (default: bundled contexts).
+
+    Raises:
+        ContextNotBundled: if the document names a context that is not available offline.
+        JsonLdProcessingError: if JSON-LD processing rejects the document.
+        CanonicalizationError: on a malformed dataset; ``CanonicalizationLimitExceeded`` for a
+            poison dataset.
+    """
+    from did.vc._jsonld import to_rdf_dataset
+
+    return canonicalize(
+        quads_from_pyld(to_rdf_dataset(document, loader=loader), limits=limits), limits=limits
+    )
