@@ -158,12 +158,12 @@ def _check_headers(
     understood_critical: Collection[int | str],
 ) -> None:
     """Apply the header rules of the module docstring (shared by signing and parsing)."""
+    if HEADER_ALG in unprotected:
+        raise CoseError("alg must be in the protected header", code="coseAlgUnprotected")
     both = protected.keys() & unprotected.keys()
     if both:
         # RFC 9052 section 3: a label must not occur in both buckets.
         raise CoseError(f"header label(s) {sorted(map(str, both))} in both headers")
-    if HEADER_ALG in unprotected:
-        raise CoseError("alg must be in the protected header", code="coseAlgUnprotected")
     if HEADER_CRIT in unprotected:
         raise CoseError("crit must be in the protected header", code="coseCriticalHeader")
     if HEADER_ALG not in protected:
@@ -330,6 +330,8 @@ def sign1(
     if kid is not None:
         header[HEADER_KID] = _require_bytes(kid, "kid")
     for label, value in (protected or {}).items():
+        if label == HEADER_ALG and (type(value) is not int or value != ALG_EDDSA):
+            raise UnsupportedAlgorithm(f"algorithm {value!r} is not supported (only EdDSA, -8)")
         if label in header and header[label] != value:
             raise CoseError(f"protected header {label!r} conflicts with the signing options")
         header[label] = value
