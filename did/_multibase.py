@@ -43,6 +43,14 @@ _KNOWN_CODECS = (ED25519_PUB, X25519_PUB, ED25519_PRIV, X25519_PRIV, P256_PUB)
 # base58 decoding of hostile megabyte strings.
 MAX_MULTIBASE_CHARS = 4096
 
+# The base256emoji alphabet (multiformats/multibase rfcs/Base256Emoji.md): byte value i is
+# the i-th code point; the multibase prefix is the emoji for byte 0 (U+1F680).
+_EMOJI_ALPHABET = (
+    "🚀🪐☄🛰🌌🌑🌒🌓🌔🌕🌖🌗🌘🌍🌏🌎🐉☀💻🖥💾💿😂❤😍🤣😊🙏💕😭😘👍😅👏😁🔥🥰💔💖💙😢🤔😆🙄💪😉☺👌🤗💜😔😎😇🌹🤦🎉💞✌✨🤷😱😌🌸🙌😋💗💚😏💛🙂💓🤩😄😀🖤😃💯🙈👇🎶😒🤭❣😜💋👀😪😑💥🙋😞😩😡🤪👊🥳😥🤤👉💃😳✋😚😝😴🌟😬🙃🍀🌷😻😓⭐✅🥺🌈😈🤘💦✔😣🏃💐☹🎊💘😠☝"
+    "😕🌺🎂🌻😐🖕💝🙊😹🗣💫💀👑🎵🤞😛🔴😤🌼😫⚽🤙☕🏆🤫👈😮🙆🍻🍃🐶💁😲🌿🧡🎁⚡🌞🎈❌✊👋😰🤨😶🤝🚶💰🍓💢🤟🙁🚨💨🤬✈🎀🍺🤓😙💟🌱😖👶🥴▶➡❓💎💸⬇😨🌚🦋😷🕺⚠🙅😟😵👎🤲🤠🤧📌🔵💅🧐🐾🍒😗🤑🌊🤯🐷☎💧😯💆👆🎤🙇🍑❄🌴💣🐸💌📍🥀🤢👅💡💩👐📸👻🤐🤮🎼🥵🚩🍎🍊👼💍📣🥂"
+)
+_EMOJI_INDEX = {ch: i for i, ch in enumerate(_EMOJI_ALPHABET)}
+
 _B58_ALPHABET = frozenset("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
 _B64URL_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
@@ -84,12 +92,16 @@ def multibase_encode(data: bytes, base: str = "base58btc") -> str:
         return "z" + base58.b58encode(data).decode("ascii")
     if base == "base64url":
         return "u" + b64url_encode(data)
+    if base == "base256emoji":
+        return _EMOJI_ALPHABET[0] + "".join(_EMOJI_ALPHABET[b] for b in data)
     from multiformats import multibase  # the full table, off the hot path
 
     try:
-        return str(multibase.encode(data, base))
+        text = str(multibase.encode(data, base))
     except Exception as exc:  # multiformats raises several unrelated types
         raise DecodeError(f"unknown multibase encoding {base!r}") from exc
+    # The multibase table defines base8 without padding; multiformats pads it.
+    return text.rstrip("=") if base == "base8" else text
 
 
 def multibase_decode(text: str) -> bytes:
@@ -109,6 +121,13 @@ def multibase_decode(text: str) -> bytes:
         return base58.b58decode(body)
     if prefix == "u":
         return b64url_decode(body)
+    if prefix == _EMOJI_ALPHABET[0]:
+        try:
+            return bytes(_EMOJI_INDEX[ch] for ch in body)
+        except KeyError as exc:
+            raise DecodeError("invalid base256emoji character") from exc
+    if prefix == "7" and body.endswith("="):
+        raise DecodeError("base8 multibase values are unpadded")
     from multiformats import multibase
 
     try:
