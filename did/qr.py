@@ -34,6 +34,7 @@ __all__ = [
     "QrTextError",
     "base45_decode",
     "base45_encode",
+    "check_prefix",
     "decode_qr_text",
     "encode_qr_text",
     "make_qr",
@@ -130,7 +131,12 @@ def base45_decode(text: str) -> bytes:
 # ---------------------------------------------------------------------------------------
 
 
-def _check_prefix(prefix: object) -> str:
+def check_prefix(prefix: object) -> str:
+    """Return ``prefix`` if it is 2-8 characters ``A-Z0-9``.
+
+    Raises:
+        EncodingError: otherwise.
+    """
     if not isinstance(prefix, str) or not _PREFIX_RE.fullmatch(prefix):
         raise EncodingError("QR prefix must be 2-8 characters A-Z or 0-9")
     return prefix
@@ -142,7 +148,7 @@ def encode_qr_text(prefix: str, data: bytes) -> str:
     Raises:
         EncodingError: a prefix that is not 2-8 characters ``A-Z0-9``, or non-bytes data.
     """
-    return _check_prefix(prefix) + ":" + base45_encode(data)
+    return check_prefix(prefix) + ":" + base45_encode(data)
 
 
 def _max_text_length(max_bytes: int) -> int:
@@ -164,7 +170,7 @@ def decode_qr_text(text: str, *, prefixes: Collection[str], max_bytes: int) -> t
         EncodingError: ``prefixes`` holds a malformed prefix or ``max_bytes`` is not a
             non-negative int (caller mistakes).
     """
-    allowed = {_check_prefix(p) for p in prefixes}
+    allowed = {check_prefix(p) for p in prefixes}
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 0:
         raise EncodingError("max_bytes must be a non-negative int")
     if not isinstance(text, str):
