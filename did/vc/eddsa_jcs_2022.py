@@ -154,7 +154,9 @@ def _decode_proof_value(value: object) -> bytes:
         proof_bytes = bytes(base58.b58decode(value[1:]))
     except ValueError:
         raise MalformedProof("proofValue is not valid base58btc") from None
-    if len(proof_bytes) != _SIGNATURE_LEN or _encode_proof_value(proof_bytes) != value:
+    # Base58 decoding is injective (each leading "1" is one zero byte, the rest is a
+    # positional integer without leading zeros), so no re-encoding check is needed.
+    if len(proof_bytes) != _SIGNATURE_LEN:
         raise MalformedProof("proofValue must encode exactly one 64-byte Ed25519 signature")
     return proof_bytes
 

@@ -1,0 +1,165 @@
+"""Verifiable presentations: creation, holder binding and challenge replay stores.
+
+Verification is in :func:`did.vc.verify.verify_presentation`, which verifies the
+presentation proof (purpose ``authentication``, the verifier's challenge and domain), every
+embedded credential, holder binding, and — given a :class:`ReplayStore` — refuses a
+challenge it has seen before.
+
+Quick start::
+
+    from did.vc.presentation import create_presentation, InMemoryReplayStore
+    vp = create_presentation([secured_vc], holder_key=sk, holder=did,
+                             challenge=nonce, domain="did:web:venue.example")
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from did.didkey import did_from_public_key, verification_method_id
+from did.errors import InputError
+from did.keys import Ed25519PrivateKey
+from did.vc._suites import Cryptosuite, ProofOptions
+from did.vc.credential import VC_V2_CONTEXT
+from did.vc.data_integrity import add_proof
+from did.vc.errors import ChallengeReused, HolderMismatch
+
+__all__ = [
+    "InMemoryReplayStore",
+    "ReplayStore",
+    "ReplayStoreFull",
+    "check_holder_binding",
+    "create_presentation",
+]
+
+_MAX_CHALLENGE_CHARS = 512
+
+
+class ReplayStoreFull(ChallengeReused):
+    """The replay store cannot remember another challenge; the presentation is refused.
+
+    Refusing is the safe answer: forgetting an unexpired challenge would allow a replay.
+    """
+
+    code = "replayStoreFull"
+
+
+@runtime_checkable
+class ReplayStore(Protocol):
+    """Remembers the challenges that presentations have answered."""
+
+    def use(self, challenge: str, *, now: _dt.datetime) -> None:
+        """Record ``challenge``; raise :class:`~did.vc.errors.ChallengeReused` if seen."""
+        ...
+
+
+class InMemoryReplayStore:
+    """A :class:`ReplayStore` in a dict, for one process (tests, a single kiosk).
+
+    A challenge is remembered for ``ttl`` (it must outlive the challenge's own validity);
+    at most ``max_entries`` unexpired challenges are held. Thread-safe.
+    """
+
+    def __init__(
+        self, *, ttl: _dt.timedelta = _dt.timedelta(minutes=10), max_entries: int = 100_000
+    ) -> None:
+        if ttl <= _dt.timedelta(0) or max_entries < 1:
+            raise InputError("ttl must be positive and max_entries at least 1")
+        self._ttl = ttl
+        self._max = max_entries
+        self._seen: OrderedDict[str, _dt.datetime] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def use(self, challenge: str, *, now: _dt.datetime) -> None:
+        """Record ``challenge`` at ``now``.
+
+        Raises :class:`~did.vc.errors.ChallengeReused` when it was recorded within ``ttl``,
+        :class:`ReplayStoreFull` when the store is full of unexpired challenges, and
+        :class:`~did.errors.InputError` for a non-string or over-long challenge.
+        """
+        if not isinstance(challenge, str) or not 0 < len(challenge) <= _MAX_CHALLENGE_CHARS:
+            raise InputError("a challenge is a non-empty string of bounded length")
+        with self._lock:
+            # Entries are in insertion order, which is time order for a monotonic clock.
+            while self._seen:
+                oldest, at = next(iter(self._seen.items()))
+                if now - at < self._ttl:
+                    break
+                del self._seen[oldest]
+            seen_at = self._seen.get(challenge)
+            if seen_at is not None and now - seen_at < self._ttl:
+                raise ChallengeReused("this challenge has already been answered")
+            if len(self._seen) >= self._max:
+                raise ReplayStoreFull("too many recent challenges to remember another")
+            self._seen[challenge] = now
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+
+def check_holder_binding(
+    holder: str | None, proof_methods: Iterable[str], subjects: Iterable[str] | None
+) -> None:
+    """The holder signed the presentation and is the subject of each credential.
+
+    ``proof_methods`` are the verification methods of the presentation's proofs;
+    ``subjects`` the subject ids of one embedded credential (``None``: only check who
+    signed).
+
+    Raises :class:`~did.vc.errors.HolderMismatch` when the presentation has no holder, a
+    proof is not made by the holder's DID, or the credential has no subject that is the
+    holder.
+    """
+    if holder is None:
+        raise HolderMismatch("the presentation names no holder")
+    for method in proof_methods:
+        if method.split("#", 1)[0] != holder:
+            raise HolderMismatch("the presentation is not signed by its holder")
+    if subjects is not None and holder not in set(subjects):
+        raise HolderMismatch("a credential's subject is not the presentation's holder")
+
+
+def create_presentation(
+    credentials: Iterable[Mapping[str, Any] | str],
+    *,
+    holder_key: Ed25519PrivateKey,
+    challenge: str,
+    holder: str | None = None,
+    verification_method: str | None = None,
+    domain: str | None = None,
+    presentation_id: str | None = None,
+    created: str | None = None,
+    suite: Cryptosuite | str = "eddsa-jcs-2022",
+) -> dict[str, Any]:
+    """A VC 2.0 presentation of ``credentials`` signed for ``authentication``.
+
+    ``holder`` defaults to the did:key of ``holder_key`` and ``verification_method`` to
+    its key id. Credentials are embedded as given (objects, or compact VC-JWT strings).
+
+    Raises :class:`~did.errors.InputError` for an empty challenge, and every error of
+    :func:`did.vc.data_integrity.add_proof`.
+    """
+    if not isinstance(challenge, str) or not 0 < len(challenge) <= _MAX_CHALLENGE_CHARS:
+        raise InputError("a presentation needs a non-empty challenge from the verifier")
+    own_did = did_from_public_key(holder_key.public_key)
+    holder_did = holder if holder is not None else own_did
+    method = verification_method or verification_method_id(own_did)
+    document: dict[str, Any] = {"@context": [VC_V2_CONTEXT], "type": ["VerifiablePresentation"]}
+    if presentation_id is not None:
+        document["id"] = presentation_id
+    document["holder"] = holder_did
+    embedded = [dict(c) if isinstance(c, Mapping) else c for c in credentials]
+    if embedded:
+        document["verifiableCredential"] = embedded
+    options = ProofOptions(
+        verification_method=method,
+        proof_purpose="authentication",
+        created=created,
+        challenge=challenge,
+        domain=domain,
+    )
+    return add_proof(document, holder_key, options, suite=suite)
