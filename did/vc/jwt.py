@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -233,13 +234,17 @@ def _verify_signature(key: Ed25519PublicKey, signature: bytes, signing_input: by
         raise InvalidProofSignature("JWT signature does not verify") from exc
 
 
-def _numeric_date(claims: Mapping[str, Any], name: str) -> int | None:
+def _numeric_date(claims: Mapping[str, Any], name: str) -> float | None:
+    # RFC 7519 section 2: a NumericDate is a JSON number of seconds, possibly non-integer
+    # (DIDKit writes nbf as 1735689600.0).
     value = claims.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < _MAX_INT:
-        raise MalformedJwt(f"JWT {name} must be a NumericDate (non-negative integer)")
-    return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise MalformedJwt(f"JWT {name} must be a NumericDate")
+    if not (math.isfinite(value) and 0 <= value < _MAX_INT):
+        raise MalformedJwt(f"JWT {name} must be a finite non-negative NumericDate")
+    return float(value)
 
 
 def _check_times(claims: Mapping[str, Any], now: _dt.datetime | None) -> None:
@@ -311,7 +316,9 @@ def verify_jwt_vc(token: str, *, resolver: Any, now: _dt.datetime | None = None)
         for name in names:
             if name in credential:
                 try:
-                    matches = stamp is None or _timestamp(credential[name], name) == stamp
+                    moment = parse_datetime(credential[name], name).timestamp()
+                    # Issuers truncate or keep fractional seconds; agree within one second.
+                    matches = stamp is None or abs(moment - stamp) < 1
                 except CredentialError as exc:
                     raise MalformedJwt(exc.message) from exc
                 if not matches:
