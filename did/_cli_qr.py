@@ -2,7 +2,7 @@
 
 ``anshim qr encode --prefix AV --hex A1…`` prints the QR text and can write SVG/PNG files
 or draw the code in the terminal; ``anshim qr decode TEXT --prefix AV`` prints the payload
-as JSON when it is deterministic CBOR, otherwise as hex. Bad input exits with status 2 and
+as hex, and also as JSON when it is deterministic CBOR. Bad input exits with status 2 and
 one line on stderr (see :mod:`did._cli`).
 """
 
@@ -78,11 +78,11 @@ def _read_text(source: str) -> str:
 def _cmd_decode(args: argparse.Namespace) -> int:
     text = _read_text(args.text)
     prefix, data = qr.decode_qr_text(text, prefixes=args.prefix, max_bytes=args.max_bytes)
-    result: dict[str, Any] = {"prefix": prefix, "bytes": len(data)}
+    result: dict[str, Any] = {"prefix": prefix, "bytes": len(data), "hex": data.hex()}
     try:
         value = cbor.decode(data, allowed_tags=frozenset({18}))
     except DecodeError:
-        result["hex"] = data.hex()
+        pass  # Not deterministic CBOR: the hex is the whole answer.
     else:
         result["cbor"] = _jsonable(value)
     print(json.dumps(result, indent=2, ensure_ascii=False))
@@ -135,9 +135,9 @@ def register(subparsers: Any) -> None:
 
     dec = sub.add_parser(
         "decode",
-        help="decode PREFIX:BASE45 text; print CBOR as JSON, other bytes as hex",
+        help="decode PREFIX:BASE45 text; print hex, and CBOR as JSON",
         description="Decode scanned QR text strictly. Prints a JSON object with the prefix "
-        "and the payload: as JSON if it is deterministic CBOR, otherwise as hex.",
+        "and the payload in hex, plus the payload as JSON if it is deterministic CBOR.",
     )
     dec.add_argument("text", metavar="TEXT_OR_-", help="the QR text, or - to read stdin")
     dec.add_argument("--prefix", required=True, nargs="+", type=_prefix, help="accepted prefix(es)")
