@@ -67,9 +67,7 @@ def load_json_object(data: str | bytes | bytearray, *, max_bytes: int) -> dict[s
     else:
         raise DecodeError("JSON document must be text or bytes")
     try:
-        value = json.loads(
-            text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant
-        )
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
     except DecodeError:
         raise
     except (ValueError, RecursionError) as exc:

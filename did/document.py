@@ -76,7 +76,6 @@ _PRIVATE_JWK_MEMBERS = frozenset(("d", "p", "q", "dp", "dq", "qi", "oth", "k"))
 _B58_ALPHABET = frozenset("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
 
 
-
 class VerificationMethodNotFound(NotFound):
     """A DID URL that names no verification method of the document (``notFound``)."""
 
