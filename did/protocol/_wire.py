@@ -108,8 +108,15 @@ def did_value(value: object, what: str, name: str, max_chars: int) -> str:
 
 
 def pseudonym_value(value: object, what: str) -> str:
-    """An Ed25519 ``did:key``; raises :class:`BadPseudonym` (DESIGN validation step 2)."""
-    if type(value) is not str or len(value) > MAX_KEY_DID_CHARS:
+    """An Ed25519 ``did:key`` (DESIGN.md "Validation at the venue" step 2).
+
+    Raises:
+        MalformedMessage: if ``value`` is not text.
+        BadPseudonym: if it is text but not an Ed25519 did:key.
+    """
+    if type(value) is not str:
+        raise fail(what, "pseudonym must be text")
+    if len(value) > MAX_KEY_DID_CHARS:
         raise BadPseudonym(f"{what}: pseudonym must be an Ed25519 did:key")
     try:
         ed25519_public_key_from_did(value)
