@@ -46,3 +46,30 @@ def test_arbitrary_qr_text_raises_only_qr_text_error(text: str) -> None:
         prefix, data = qr.decode_qr_text(text, prefixes=["AV", "AC"], max_bytes=32)
         assert prefix in ("AV", "AC")
         assert len(data) <= 32
+
+
+@st.composite
+def _mutated_text(draw: st.DrawFn) -> str:
+    chars = list(qr.encode_qr_text("AV", draw(st.binary(min_size=1, max_size=40))))
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        pos = draw(st.integers(min_value=0, max_value=len(chars) - 1))
+        action = draw(st.sampled_from(["replace", "insert", "delete"]))
+        char = draw(st.characters(codec="utf-8"))
+        if action == "replace":
+            chars[pos] = char
+        elif action == "insert":
+            chars.insert(pos, char)
+        elif len(chars) > 1:
+            del chars[pos]
+    return "".join(chars)
+
+
+@settings(max_examples=400)
+@given(_mutated_text())
+def test_mutated_qr_text_raises_only_qr_text_error(text: str) -> None:
+    try:
+        prefix, data = qr.decode_qr_text(text, prefixes=["AV"], max_bytes=64)
+    except QrTextError:
+        return
+    # Accepted text is exactly the canonical text of what it decodes to.
+    assert qr.encode_qr_text(prefix, data) == text
