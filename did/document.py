@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import base58
+
 from did._didsyntax import is_did, parse_did_url
 from did._docjson import (
     MAX_DEPTH,
@@ -219,8 +221,6 @@ class VerificationMethod:
 
 
 def _b58_raw(value: str) -> bytes:
-    import base58
-
     if len(value) > MAX_MULTIBASE_CHARS or not set(value) <= _B58_ALPHABET:
         raise InvalidKey("publicKeyBase58 is not base58btc")
     return bytes(base58.b58decode(value))
