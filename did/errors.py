@@ -9,11 +9,11 @@ problem details, CLI output and DID Resolution metadata); messages never contain
 
     AnshimError
     ├── InputError (ValueError)            bad input: the caller can fix it
-    │   ├── DecodeError                    bytes/text that do not parse (CBOR, base45, multibase, JSON)
+    │   ├── DecodeError                    bytes/text that do not parse (CBOR, base45, …)
     │   │   └── EncodingError              a value that cannot be encoded deterministically
     │   ├── InvalidKey                     wrong length, wrong type, bad JWK or Multikey
     │   ├── InvalidDid                     a malformed DID or DID URL       (code invalidDid)
-    │   ├── MethodNotSupported             a DID method we do not resolve   (code methodNotSupported)
+    │   ├── MethodNotSupported             an unsupported DID method (methodNotSupported)
     │   ├── InvalidDidDocument             a DID document that breaks DID Core
     │   └── KeyFileError                   a key file that cannot be read or decrypted
     ├── VerificationError                  a cryptographic check failed
