@@ -14,6 +14,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
+from typing import Any
 
 from did.errors import AnshimError
 
@@ -44,9 +45,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(handler=None)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
     for ep in sorted(entry_points(group="anshim.cli"), key=lambda e: e.name):
-        register = ep.load()
+        try:
+            register = ep.load()
+        except ImportError as exc:
+            # A package whose optional dependencies are missing must not break the other
+            # commands: its command exists and says why it cannot run.
+            _register_unavailable(sub, ep.name, exc)
+            continue
         register(sub)
     return parser
+
+
+def _register_unavailable(sub: Any, name: str, exc: ImportError) -> None:
+    reason = f"the '{name}' commands are unavailable: {exc} (reinstall anshim with its extras)"
+    parser = sub.add_parser(name, help=f"(unavailable: {exc.name or exc})", add_help=False)
+    parser.add_argument("rest", nargs=argparse.REMAINDER)
+
+    def unavailable(_args: argparse.Namespace) -> int:
+        raise CliError(reason)
+
+    parser.set_defaults(handler=unavailable)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
