@@ -79,6 +79,9 @@ _TAG_18 = frozenset({COSE_SIGN1_TAG})
 # The array head and the context string never change, so the structure is built by
 # concatenation: 0x84 (array of 4) followed by the text string "Signature1".
 _SIG_STRUCTURE_PREFIX = b"\x84" + cbor.encode("Signature1")
+# Deterministic encodings of the protected headers {1: -8} and {1: -8, 4: <kid>}.
+_PROTECTED_ALG_ONLY = cbor.encode({HEADER_ALG: ALG_EDDSA})
+_PROTECTED_ALG_KID_PREFIX = b"\xa2" + cbor.encode(HEADER_ALG) + cbor.encode(ALG_EDDSA) + b"\x04"
 
 
 class CoseError(DecodeError):
@@ -327,8 +330,9 @@ def sign1(
     payload = _require_bytes(payload, "payload")
     aad = _require_bytes(external_aad, "external_aad")
     header: dict[int | str, object] = {HEADER_ALG: ALG_EDDSA}
-    if kid is not None:
-        header[HEADER_KID] = _require_bytes(kid, "kid")
+    kid_bytes = None if kid is None else _require_bytes(kid, "kid")
+    if kid_bytes is not None:
+        header[HEADER_KID] = kid_bytes
     for label, value in (protected or {}).items():
         if label == HEADER_ALG and (type(value) is not int or value != ALG_EDDSA):
             raise UnsupportedAlgorithm(f"algorithm {value!r} is not supported (only EdDSA, -8)")
@@ -336,13 +340,23 @@ def sign1(
             raise CoseError(f"protected header {label!r} conflicts with the signing options")
         header[label] = value
     unprot = dict(unprotected or {})
-    # A sender that lists crit labels promises they are understood; the recipient decides.
-    understood = header.keys() if HEADER_CRIT in header else frozenset()
-    _check_headers(header, unprot, understood)
-    protected_bytes = cbor.encode(header)
+    if protected or unprot:
+        # A sender that lists crit labels promises they are understood; the recipient
+        # decides what it understands.
+        understood = header.keys() if HEADER_CRIT in header else frozenset()
+        _check_headers(header, unprot, understood)
+        protected_bytes = cbor.encode(header)
+        unprotected_bytes = cbor.encode(unprot)
+    else:
+        # The hot path: {1: -8} or {1: -8, 4: kid}, whose deterministic encoding is fixed
+        # (key 0x01 sorts before 0x04, RFC 8949 section 4.2.1); the unprotected map is empty.
+        protected_bytes = _PROTECTED_ALG_ONLY
+        if kid_bytes is not None:
+            protected_bytes = _PROTECTED_ALG_KID_PREFIX + _bstr(kid_bytes)
+        unprotected_bytes = b"\xa0"
     signature = key.sign(_sig_structure(protected_bytes, aad, payload))
     body = b"".join(
-        (b"\x84", _bstr(protected_bytes), cbor.encode(unprot), _bstr(payload), _bstr(signature))
+        (b"\x84", _bstr(protected_bytes), unprotected_bytes, _bstr(payload), _bstr(signature))
     )
     # RFC 9052 section 4.2: tag 18 is d2 (major type 6, value 18).
     return b"\xd2" + body if tagged else body

@@ -99,6 +99,16 @@ def test_output_is_deterministic_cbor() -> None:
     assert msg == sign1(b"p", KEY, kid=b"k", unprotected={3: "text/plain", "z": 1})
 
 
+@pytest.mark.parametrize("kid", [None, b"", b"k", b"k" * 23, b"k" * 24, b"k" * 300])
+def test_fast_path_headers_equal_the_general_encoding(kid: bytes | None) -> None:
+    parsed = CoseSign1.from_bytes(sign1(b"p", KEY, kid=kid))
+    expected = {1: -8} if kid is None else {1: -8, 4: kid}
+    assert parsed.protected_bytes == cbor.encode(expected)
+    assert parsed.unprotected == {}
+    # The general path (an explicit protected header) must give the same message.
+    assert sign1(b"p", KEY, kid=kid, protected={1: -8}) == sign1(b"p", KEY, kid=kid)
+
+
 def test_untagged_message() -> None:
     msg = sign1(b"p", KEY, tagged=False)
     assert msg[0] == 0x84
