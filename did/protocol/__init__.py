@@ -23,7 +23,7 @@ Quick start::
     presentation = CheckIn(
         audience=code.venue, challenge=None, issued_at=now, expires=now + 60,
         pseudonym=pseudonym_did(key), declaration=HealthDeclaration(False, False),
-        envelope=sealed,                        # escrow seal, ENVELOPE_SIZE bytes
+        envelope=sealed,              # escrow.seal(..., pad_to=ENVELOPE_PAD_TO)
         locator=locator(derive_trace_seed(wallet_secret, day), code.venue),
     ).sign(key)
 
@@ -59,6 +59,7 @@ from did.protocol.qrtext import QrKind, parse_qr_text, to_qr_text
 from did.protocol.records import VISIT_ID_SIZE, SealedVisit, VisitReceipt
 from did.protocol.values import (
     ANY_VENUE,
+    ENVELOPE_PAD_TO,
     ENVELOPE_SIZE,
     Channel,
     HealthDeclaration,
@@ -77,6 +78,7 @@ __all__ = [
     "ANY_VENUE",
     "CHALLENGE_LIFETIME",
     "CHECKIN_LIFETIME",
+    "ENVELOPE_PAD_TO",
     "ENVELOPE_SIZE",
     "HOLDER_SHOWN_LIFETIME",
     "LOCATOR_SIZE",

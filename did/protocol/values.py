@@ -17,6 +17,7 @@ from did.protocol._wire import fail, flag
 
 __all__ = [
     "ANY_VENUE",
+    "ENVELOPE_PAD_TO",
     "ENVELOPE_SIZE",
     "Channel",
     "HealthDeclaration",
@@ -28,12 +29,17 @@ __all__ = [
 #: venue by the verifier that scans it). Chosen so that it can never be a DID.
 ANY_VENUE = "*"
 
+#: The padded plaintext size of a check-in envelope: wallets seal with
+#: ``escrow.seal(..., pad_to=ENVELOPE_PAD_TO)``, which leaves 191 bytes for the compact
+#: credential and the visit nonce (one byte goes to the padding marker).
+ENVELOPE_PAD_TO = 192
+# escrow's fixed envelope overhead (6-byte header, R, the proof's c and z, 24-byte nonce,
+# 16-byte tag); did/ cannot import escrow, so a test checks the two stay equal.
+_ESCROW_OVERHEAD = 142
 #: The size of every sealed envelope (DESIGN.md "Check-in presentation": envelopes are padded
-#: to one fixed size, so all check-ins look alike). It is escrow's 142-byte envelope overhead
-#: (6-byte header, R, the proof's c and z, 24-byte nonce, 16-byte tag) plus a 192-byte padded
-#: plaintext: wallets seal with ``pad_to = ENVELOPE_SIZE - 142``. With a venue DID of at most
-#: 64 characters this keeps every check-in within 600 bytes.
-ENVELOPE_SIZE = 334
+#: to one fixed size, so all check-ins look alike): 334 bytes. With a venue DID of at most 64
+#: characters this keeps every check-in within 600 bytes.
+ENVELOPE_SIZE = _ESCROW_OVERHEAD + ENVELOPE_PAD_TO
 
 
 class Kind(enum.IntEnum):
