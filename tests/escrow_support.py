@@ -43,7 +43,9 @@ def world() -> World:
     return World(roster, stores, directory, tmp)
 
 
-def visit(n: int, *, venue: str = VENUE, epoch: int = FIRST_EPOCH, offset: int = 3600) -> VisitLabel:
+def visit(
+    n: int, *, venue: str = VENUE, epoch: int = FIRST_EPOCH, offset: int = 3600
+) -> VisitLabel:
     """A visit label: pseudonym ``n`` at ``venue``, ``offset`` seconds into the epoch."""
     return VisitLabel(venue, epoch, f"did:key:z6MkPseudonym{n}", epoch * DAY + offset)
 
