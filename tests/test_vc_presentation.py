@@ -249,3 +249,22 @@ def test_unsafe_noop_logs(caplog: pytest.LogCaptureFixture) -> None:
         policy = UnsafeNoOp()
     assert "UnsafeNoOp" in caplog.text
     policy.check(Credential.from_dict(_credential()))
+
+
+def test_presentation_with_a_vc_jwt_inside() -> None:
+    jwt = pytest.importorskip("did.vc.jwt")
+    doc = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential", "VenueCredential"],
+        "issuer": ISSUER,
+        "validFrom": "2025-01-01T00:00:00Z",
+        "credentialSubject": {"id": HOLDER, "phone": "+821012345678"},
+    }
+    token = jwt.issue_jwt_vc(doc, ISSUER_KEY, kid=verification_method_id(ISSUER))
+    vp = _vp([token])
+    result = verify_presentation(vp, challenge="c-123", now=NOW)
+    assert result.credentials[0].format == "vc-jwt"
+    # The same JWT presented by Mallory fails holder binding.
+    stolen = create_presentation([token], holder_key=MALLORY_KEY, challenge="c")
+    with pytest.raises(HolderMismatch):
+        verify_presentation(stolen, challenge="c", now=NOW)

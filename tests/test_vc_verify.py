@@ -361,3 +361,37 @@ def test_fuzz_one_field_replaced_raises_only_our_errors(
 def test_fuzz_raw_input_raises_only_our_errors(data: bytes | str) -> None:
     with pytest.raises(AnshimError):
         verify_credential(data, now=NOW)
+
+
+def test_rdfc_suite_through_the_registry() -> None:
+    pytest.importorskip("pyld")
+    secured = add_proof(
+        _unsigned(),
+        ISSUER_KEY,
+        ProofOptions(verification_method=verification_method_id(ISSUER)),
+        suite="eddsa-rdfc-2022",
+    )
+    assert secured["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert verify_credential(secured, now=NOW).format == "eddsa-rdfc-2022"
+    tampered = _set(secured, ("credentialSubject", "name"), "Evil Cafe")
+    with pytest.raises(InvalidProofSignature):
+        verify_credential(tampered, now=NOW)
+
+
+def test_vc_jwt_through_the_same_entry() -> None:
+    jwt = pytest.importorskip("did.vc.jwt")
+    token = jwt.issue_jwt_vc(_unsigned(), ISSUER_KEY, kid=verification_method_id(ISSUER))
+    result = verify_credential(token, now=NOW)
+    assert result.format == "vc-jwt"
+    assert result.credential.issuer == ISSUER
+    with pytest.raises(ExpiredCredential):
+        verify_credential(token, now=dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
+    # A JWT whose payload was swapped fails the signature check.
+    other = jwt.issue_jwt_vc(
+        _set(_unsigned(), ("credentialSubject", "name"), "Evil"),
+        ISSUER_KEY,
+        kid=verification_method_id(ISSUER),
+    )
+    h, _, s = token.split(".")
+    with pytest.raises(InvalidProofSignature):
+        verify_credential(f"{h}.{other.split('.')[1]}.{s}", now=NOW)
