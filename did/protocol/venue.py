@@ -190,6 +190,8 @@ class VenueChallenge(Signed):
             InputError: ``now`` is not a valid int.
         """
         now = check_now(now)
+        if type(lifetime) is not int or not 1 <= lifetime <= CHALLENGE_LIFETIME:
+            raise fail(cls._WHAT, f"lifetime must be an int in [1, {CHALLENGE_LIFETIME}] s")
         return cls(venue=venue, nonce=os.urandom(NONCE_SIZE), issued=now, expires=now + lifetime)
 
     def _to_map(self) -> dict[int, Any]:
