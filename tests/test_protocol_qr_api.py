@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import subprocess
 import sys
+import textwrap
 
 import pytest
 import segno
@@ -219,3 +220,13 @@ def test_import_pulls_no_web_or_database_code() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_quick_start_runs() -> None:
+    doc = did.protocol.__doc__ or ""
+    block = doc.split("Quick start::\n", 1)[1].split("\nModules:", 1)[0]
+    namespace: dict[str, object] = {}
+    exec(compile(textwrap.dedent(block), "<quick start>", "exec"), namespace)
+    checkin = namespace["checkin"]
+    assert isinstance(checkin, CheckIn)
+    assert checkin.audience == "did:web:reg.example:venues:v1"

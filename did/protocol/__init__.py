@@ -7,28 +7,30 @@ returns a bool). Errors and their stable codes: :mod:`did.protocol.errors`.
 
 Quick start::
 
+    import os
     from did.keys import Ed25519PrivateKey
     from did.protocol import (
-        CheckIn, HealthDeclaration, VenueCode, derive_pseudonym_key, derive_trace_seed,
-        day_of, digest, locator, pseudonym_did,
+        ENVELOPE_SIZE, CheckIn, HealthDeclaration, VenueCode, day_of, derive_pseudonym_key,
+        derive_trace_seed, digest, locator, pseudonym_did,
     )
 
+    now, wallet_secret = 1_700_000_000, os.urandom(32)
     registry, venue = Ed25519PrivateKey.generate(), "did:web:reg.example:venues:v1"
     poster = VenueCode(venue=venue, name="Cafe", category="cafe",
                        issued=now, expires=now + 86400 * 365).sign(registry)
-    code = VenueCode.verify(poster, registry.public_key, now=now)   # on the phone
+    code = VenueCode.verify(poster, registry.public_key, now=now)    # on the phone
 
     day = day_of(now)
     key = derive_pseudonym_key(wallet_secret, code.venue, day)
+    sealed = bytes(ENVELOPE_SIZE)       # really: escrow.seal(..., pad_to=ENVELOPE_PAD_TO)
     presentation = CheckIn(
         audience=code.venue, challenge=None, issued_at=now, expires=now + 60,
         pseudonym=pseudonym_did(key), declaration=HealthDeclaration(False, False),
-        envelope=sealed,              # escrow.seal(..., pad_to=ENVELOPE_PAD_TO)
-        locator=locator(derive_trace_seed(wallet_secret, day), code.venue),
+        envelope=sealed, locator=locator(derive_trace_seed(wallet_secret, day), code.venue),
     ).sign(key)
 
-    checkin = CheckIn.verify(presentation, audience=venue, now=now)   # at the venue
-    receipt_hash_input = digest(presentation)
+    checkin = CheckIn.verify(presentation, audience=venue, now=now)  # at the venue
+    checkin_hash = digest(presentation)                             # for the receipt
 
 Modules: :mod:`~did.protocol.venue` (posters, kiosk challenges),
 :mod:`~did.protocol.checkin`, :mod:`~did.protocol.records` (receipts, sealed visits),
