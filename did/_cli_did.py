@@ -12,6 +12,7 @@ import getpass
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from did._cli import CliError
@@ -33,6 +34,8 @@ from did.keyfile import (
 from did.keys import Ed25519PrivateKey, Ed25519PublicKey
 from did.resolver import Resolver
 from did.transport import Transport
+
+_DEFAULT_KEY_FILE = "anshim-key.json"
 
 __all__ = ["register"]
 
@@ -98,6 +101,11 @@ def _public_info(key: Ed25519PublicKey) -> dict[str, str]:
 
 
 def _cmd_key_generate(args: argparse.Namespace) -> int:
+    if args.out is None:
+        args.out = Path(_DEFAULT_KEY_FILE)
+    if Path(args.out).exists():
+        # Overwriting a key file destroys a private key; make the operator choose.
+        raise CliError(f"{args.out} already exists; choose another --out or remove it first")
     key = Ed25519PrivateKey.generate()
     if args.unsafe_plaintext:
         save_plaintext_key_unsafe(args.out, key)
@@ -219,7 +227,12 @@ def register(subparsers: Any) -> None:
         description="Generate an Ed25519 key, save it encrypted with a passphrase "
         "(Argon2id + XChaCha20-Poly1305), and print the public did:key and Multikey.",
     )
-    gen.add_argument("--out", metavar="FILE", required=True, help="where to write the key file")
+    gen.add_argument(
+        "--out",
+        metavar="FILE",
+        type=Path,
+        help=f"where to write the key file (default: ./{_DEFAULT_KEY_FILE}; never overwritten)",
+    )
     gen.add_argument(
         "--unsafe-plaintext",
         action="store_true",

@@ -206,3 +206,21 @@ def test_every_command_and_group_has_help(capsys: pytest.CaptureFixture[str]) ->
         out = capsys.readouterr().out
         assert "usage:" in out
         assert len(out.splitlines()) > 3
+
+
+def test_key_generate_defaults_to_a_file_in_the_current_directory_and_never_overwrites(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ANSHIM_PASSPHRASE", PASS)
+    code, out, _ = _run(capsys, "key", "generate", "--kdf", "unsafe-test")
+    assert code == 0
+    info = json.loads(out)
+    written = tmp_path / info["file"]
+    assert written.is_file()
+    before = written.read_bytes()
+    code, _, err = _run(capsys, "key", "generate", "--kdf", "unsafe-test")
+    assert code == 2
+    assert "already exists" in err
+    assert written.read_bytes() == before
+    assert load_private_key(written, PASS).public_key.to_multikey() == info["publicKeyMultibase"]
