@@ -24,10 +24,25 @@ def test_all_is_sorted_and_complete() -> None:
 
 
 def test_error_tree() -> None:
-    inputs = [errors.InvalidPoint, errors.InvalidScalar, errors.InvalidLabel, errors.EnvelopeError,
-              errors.CeremonyError, errors.StoreError, errors.EpochUnavailable]  # fmt: skip
-    checks = [errors.ProofError, errors.DecryptionFailed, errors.DealerMisbehaved, errors.BadShare,
-              errors.NotEnoughShares, errors.WarrantError, errors.ScopeError, errors.AuditLogError]  # fmt: skip
+    inputs = [
+        errors.InvalidPoint,
+        errors.InvalidScalar,
+        errors.InvalidLabel,
+        errors.EnvelopeError,
+        errors.CeremonyError,
+        errors.StoreError,
+        errors.EpochUnavailable,
+    ]
+    checks = [
+        errors.ProofError,
+        errors.DecryptionFailed,
+        errors.DealerMisbehaved,
+        errors.BadShare,
+        errors.NotEnoughShares,
+        errors.WarrantError,
+        errors.ScopeError,
+        errors.AuditLogError,
+    ]
     for cls in inputs:
         assert issubclass(cls, InputError)
         assert issubclass(cls, ValueError)
@@ -41,8 +56,9 @@ def test_error_tree() -> None:
 def test_sealing_half_imports_nothing_heavy() -> None:
     code = (
         "import sys, escrow\n"
-        "heavy = [m for m in ('tqdm', 'escrow._cli', 'multiprocessing', 'concurrent.futures.process',"
-        " 'fastapi', 'httpx', 'sqlite3') if m in sys.modules]\n"
+        "names = ('tqdm', 'escrow._cli', 'multiprocessing', 'concurrent.futures.process',"
+        " 'fastapi', 'httpx', 'sqlite3')\n"
+        "heavy = [m for m in names if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -1,4 +1,4 @@
-"""Audit log: every kind of tampering is detected; (non-)unsealing proofs (DESIGN.md "Audit log")."""
+"""Audit log: every kind of tampering is detected; (non-)unsealing proofs (DESIGN.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Group layer: strict decoding of points and scalars, Lagrange, Feldman (DESIGN.md "Escrow", Group)."""
+"""Group layer: strict point and scalar decoding, Lagrange, Feldman (DESIGN.md "Escrow")."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def test_valid_round_trip_and_constant_time_eq() -> None:
     assert Point.from_bytes(y.to_bytes()) == y
     assert Scalar.from_bytes(x.to_bytes()) == x
     assert Scalar.from_bytes((ORDER - 1).to_bytes(32, "little")) == -Scalar.from_int(1)
-    assert "Scalar(<hidden>)" == repr(x)
+    assert repr(x) == "Scalar(<hidden>)"
 
 
 def test_zero_scalar_multiplication_is_our_error() -> None:

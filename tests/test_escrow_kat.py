@@ -12,8 +12,14 @@ import json
 import runpy
 from pathlib import Path
 
-from escrow import DecryptionShare, Envelope, EpochKeyDirectory, check_envelope_proof, combine
-from escrow import label_from_bytes
+from escrow import (
+    DecryptionShare,
+    Envelope,
+    EpochKeyDirectory,
+    check_envelope_proof,
+    combine,
+    label_from_bytes,
+)
 
 HERE = Path(__file__).parent / "vectors" / "escrow"
 KAT = json.loads((HERE / "kat.json").read_text())

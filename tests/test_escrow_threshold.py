@@ -1,4 +1,4 @@
-"""Threshold opening, bad shares, cheating dealers, warrants, scope and shredding (DESIGN.md "Escrow")."""
+"""Threshold opening, bad shares, cheating dealers, warrants, scope, shredding (DESIGN.md)."""
 
 from __future__ import annotations
 
@@ -75,7 +75,8 @@ def test_any_k_of_n_open_and_no_k_minus_1_can() -> None:
                 env, key, visit(j), [shares[j][i] for i in subset], warrant_id=warrant.warrant_id
             )
             assert res.plaintext == b"identity %d" % j
-            assert res.used == tuple(i + 1 for i in subset) and res.bad == ()
+            assert res.used == tuple(i + 1 for i in subset)
+            assert res.bad == ()
         # The true r·Y, from one k-subset, to compare against every (k−1)-subset.
         idx = (1, 2, 3)
         expected = shares[j][0].D.mul(lagrange_coefficient(1, idx))
@@ -95,7 +96,8 @@ def test_any_k_of_n_open_and_no_k_minus_1_can() -> None:
             for i in ids:
                 term = shares[j][i - 1].D.mul(lagrange_coefficient(i, ids))
                 guess = term if guess is None else guess + term
-            assert guess is not None and guess != expected  # the derived key differs …
+            assert guess is not None
+            assert guess != expected  # the derived key differs …
             with pytest.raises(DecryptionFailed):  # … and the AEAD refuses
                 open_with_point(env, key, visit(j), guess)
 
@@ -118,7 +120,8 @@ def test_forged_dleq_proof_names_the_custodian() -> None:
         env, key, visit(0), [shares[0], forged, shares[2], shares[3]], warrant_id=warrant.warrant_id
     )
     assert res.plaintext == b"the case"
-    assert [b.custodian for b in res.bad] == [2] and res.bad[0].custodian_did == w.stores[1].did
+    assert [b.custodian for b in res.bad] == [2]
+    assert res.bad[0].custodian_did == w.stores[1].did
     assert 2 not in res.used
 
 
@@ -191,7 +194,8 @@ def test_cheating_dealer_is_detected_and_named() -> None:
     deals.append(build_deal(roster, stores[3].key, 4, [poly_commit(p) for p in polys], shares))
     with pytest.raises(DealerMisbehaved) as info:
         finalize(roster, deals, stores[1], PASS)
-    assert info.value.dealer == 4 and info.value.dealer_did == stores[3].did
+    assert info.value.dealer == 4
+    assert info.value.dealer_did == stores[3].did
     # Custodians whose shares are honest accept; with dealer 4 excluded everyone agrees.
     sigs = [finalize(roster, deals, s, PASS, exclude=[4]) for s in stores]
     directory = publish(roster, sigs)
@@ -357,7 +361,8 @@ def test_store_is_encrypted_and_refuses_wrong_passphrase() -> None:
     store = w.stores[0]
     raw = store.path.read_bytes()
     x = store.share(FIRST_EPOCH).x.to_bytes()
-    assert x not in raw and x.hex().encode() not in raw
+    assert x not in raw
+    assert x.hex().encode() not in raw
     with pytest.raises(StoreError):
         ShareStore.load(store.path, "wrong")
     assert "hidden" in repr(store.share(FIRST_EPOCH))

@@ -73,9 +73,13 @@ def generate() -> dict[str, Any]:
             credentials=(("urn:uuid:kat-credential", FIRST_EPOCH, FIRST_EPOCH),),
         )
         warrant = Warrant.create(
-            case_id="KAT-1", purpose="known-answer test", investigator="did:key:z6MkKatInvestigator",
-            scope=scope, issued=NOW - 60, expires=NOW + 86400,
-        )  # fmt: skip
+            case_id="KAT-1",
+            purpose="known-answer test",
+            investigator="did:key:z6MkKatInvestigator",
+            scope=scope,
+            issued=NOW - 60,
+            expires=NOW + 86400,
+        )
         for s in stores[:K]:
             warrant = warrant.approve(s.key, s.did)
         request = UnsealRequest(warrant.warrant_id, tuple(zip(envelopes, labels, strict=True)))
@@ -87,7 +91,7 @@ def generate() -> dict[str, Any]:
                 directory=directory,
                 now=NOW,
                 _rng=KatRng(b"custodian-%d" % (i + 1)),
-            )  # fmt: skip
+            )
             for i in (0, 2, 4)
         ]
         opened = [o.plaintext() for o in unseal(request, batches, directory)]
@@ -111,7 +115,7 @@ def generate() -> dict[str, Any]:
                 "envelope_id": env.envelope_id,
             }
             for lab, pt, env in zip(labels, plaintexts, envelopes, strict=True)
-        ],  # fmt: skip
+        ],
         "shares": [
             {"custodian": b.index, "envelope_id": eid.hex(), "share": share.hex()}
             for b in batches
