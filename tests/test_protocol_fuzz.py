@@ -4,24 +4,31 @@ raise an AnshimError (and a decoding failure is a ProtocolError with a stable co
 from __future__ import annotations
 
 import contextlib
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
 import test_protocol_support as sup
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from did import cbor
 from did.protocol import (
+    ENVELOPE_SIZE,
+    MAX_CHECKIN_MESSAGE,
+    MAX_VENUE_CODE_PAYLOAD,
     CheckIn,
     DiaryDisclosure,
     ExposureNotice,
+    HealthDeclaration,
+    Kind,
     SealedVisit,
     ThermalReading,
     VenueChallenge,
     VenueCode,
     VisitReceipt,
     parse_qr_text,
+    pseudonym_did,
     to_qr_text,
 )
 from did.protocol.errors import ProtocolError
@@ -175,3 +182,63 @@ def test_qr_parse(text: str) -> None:
     except ProtocolError:
         return
     assert len(data) <= kind.max_bytes
+
+
+# --- every valid message fits its caps and round-trips ---------------------------------
+
+_venue_dids = st.from_regex(r"did:web:[a-z0-9]{1,56}", fullmatch=True)
+_times = st.integers(0, 2**32 - 121)
+_keys = [sup.key(f"pseudonym-{i}") for i in range(4)]
+
+
+@st.composite
+def valid_checkins(draw: st.DrawFn) -> tuple[CheckIn, int]:
+    index = draw(st.integers(0, len(_keys) - 1))
+    holder = draw(st.booleans())
+    checkout = draw(st.booleans())
+    issued = draw(_times)
+    lifetime = draw(st.integers(1, 30 if holder else 120))
+    declaration = HealthDeclaration(draw(st.booleans()), draw(st.booleans()))
+    envelope = draw(st.binary(min_size=ENVELOPE_SIZE, max_size=ENVELOPE_SIZE))
+    checkin = CheckIn(
+        audience="*" if holder else draw(_venue_dids),
+        challenge=None if holder else draw(st.none() | st.binary(min_size=16, max_size=16)),
+        issued_at=issued,
+        expires=issued + lifetime,
+        pseudonym=pseudonym_did(_keys[index]),
+        declaration=None if checkout else declaration,
+        envelope=None if checkout else envelope,
+        locator=draw(st.binary(min_size=16, max_size=16)),
+        kind=Kind.CHECK_OUT if checkout else Kind.CHECK_IN,
+    )
+    return checkin, index
+
+
+@settings(max_examples=150, deadline=None)
+@given(valid_checkins())
+def test_every_valid_checkin_fits_600_bytes_and_verifies(case: tuple[CheckIn, int]) -> None:
+    checkin, index = case
+    data = checkin.sign(_keys[index])
+    assert len(data) <= MAX_CHECKIN_MESSAGE
+    assert CheckIn.from_cbor(checkin.to_cbor()) == checkin
+    audience = sup.VENUE if checkin.holder_shown else checkin.audience
+    assert CheckIn.verify(data, audience=audience, now=checkin.issued_at) == checkin
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    _venue_dids,
+    st.text(st.characters(categories=["Lo", "Ll", "Lu", "Nd", "Zs"]), min_size=1, max_size=80),
+    st.from_regex(r"[a-z][a-z0-9_-]{0,23}", fullmatch=True),
+    _times,
+)
+def test_every_valid_venue_code_fits_200_bytes(
+    venue: str, name: str, category: str, t: int
+) -> None:
+    name = unicodedata.normalize("NFC", name)
+    while len(name.encode()) > 80:
+        name = name[:-1]
+    assume(name and unicodedata.normalize("NFC", name) == name)
+    code = VenueCode(venue=venue, name=name, category=category, issued=t, expires=t + 1)
+    assert len(code.to_cbor()) <= MAX_VENUE_CODE_PAYLOAD
+    assert VenueCode.verify(code.sign(sup.REGISTRY), sup.REGISTRY.public_key, now=t) == code
