@@ -45,11 +45,15 @@ __all__ = [
     "KDF_SENSITIVE",
     "KDF_TEST",
     "MAX_FILE_BYTES",
+    "DerivedKey",
     "KdfParams",
     "atomic_write",
     "decrypt_secret",
+    "derive_key",
     "encrypt_secret",
+    "encrypt_with_key",
     "load_private_key",
+    "open_secret",
     "read_public",
     "save_plaintext_key_unsafe",
     "save_private_key",
@@ -128,6 +132,34 @@ def _associated_data(header: dict[str, Any]) -> bytes:
     return bytes(rfc8785.dumps(header))
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class DerivedKey:
+    """An Argon2id-derived key with its salt and parameters, so one secret can be
+    re-encrypted many times (each time under a fresh nonce) without re-running Argon2id.
+
+    Build with :func:`derive_key` or :func:`open_secret`. The key never appears in ``repr``.
+    """
+
+    kdf: KdfParams
+    salt: bytes
+    key: bytes
+
+    def __repr__(self) -> str:
+        return f"DerivedKey(kdf={self.kdf!r})"
+
+
+def derive_key(passphrase: str | bytes, *, kdf: KdfParams = KDF_MODERATE) -> DerivedKey:
+    """Run Argon2id once over ``passphrase`` with a fresh random salt.
+
+    Raises:
+        KeyFileError: on an empty passphrase or a ``kdf`` that is not a :class:`KdfParams`.
+    """
+    if not isinstance(kdf, KdfParams):
+        raise KeyFileError("kdf must be a KdfParams")
+    salt = nacl.utils.random(_SALT_LEN)
+    return DerivedKey(kdf, salt, _derive(passphrase, salt, kdf))
+
+
 def encrypt_secret(
     plaintext: bytes,
     passphrase: str | bytes,
@@ -145,36 +177,53 @@ def encrypt_secret(
         KeyFileError: on an empty passphrase, a bad ``kind``, an oversized secret, or
             ``public`` metadata that is not a small JSON object.
     """
+    _check_secret_args(plaintext, kind, public)
+    return encrypt_with_key(plaintext, derive_key(passphrase, kdf=kdf), kind=kind, public=public)
+
+
+def _check_secret_args(plaintext: object, kind: object, public: object) -> None:
     if not isinstance(plaintext, bytes | bytearray) or len(plaintext) > _MAX_SECRET_BYTES:
         raise KeyFileError("secret must be bytes of at most 256 KiB")
     if not isinstance(kind, str) or not kind or len(kind) > 64:
         raise KeyFileError("kind must be a non-empty string of at most 64 characters")
-    if not isinstance(kdf, KdfParams):
-        raise KeyFileError("kdf must be a KdfParams")
-    public = {} if public is None else public
     try:
-        check_bounds(public, max_depth=8, max_bytes=64 * 1024)
+        check_bounds({} if public is None else public, max_depth=8, max_bytes=64 * 1024)
     except DecodeError as exc:
         raise KeyFileError(f"public metadata: {exc.message}") from exc
-    if not isinstance(public, dict):
+    if public is not None and not isinstance(public, dict):
         raise KeyFileError("public metadata must be a JSON object")
-    salt = nacl.utils.random(_SALT_LEN)
+
+
+def encrypt_with_key(
+    plaintext: bytes,
+    key: DerivedKey,
+    *,
+    kind: str,
+    public: dict[str, Any] | None = None,
+) -> bytes:
+    """:func:`encrypt_secret` with an already derived key (same envelope, a fresh nonce).
+
+    Raises:
+        KeyFileError: as :func:`encrypt_secret`, or ``key`` is not a :class:`DerivedKey`.
+    """
+    _check_secret_args(plaintext, kind, public)
+    if not isinstance(key, DerivedKey):
+        raise KeyFileError("key must be a DerivedKey")
     nonce = nacl.utils.random(_NONCE_LEN)
     header: dict[str, Any] = {
         "anshim-keyfile": VERSION,
         "kind": kind,
         "kdf": {
             "alg": "argon2id",
-            "opslimit": kdf.opslimit,
-            "memlimit": kdf.memlimit,
-            "salt": b64url_encode(salt),
+            "opslimit": key.kdf.opslimit,
+            "memlimit": key.kdf.memlimit,
+            "salt": b64url_encode(key.salt),
         },
         "cipher": {"alg": "xchacha20poly1305-ietf", "nonce": b64url_encode(nonce)},
-        "public": public,
+        "public": {} if public is None else public,
     }
-    key = _derive(passphrase, salt, kdf)
     ciphertext = _nb.crypto_aead_xchacha20poly1305_ietf_encrypt(
-        bytes(plaintext), _associated_data(header), nonce, key
+        bytes(plaintext), _associated_data(header), nonce, key.key
     )
     envelope = {**header, "ciphertext": b64url_encode(ciphertext)}
     return bytes(rfc8785.dumps(envelope)) + b"\n"
@@ -226,6 +275,19 @@ def decrypt_secret(blob: bytes, passphrase: str | bytes, *, kind: str | None = N
             indistinguishable by design), a ``kind`` other than the one asked for, bad
             JSON, unknown fields or algorithms, or KDF parameters outside our bounds.
     """
+    return open_secret(blob, passphrase, kind=kind)[0]
+
+
+def open_secret(
+    blob: bytes, passphrase: str | bytes, *, kind: str | None = None
+) -> tuple[bytes, DerivedKey]:
+    """:func:`decrypt_secret`, also returning the derived key for :func:`encrypt_with_key`.
+
+    Raises:
+        KeyFileError: on a wrong passphrase or any tampering (the two are
+            indistinguishable by design), a ``kind`` other than the one asked for, bad
+            JSON, unknown fields or algorithms, or KDF parameters outside our bounds.
+    """
     obj = _parse_envelope(blob)
     if set(obj) != _HEADER_KEYS:
         raise KeyFileError("key file has missing or unknown fields")
@@ -252,13 +314,14 @@ def decrypt_secret(blob: bytes, passphrase: str | bytes, *, kind: str | None = N
     header = {k: v for k, v in obj.items() if k != "ciphertext"}
     key = _derive(passphrase, salt, kdf)
     try:
-        return bytes(
+        plaintext = bytes(
             _nb.crypto_aead_xchacha20poly1305_ietf_decrypt(
                 ciphertext, _associated_data(header), nonce, key
             )
         )
     except nacl.exceptions.CryptoError as exc:
         raise KeyFileError("wrong passphrase or damaged key file") from exc
+    return plaintext, DerivedKey(kdf, salt, key)
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o600) -> None:
