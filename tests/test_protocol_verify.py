@@ -456,3 +456,14 @@ def test_errors_escape_as_anshim_errors_only() -> None:
         ):
             with pytest.raises(AnshimError):
                 verify(data)
+
+
+def test_diary_create_refuses_duplicates() -> None:
+    key = sup.pseudonym_key()
+    data = sup.receipt().sign(sup.VENUE_KEY)
+    out = sup.receipt(time_out=NOW + 600).sign(sup.VENUE_KEY)
+    window = {"audience": sup.AUTHORITY, "window_start": NOW, "window_end": NOW + 10, "issued": NOW}
+    both = DiaryDisclosure.create([(data, key), (out, key)], **window)  # type: ignore[arg-type]
+    assert len(both.entries) == 2
+    with pytest.raises(MalformedMessage, match="twice"):
+        DiaryDisclosure.create([(data, key), (data, key)], **window)  # type: ignore[arg-type]

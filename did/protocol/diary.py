@@ -75,6 +75,15 @@ _MAX_DIARY_CBOR = 64 + MAX_DIARY_ENTRIES * (MAX_RECEIPT_MESSAGE + 3 + _SIG_SIZE 
 _CONTEXT = "anshim/protocol/v1/DiaryEntry"
 
 
+def _check_unique(receipt: VisitReceipt, seen: set[bytes]) -> None:
+    # A visit may be disclosed by its check-in receipt and by its check-out receipt (the one
+    # with a time out), but not twice in the same form.
+    key = receipt.visit_id + bytes([receipt.time_out is not None])
+    if key in seen:
+        raise fail("DiaryDisclosure", "a receipt is disclosed twice")
+    seen.add(key)
+
+
 @dataclass(frozen=True, slots=True)
 class DiaryEntry:
     """One disclosed receipt (COSE_Sign1 bytes) and its pseudonym countersignature.
@@ -170,6 +179,7 @@ class DiaryDisclosure(Message):
                 disclosure field (receipts are parsed, not verified: they are the venue's).
             InvalidKey: a key that is not the pseudonym key its receipt names.
             OutOfWindow: a receipt whose time in is outside the window.
+            MalformedMessage: the same receipt given twice.
         """
         pairs = list(receipts)
         shell = cls(
@@ -180,11 +190,13 @@ class DiaryDisclosure(Message):
             entries=(),
         )
         entries = []
+        seen: set[bytes] = set()
         for data, key in pairs:
             _, receipt = VisitReceipt.parse_unverified(data)
             if not isinstance(key, Ed25519PrivateKey) or pseudonym_did(key) != receipt.pseudonym:
                 raise InvalidKey("the key is not the pseudonym key the receipt names")
             shell._check_window(receipt)
+            _check_unique(receipt, seen)
             entries.append(DiaryEntry(data, key.sign(shell._to_be_signed(data))))
         return cls(
             audience=audience,
@@ -269,10 +281,7 @@ class DiaryDisclosure(Message):
             except InvalidSignature as exc:
                 raise BadSignature("DiaryDisclosure: a countersignature does not verify") from exc
             diary._check_window(receipt)
-            key = receipt.visit_id + bytes([receipt.time_out is not None])
-            if key in seen:
-                raise fail(cls._WHAT, "a receipt is disclosed twice")
-            seen.add(key)
+            _check_unique(receipt, seen)
             receipts.append(receipt)
         return VerifiedDiary(
             diary.audience, diary.window_start, diary.window_end, diary.issued, tuple(receipts)
