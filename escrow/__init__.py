@@ -7,7 +7,7 @@ Quick start (the sealing half, what wallets and venues import)::
     directory.verify(trusted_custodians=pinned_custodian_dids)      # raises InvalidSignature
     epoch = escrow.epoch_for(time_in, tz_offset=directory.tz_offset)
     label = escrow.VisitLabel(venue_did, epoch, pseudonym_did, time_in)
-    envelope = escrow.seal(directory.get_key(epoch), label, plaintext, pad_to=320)
+    envelope = escrow.seal(directory.get_key(epoch), label, plaintext, pad_to=192)
     data = envelope.to_bytes()                                         # fixed size
     escrow.check_envelope_structure(data, epoch_keys=directory,        # the venue's check
                                     expected_epoch=epoch, expected_size=len(data))
