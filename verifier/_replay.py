@@ -1,0 +1,94 @@
+"""The replay store (DESIGN.md "Validation at the venue" step 3: "unused (replay cache)").
+
+The validation core claims two kinds of keys in it: each answered kiosk challenge nonce (a
+challenge is good for one check-in), and the digest of each accepted presentation (so the
+same signed bytes are never accepted twice, whatever the mode). A claim lasts until the
+moment after which the key could no longer pass the expiry checks anyway, so the store
+only ever holds what is still live: its size is bounded by the check-in rate times the
+longest lifetime (120 s plus the clock-skew bound), not by history.
+
+:class:`ReplayStore` is the protocol a shared store (for example a Redis ``SET NX EX`` or a
+database unique key, when several validators serve one venue) implements;
+:class:`MemoryReplayStore` is the single-process implementation.
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import Protocol, runtime_checkable
+
+from did.errors import InputError
+from verifier.errors import ReplayStoreFull
+
+__all__ = ["DEFAULT_MAX_ENTRIES", "MemoryReplayStore", "ReplayStore"]
+
+#: The in-memory store refuses to grow past this many live claims (about 2 MB).
+DEFAULT_MAX_ENTRIES = 50_000
+
+
+@runtime_checkable
+class ReplayStore(Protocol):
+    """An atomic test-and-set of byte keys that expire."""
+
+    def claim(self, key: bytes, *, until: int, now: int) -> bool:
+        """Claim ``key`` until Unix time ``until``.
+
+        Returns ``True`` if the key was free (or its earlier claim had ended by ``now``) and
+        is now claimed; ``False`` if a live claim already holds it. The check and the claim
+        must be one atomic step.
+        """
+        ...
+
+
+class MemoryReplayStore:
+    """A bounded in-memory :class:`ReplayStore` for one process.
+
+    Expired claims are dropped on each call (a heap ordered by expiry makes that cheap).
+    When ``max_entries`` live claims exist, a new claim raises :class:`ReplayStoreFull` rather than
+    forgetting a live one (forgetting would re-open a replay window).
+    """
+
+    __slots__ = ("_expiry", "_heap", "_max")
+
+    def __init__(self, *, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+        if type(max_entries) is not int or max_entries < 1:
+            raise InputError("max_entries must be a positive int")
+        self._max = max_entries
+        self._expiry: dict[bytes, int] = {}
+        self._heap: list[tuple[int, bytes]] = []
+
+    def __len__(self) -> int:
+        return len(self._expiry)
+
+    def __repr__(self) -> str:
+        return f"MemoryReplayStore(live={len(self._expiry)}, max_entries={self._max})"
+
+    def _drop_expired(self, now: int) -> None:
+        heap, expiry = self._heap, self._expiry
+        while heap and heap[0][0] <= now:
+            until, key = heapq.heappop(heap)
+            # A key re-claimed later has a newer expiry; only drop the entry this item made.
+            if expiry.get(key) == until:
+                del expiry[key]
+
+    def claim(self, key: bytes, *, until: int, now: int) -> bool:
+        """See :meth:`ReplayStore.claim`.
+
+        Raises:
+            InputError: ``key`` is not bytes, or ``until``/``now`` are not ints.
+            ReplayStoreFull: ``max_entries`` live claims already exist.
+        """
+        if type(key) is not bytes or type(until) is not int or type(now) is not int:
+            raise InputError("claim takes a bytes key and int times")
+        self._drop_expired(now)
+        held = self._expiry.get(key)
+        if held is not None and held > now:
+            return False
+        if until <= now:
+            # Already expired: nothing to remember, the expiry checks refuse it anyway.
+            return True
+        if len(self._expiry) >= self._max:
+            raise ReplayStoreFull("the replay store is full of live claims")
+        self._expiry[key] = until
+        heapq.heappush(self._heap, (until, key))
+        return True

@@ -1,0 +1,296 @@
+"""The validation core: DESIGN.md "Validation at the venue", steps 1 to 6, in that order.
+
+:func:`validate_checkin` takes the signed presentation bytes exactly as scanned or posted and
+either raises the first failure (a :class:`~did.protocol.errors.ProtocolError` whose ``code``
+is stable) or returns an :class:`Admission`: the signed :class:`~did.protocol.VisitReceipt`
+for the wallet and the :class:`~did.protocol.SealedVisit` record for the registry.
+:func:`validate_checkout` ends an open visit of the same pseudonym on the same day.
+
+Everything stateful is a parameter: the clock (``now``), the replay store, the epoch keys,
+the open-visit book. The message is decoded once; the pseudonym's did:key parse is cached
+(:func:`did.didkey.ed25519_public_key_from_did`); the record is signed at upload time, so
+the hot path costs one Ed25519 verify, one point validation and one Ed25519 signature.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from did.didkey import ed25519_public_key_from_did
+from did.protocol import (
+    ANY_VENUE,
+    ENVELOPE_SIZE,
+    VISIT_ID_SIZE,
+    Channel,
+    CheckIn,
+    Kind,
+    SealedVisit,
+    ThermalReading,
+    VisitReceipt,
+    day_of,
+    digest,
+)
+from did.protocol._wire import check_now, fail, not_in_future
+from did.protocol.errors import (
+    BadPoint,
+    EnvelopeError,
+    EpochKeyInactive,
+    Expired,
+    ReplayedChallenge,
+    WrongAudience,
+    WrongEpoch,
+)
+from escrow import EpochKey, VisitLabel, check_envelope_structure
+from escrow.errors import EnvelopeError as EscrowEnvelopeError
+from verifier._policy import EntryPolicy, read_device
+from verifier._replay import ReplayStore
+from verifier._venue import VenueContext, VisitBook
+from verifier.errors import NoOpenVisit, ReplayedCheckIn
+
+__all__ = ["Admission", "Departure", "EpochKeys", "validate_checkin", "validate_checkout"]
+
+#: The published epoch keys: the verified :class:`escrow.EpochKeyDirectory` (a mapping) or a
+#: look-up from an epoch to its key (``None`` if unpublished or retired).
+EpochKeys = Mapping[int, EpochKey] | Callable[[int], EpochKey | None]
+
+_DEFAULT_POLICY = EntryPolicy()
+# Replay-store namespaces: a challenge nonce and a presentation digest never collide.
+_NS_CHALLENGE = b"c"
+_NS_MESSAGE = b"m"
+# escrow's structural codes (escrow.check_envelope_structure) -> the protocol's codes.
+_ENVELOPE_CODES: dict[str, type[EnvelopeError]] = {
+    "envelopeEpoch": WrongEpoch,
+    "envelopeUnknownEpoch": EpochKeyInactive,
+    "envelopePoint": BadPoint,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """An accepted check-in (DESIGN.md step 6).
+
+    ``receipt`` is the venue-signed :class:`~did.protocol.VisitReceipt` (COSE bytes) to
+    return to the wallet; ``record`` is the :class:`~did.protocol.SealedVisit` to upload
+    (sign it with :meth:`VenueContext.sign_record`); ``reading`` is the verified device
+    reading the policy used, if any.
+    """
+
+    checkin: CheckIn
+    receipt: bytes
+    record: SealedVisit
+    reading: ThermalReading | None
+
+    @property
+    def channel(self) -> Channel:
+        """The channel of the visit (static poster, kiosk or holder-shown)."""
+        return self.record.channel
+
+
+@dataclass(frozen=True, slots=True)
+class Departure:
+    """An accepted check-out: the closed record (same visit id, with a time out) and a new
+    receipt with the time out for the wallet's diary."""
+
+    receipt: bytes
+    record: SealedVisit
+
+
+def _open_presentation(message: bytes, kind: Kind) -> CheckIn:
+    # Steps 1 and 2: size, strict decoding, COSE structure, EdDSA only; the pseudonym is a
+    # valid Ed25519 did:key (checked while decoding) and its signature verifies.
+    parsed, checkin = CheckIn.parse_unverified(message)
+    if checkin.kind is not kind:
+        wanted = "check-in" if kind is Kind.CHECK_IN else "check-out"
+        raise fail("CheckIn", f"expected a {wanted}")
+    CheckIn.check_signature(parsed, ed25519_public_key_from_did(checkin.pseudonym))
+    return checkin
+
+
+def _check_presence(
+    checkin: CheckIn, message: bytes, venue: VenueContext, replay: ReplayStore, now: int
+) -> None:
+    # Step 3: the audience is this venue (or any venue, for the holder-shown mode, which
+    # this venue now binds to itself); the challenge was issued here and is unexpired;
+    # issued-at within the clock-skew bound; then the replay claims, last, so a message
+    # that fails any stateless check never uses up a challenge.
+    if checkin.audience != venue.did and checkin.audience != ANY_VENUE:
+        raise WrongAudience("CheckIn: addressed to another venue")
+    nonce = checkin.challenge
+    challenge_expires = 0
+    if nonce is not None:
+        challenge_expires = venue.challenges.check(nonce, now=now)
+    skew = venue.max_skew
+    not_in_future(checkin.issued_at, now, skew, "CheckIn", "issued_at")
+    if now >= checkin.expires + skew:
+        raise Expired("CheckIn: the presentation has expired")
+    if nonce is not None and not replay.claim(
+        _NS_CHALLENGE + nonce, until=challenge_expires, now=now
+    ):
+        raise ReplayedChallenge("CheckIn: the challenge was already answered")
+    if not replay.claim(_NS_MESSAGE + digest(message), until=checkin.expires + skew, now=now):
+        raise ReplayedCheckIn("CheckIn: this presentation was already accepted")
+
+
+def _check_envelope(envelope: bytes, day: int, epoch_keys: EpochKeys) -> None:
+    # Step 4: epoch = the visit's day, that epoch's key published, a valid prime-order R,
+    # the fixed size (escrow's structural check); and a visit envelope, not a trace seed.
+    try:
+        check_envelope_structure(
+            envelope, epoch_keys=epoch_keys, expected_epoch=day, expected_size=ENVELOPE_SIZE
+        )
+    except EscrowEnvelopeError as exc:
+        error = _ENVELOPE_CODES.get(exc.code, EnvelopeError)
+        raise error(f"CheckIn: {exc.message}") from exc
+    if envelope[1] != VisitLabel.KIND:
+        raise EnvelopeError("CheckIn: the envelope is not a visit envelope")
+
+
+def validate_checkin(
+    message: bytes,
+    *,
+    venue: VenueContext,
+    now: int,
+    replay: ReplayStore,
+    epoch_keys: EpochKeys,
+    entry_policy: EntryPolicy = _DEFAULT_POLICY,
+    reading: bytes | None = None,
+    visits: VisitBook | None = None,
+) -> Admission:
+    """Validate a check-in presentation at ``venue`` (DESIGN.md "Validation at the venue").
+
+    ``reading`` is a device-signed :class:`~did.protocol.ThermalReading` (COSE bytes) taken
+    at the door, if the venue has a thermal camera or mask detector. With ``visits``, the
+    admitted visit is remembered so that :func:`validate_checkout` can close it.
+
+    The time in is the presentation's ``issued_at`` (it is bound into the envelope's label)
+    and the visit's day is its escrow epoch in the directory's zone (``venue.tz_offset``).
+
+    Raises (the first failure, in step order):
+        OversizeMessage, MalformedMessage, BadAlgorithm, UnsupportedVersion: step 1 (also a
+            check-out sent here).
+        EnvelopeError: step 1, the envelope is not :data:`~did.protocol.ENVELOPE_SIZE` bytes.
+        BadPseudonym, BadSignature: step 2.
+        WrongAudience: step 3, addressed to another venue.
+        UnknownChallenge, ExpiredChallenge, ReplayedChallenge: step 3, the kiosk challenge.
+        ClockSkew, Expired: step 3, issued-at too far ahead, or the presentation expired.
+        ReplayedCheckIn: step 3, these exact bytes were already accepted.
+        WrongEpoch, EpochKeyInactive, BadPoint, EnvelopeError: step 4.
+        DeclaredFever, DeclaredSymptoms, HighTemperature, MaskMissing: step 5 (refusals).
+        UnknownDevice, BadSignature, WrongAudience, StaleReading, ClockSkew: step 5, the
+            reading cannot be trusted.
+        ReplayStoreFull: the in-memory replay store is at capacity.
+        InputError: ``now`` is not a valid int.
+    """
+    now = check_now(now)
+    checkin = _open_presentation(message, Kind.CHECK_IN)
+    _check_presence(checkin, message, venue, replay, now)
+    envelope = checkin.envelope
+    declaration = checkin.declaration
+    if envelope is None or declaration is None:  # excluded by CheckIn's constructor
+        raise fail("CheckIn", "a check-in carries a declaration and an envelope")
+    day = day_of(checkin.issued_at, tz_offset_seconds=venue.tz_offset)
+    _check_envelope(envelope, day, epoch_keys)
+    # Step 5: the entry policy, with the device reading verified first.
+    verified = None
+    if reading is not None:
+        verified = read_device(
+            reading,
+            venue.devices,
+            venue=venue.did,
+            now=now,
+            max_age=entry_policy.max_reading_age,
+            max_skew=venue.max_skew,
+        )
+    entry_policy.decide(declaration, verified)
+    # Step 6: the receipt for the wallet and the record for the registry.
+    channel = checkin.channel
+    visit_id = os.urandom(VISIT_ID_SIZE)
+    checkin_hash = digest(message)
+    receipt = VisitReceipt(
+        venue=venue.did,
+        pseudonym=checkin.pseudonym,
+        time_in=checkin.issued_at,
+        time_out=None,
+        visit_id=visit_id,
+        checkin_hash=checkin_hash,
+        channel=channel,
+    ).sign(venue.key)
+    record = SealedVisit(
+        visit_id=visit_id,
+        venue=venue.did,
+        day=day,
+        time_in=checkin.issued_at,
+        time_out=None,
+        pseudonym=checkin.pseudonym,
+        locator=checkin.locator,
+        channel=channel,
+        declaration=declaration,
+        envelope=envelope,
+        receipt_hash=digest(receipt),
+    )
+    if visits is not None:
+        visits.add(record, checkin_hash)
+    return Admission(checkin, receipt, record, verified)
+
+
+def validate_checkout(
+    message: bytes,
+    *,
+    venue: VenueContext,
+    now: int,
+    replay: ReplayStore,
+    visits: VisitBook,
+) -> Departure:
+    """Validate a check-out and close the open visit of its pseudonym on its day.
+
+    A check-out is signed by the same pairwise key as its check-in, so the pseudonym and day
+    find the visit (DESIGN.md "Other channels, one record": time out comes from a
+    check-out). The time out is the check-out's ``issued_at``, but never before the time in.
+    The new receipt keeps the check-in's hash (:mod:`did.protocol.records`).
+
+    Raises:
+        OversizeMessage, MalformedMessage, BadAlgorithm, UnsupportedVersion: decoding (also
+            a check-in sent here).
+        BadPseudonym, BadSignature: the pseudonym or its signature.
+        WrongAudience, UnknownChallenge, ExpiredChallenge, ReplayedChallenge, ClockSkew,
+            Expired, ReplayedCheckIn: as for :func:`validate_checkin` step 3.
+        NoOpenVisit: no open visit of that pseudonym at this venue on that day.
+        InputError: ``now`` is not a valid int.
+    """
+    now = check_now(now)
+    checkout = _open_presentation(message, Kind.CHECK_OUT)
+    _check_presence(checkout, message, venue, replay, now)
+    day = day_of(checkout.issued_at, tz_offset_seconds=venue.tz_offset)
+    found = visits.take(checkout.pseudonym, day)
+    if found is None and day > 0:
+        # A stay that crossed midnight: the check-in's day (and pseudonym) is the day before.
+        found = visits.take(checkout.pseudonym, day - 1)
+    if found is None:
+        raise NoOpenVisit("CheckIn: no open visit of this pseudonym here today")
+    record, checkin_hash = found
+    time_out = min(max(checkout.issued_at, record.time_in), record.time_in + 86400)
+    closed = SealedVisit(
+        visit_id=record.visit_id,
+        venue=record.venue,
+        day=record.day,
+        time_in=record.time_in,
+        time_out=time_out,
+        pseudonym=record.pseudonym,
+        locator=record.locator,
+        channel=record.channel,
+        declaration=record.declaration,
+        envelope=record.envelope,
+        receipt_hash=record.receipt_hash,
+    )
+    receipt = VisitReceipt(
+        venue=venue.did,
+        pseudonym=record.pseudonym,
+        time_in=record.time_in,
+        time_out=time_out,
+        visit_id=record.visit_id,
+        checkin_hash=checkin_hash,
+        channel=record.channel,
+    ).sign(venue.key)
+    return Departure(receipt, closed)
