@@ -1,0 +1,94 @@
+"""The diary: the venue-signed receipts of this wallet's visits (DESIGN.md "Credentials":
+"the wallet's diary is a list of these"), their retention and their disclosure.
+
+A visit may have two receipts, one for the check-in and one for the check-out (same visit
+id, with a time out); :func:`visits` keeps the latest of each visit. Receipts are stored as
+the venue signed them, so a disclosure (:class:`did.protocol.DiaryDisclosure`) can hand them
+to an investigator unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from did.keys import Ed25519PrivateKey
+from did.protocol import DiaryDisclosure, VisitReceipt
+from did.protocol.derive import SECONDS_PER_DAY
+from did.protocol.values import Channel
+
+__all__ = ["Visit", "disclosure", "purge", "visits"]
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """One visit in the diary, from its latest receipt (``receipt`` holds the signed bytes)."""
+
+    venue: str
+    pseudonym: str
+    time_in: int
+    time_out: int | None
+    visit_id: bytes
+    channel: Channel
+    receipt: bytes
+
+    def end(self, default_stay: int) -> int:
+        """The time out, or the time in plus ``default_stay`` seconds without a check-out."""
+        return self.time_out if self.time_out is not None else self.time_in + default_stay
+
+
+def _parse(receipt: bytes) -> VisitReceipt:
+    # Stored receipts were verified when accepted; the store is authenticated encryption.
+    return VisitReceipt.parse_unverified(receipt)[1]
+
+
+def visits(
+    diary: Iterable[bytes], *, start: int | None = None, end: int | None = None
+) -> list[Visit]:
+    """The visits whose time in is in ``[start, end]``, oldest first, one per visit id."""
+    latest: dict[bytes, Visit] = {}
+    for data in diary:
+        r = _parse(data)
+        visit = Visit(r.venue, r.pseudonym, r.time_in, r.time_out, r.visit_id, r.channel, data)
+        known = latest.get(r.visit_id)
+        if known is None or (known.time_out is None and visit.time_out is not None):
+            latest[r.visit_id] = visit
+    chosen = (
+        v
+        for v in latest.values()
+        if (start is None or v.time_in >= start) and (end is None or v.time_in <= end)
+    )
+    return sorted(chosen, key=lambda v: (v.time_in, v.visit_id))
+
+
+def purge(diary: list[bytes], *, retention_days: int, now: int) -> list[bytes]:
+    """The receipts whose time in is within the retention period before ``now``."""
+    cutoff = now - retention_days * SECONDS_PER_DAY
+    return [data for data in diary if _parse(data).time_in >= cutoff]
+
+
+def disclosure(
+    diary: Iterable[bytes],
+    key_for: Callable[[VisitReceipt], Ed25519PrivateKey],
+    *,
+    audience: str,
+    start: int,
+    end: int,
+    now: int,
+) -> bytes:
+    """A :class:`~did.protocol.DiaryDisclosure` of every receipt whose time in is in
+    ``[start, end]``, each countersigned by the pseudonym key ``key_for`` re-derives.
+
+    Raises:
+        MalformedMessage: a bad window or audience (see :class:`~did.protocol.DiaryDisclosure`).
+        OversizeMessage: more receipts than one disclosure holds.
+    """
+    pairs = []
+    for data in diary:
+        receipt = _parse(data)
+        if start <= receipt.time_in <= end:
+            pairs.append((data, key_for(receipt)))
+    disclosed = DiaryDisclosure.create(
+        pairs, audience=audience, window_start=start, window_end=end, issued=now
+    )
+    return disclosed.to_cbor()
