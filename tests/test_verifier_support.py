@@ -21,8 +21,9 @@ from did.protocol import (
     pseudonym_did,
 )
 from did.protocol.person import IDENTITY_PAD
-from escrow import EpochKey, VisitLabel, seal
-from escrow.group import Point, random_scalar
+from escrow import Envelope, EpochKey, VisitLabel, check_envelope_proof, seal
+from escrow._envelope import open_with_point
+from escrow.group import Point, Scalar, random_scalar
 from verifier import MemoryReplayStore, VenueContext, VisitBook
 
 DAY = 86400
@@ -45,13 +46,23 @@ DEVICE_KEY = key("thermal-camera")
 DEVICE = "did:key:z6MkThermalCameraAtTheDoor"
 
 
-def _epoch_key(epoch: int) -> EpochKey:
-    y = Point.base_mul(random_scalar())
+def _epoch_key(epoch: int, secret: Scalar | None = None) -> EpochKey:
+    y = Point.base_mul(secret or random_scalar())
     return EpochKey(epoch, y, (y,), 1, ("did:key:z6MkCustodianOne",))
 
 
-#: One-custodian epoch keys for three days (the validator only reads Y and the epoch).
-EPOCH_KEYS = {e: _epoch_key(e) for e in range(FIRST_EPOCH - 1, FIRST_EPOCH + 2)}
+#: One-custodian epoch keys for three days (the validator only reads Y and the epoch); the
+#: tests keep each secret x so they can open envelopes directly (x·R), without a ceremony.
+EPOCH_SECRETS = {e: random_scalar() for e in range(FIRST_EPOCH - 1, FIRST_EPOCH + 2)}
+EPOCH_KEYS = {e: _epoch_key(e, x) for e, x in EPOCH_SECRETS.items()}
+
+
+def open_envelope(envelope_bytes: bytes, label: VisitLabel) -> bytes:
+    """Decrypt with the one-custodian secret (what k custodians' shares combine to)."""
+    env = Envelope.from_bytes(envelope_bytes)
+    key = EPOCH_KEYS[env.epoch]
+    check_envelope_proof(env, key, label)
+    return open_with_point(env, key, label, env.R.mul(EPOCH_SECRETS[env.epoch]))
 
 
 def venue(**changes: object) -> VenueContext:
