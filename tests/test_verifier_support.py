@@ -81,6 +81,10 @@ def pseudonym_key(
     return derive_pseudonym_key(secret, venue_did, day_of(now))
 
 
+def pseudonym_did_of(venue_did: str = VENUE, now: int = NOW) -> str:
+    return pseudonym_did(pseudonym_key(venue_did, now))
+
+
 def envelope(
     *,
     label_venue: str = VENUE,
