@@ -6,12 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-import escrow
-from did import qr
-from did.protocol import ENVELOPE_SIZE, CheckIn, HealthDeclaration, Kind, parse_qr_text
-from did.protocol.person import CompactPersonCredential, IdentityPlaintext
-from did.protocol.values import Channel
 from test_wallet_support import (
     DAY,
     FIRST_EPOCH,
@@ -29,6 +23,12 @@ from test_wallet_support import (
     unseal,
     venue_keys,
 )
+
+import escrow
+from did import qr
+from did.protocol import ENVELOPE_SIZE, CheckIn, HealthDeclaration, Kind, parse_qr_text
+from did.protocol.person import CompactPersonCredential, IdentityPlaintext
+from did.protocol.values import Channel
 from wallet import (
     HOLDER_SHOWN_LABEL_VENUE,
     AlteredCode,
@@ -53,8 +53,10 @@ def test_static_poster_check_in_opens_to_the_exact_identity(tmp_path: Path) -> N
     assert (scanned.venue, scanned.channel, scanned.name) == (VENUE, Channel.QR_STATIC, "Cafe")
     data = w.check_in(scanned, declaration=HealthDeclaration(True, False), now=NOW)
     checkin = CheckIn.verify(data, audience=VENUE, now=NOW)
-    assert checkin.challenge is None and checkin.declaration == HealthDeclaration(True, False)
-    assert checkin.envelope is not None and len(checkin.envelope) == ENVELOPE_SIZE
+    assert checkin.challenge is None
+    assert checkin.declaration == HealthDeclaration(True, False)
+    assert checkin.envelope is not None
+    assert len(checkin.envelope) == ENVELOPE_SIZE
     label = escrow.VisitLabel(VENUE, FIRST_EPOCH, checkin.pseudonym, NOW)
     plaintext = IdentityPlaintext.from_bytes(unseal(checkin.envelope, label))
     assert w.credential is not None
@@ -72,19 +74,22 @@ def test_kiosk_check_in_answers_the_challenge(tmp_path: Path) -> None:
     w = new_wallet(tmp_path)
     text = kiosk()
     scanned = w.scan(text, now=NOW + 5, venue_keys=venue_keys)
-    assert scanned.channel is Channel.QR_KIOSK and scanned.challenge is not None
+    assert scanned.channel is Channel.QR_KIOSK
+    assert scanned.challenge is not None
     checkin = CheckIn.verify(
         w.check_in(scanned, declaration=CLEAR, now=NOW + 5), audience=VENUE, now=NOW + 5
     )
-    assert checkin.challenge == scanned.challenge and checkin.channel is Channel.QR_KIOSK
+    assert checkin.challenge == scanned.challenge
+    assert checkin.channel is Channel.QR_KIOSK
 
 
 def test_holder_shown_is_qr_text_for_any_venue_and_opens(tmp_path: Path) -> None:
     w = new_wallet(tmp_path)
     text = w.holder_shown_check_in(declaration=CLEAR, now=NOW)
-    kind, data = parse_qr_text(text)
+    _kind, data = parse_qr_text(text)
     checkin = CheckIn.verify(data, audience=OTHER_VENUE, now=NOW + 29, max_skew=0)
-    assert checkin.holder_shown and checkin.expires == NOW + 30
+    assert checkin.holder_shown
+    assert checkin.expires == NOW + 30
     assert checkin.envelope is not None
     label = escrow.VisitLabel(HOLDER_SHOWN_LABEL_VENUE, FIRST_EPOCH, checkin.pseudonym, NOW)
     assert (
@@ -100,8 +105,11 @@ def test_check_out_uses_the_check_in_pseudonym(tmp_path: Path) -> None:
     scanned = w.scan(poster(), now=NOW)
     first = CheckIn.parse_unverified(w.check_in(scanned, declaration=CLEAR, now=NOW))[1]
     out = CheckIn.verify(w.check_out(scanned, now=NOW + 3600), audience=VENUE, now=NOW + 3600)
-    assert out.kind is Kind.CHECK_OUT and out.envelope is None and out.declaration is None
-    assert out.pseudonym == first.pseudonym and out.locator == first.locator
+    assert out.kind is Kind.CHECK_OUT
+    assert out.envelope is None
+    assert out.declaration is None
+    assert out.pseudonym == first.pseudonym
+    assert out.locator == first.locator
 
 
 def test_check_in_needs_enrollment_and_an_epoch_key(tmp_path: Path) -> None:
@@ -117,13 +125,14 @@ def test_check_in_needs_enrollment_and_an_epoch_key(tmp_path: Path) -> None:
 def _refusal(w: Wallet, text: str, now: int = NOW) -> ScanRefused:
     with pytest.raises(ScanRefused) as info:
         w.scan(text, now=now, venue_keys=venue_keys)
-    assert info.value.user_message and VENUE not in info.value.user_message
+    assert info.value.user_message
+    assert VENUE not in info.value.user_message
     return info.value
 
 
 def test_scan_refusals_each_have_their_own_code(tmp_path: Path) -> None:
     good = poster()
-    prefix, data = qr.decode_qr_text(good, prefixes=["AV1"], max_bytes=400)
+    _prefix, data = qr.decode_qr_text(good, prefixes=["AV1"], max_bytes=400)
     flipped = data.replace(b"Cafe", b"Cafx")  # a changed name: the signature fails
     structure = bytearray(data)
     structure[1] = 0x85  # the COSE array claims five items
@@ -143,7 +152,8 @@ def test_scan_refusals_each_have_their_own_code(tmp_path: Path) -> None:
     w = new_wallet(tmp_path, enrolled=False)
     for text, error, code in cases:
         refusal = _refusal(w, text)
-        assert type(refusal) is error and refusal.code == code, text
+        assert type(refusal) is error, text
+        assert refusal.code == code, text
 
 
 def test_a_visitors_own_code_is_not_a_venue_code(tmp_path: Path) -> None:
