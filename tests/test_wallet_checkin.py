@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_wallet_support import (
     DAY,
     FIRST_EPOCH,
@@ -173,3 +175,34 @@ def test_registry_key_is_pinned_not_taken_from_the_poster(tmp_path: Path) -> Non
     w = new_wallet(tmp_path)
     assert w.registry_key == REGISTRY.public_key
     assert w.scan(poster(OTHER_VENUE), now=NOW).venue == OTHER_VENUE
+
+
+_SCANNER = None
+
+
+def _scanner() -> Wallet:
+    global _SCANNER
+    if _SCANNER is None:
+        import tempfile
+
+        _SCANNER = new_wallet(Path(tempfile.mkdtemp(prefix="wallet-scan-")), enrolled=False)
+    return _SCANNER
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(st.text(max_size=300), st.sampled_from(["AV1:", "AC1:"]).map(lambda p: p + "0" * 40))
+)
+def test_hostile_text_is_refused_with_a_scan_refusal(text: str) -> None:
+    with pytest.raises(ScanRefused):
+        _scanner().scan(text, now=NOW, venue_keys=venue_keys)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 255))
+def test_any_changed_byte_of_a_poster_is_refused(position: int, xor: int) -> None:
+    _, data = qr.decode_qr_text(poster(), prefixes=["AV1"], max_bytes=400)
+    changed = bytearray(data)
+    changed[position % len(data)] ^= xor
+    with pytest.raises(ScanRefused):
+        _scanner().scan(qr.encode_qr_text("AV1", bytes(changed)), now=NOW)

@@ -9,23 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-import escrow
-from did.didkey import did_from_public_key
-from did.keyfile import KDF_TEST
-from did.keys import Ed25519PrivateKey
-from did.protocol import (
-    CheckIn,
-    DiaryDisclosure,
-    ExposureNotice,
-    HealthDeclaration,
-    RiskLevel,
-    derive_trace_seed,
-    parse_qr_text,
-)
-from did.protocol.errors import BadSignature
-from did.protocol.person import issue_person_credential
-from did.protocol.values import Channel
 from test_wallet_support import (
     AUTHORITY,
     DAY,
@@ -44,6 +27,23 @@ from test_wallet_support import (
     unseal,
     venue_keys,
 )
+
+import escrow
+from did.didkey import did_from_public_key
+from did.keyfile import KDF_TEST
+from did.keys import Ed25519PrivateKey
+from did.protocol import (
+    CheckIn,
+    DiaryDisclosure,
+    ExposureNotice,
+    HealthDeclaration,
+    RiskLevel,
+    derive_trace_seed,
+    parse_qr_text,
+)
+from did.protocol.errors import BadSignature
+from did.protocol.person import issue_person_credential
+from did.protocol.values import Channel
 from wallet import EnrollmentRefused, ReceiptRefused, Wallet
 
 CLEAR = HealthDeclaration(False, False)
@@ -120,9 +120,11 @@ def test_unlinkable_across_venues_and_days_and_same_size_across_holders(tmp_path
     for x in envelopes:
         for y in envelopes:
             if x is not y:
-                assert x is not None and y is not None
+                assert x is not None
+                assert y is not None
                 # No shared key material: R, proof and nonce all differ.
-                assert x[6:38] != y[6:38] and x[102:126] != y[102:126]
+                assert x[6:38] != y[6:38]
+                assert x[102:126] != y[102:126]
     other = _checkin(b, VENUE, NOW)
     assert other.pseudonym != visits[0].pseudonym
     sizes = {len(v.envelope or b"") for v in [*visits, other]}
@@ -220,7 +222,8 @@ def test_import_wallet_pulls_in_no_web_database_or_http_library() -> None:
     code = "import wallet, sys; print(' '.join(sorted(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = {name.split(".")[0] for name in out.stdout.split()}
-    assert "wallet" in loaded and "escrow" in loaded
+    assert "wallet" in loaded
+    assert "escrow" in loaded
     forbidden = {
         "httpx",
         "fastapi",

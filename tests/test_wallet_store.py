@@ -11,12 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
+from test_wallet_support import NOW, PASS, REGISTRY, new_wallet
 
 import did.keyfile
 from did.keyfile import KDF_TEST, read_public
-from test_wallet_support import NOW, PASS, REGISTRY, new_wallet
-from wallet import Wallet, WalletCorrupted, WrongPassphrase
-from wallet import _store
+from wallet import Wallet, WalletCorrupted, WrongPassphrase, _store
 
 
 def test_round_trip_keeps_everything(tmp_path: Path) -> None:
@@ -24,10 +23,12 @@ def test_round_trip_keeps_everything(tmp_path: Path) -> None:
     again = Wallet.open(w.path, PASS, now=NOW)
     assert again.holder_did == w.holder_did
     assert again.registry_key == REGISTRY.public_key
-    assert again.credential is not None and w.credential is not None
+    assert again.credential is not None
+    assert w.credential is not None
     assert again.credential.compact.cbor == w.credential.compact.cbor
     assert read_public(w.path.read_bytes())["wallet"] == 1
-    assert "secret" not in repr(again) and PASS not in w.path.read_text()
+    assert "secret" not in repr(again)
+    assert PASS not in w.path.read_text()
 
 
 def test_create_refuses_to_overwrite(tmp_path: Path) -> None:
@@ -124,7 +125,8 @@ def test_killed_mid_save_leaves_a_whole_store(tmp_path: Path) -> None:
             [sys.executable, "-c", _SAVER, str(w.path), PASS, str(NOW)],
             stdout=subprocess.PIPE,
         ) as proc:
-            assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
+            assert proc.stdout is not None
+            assert proc.stdout.readline() == b"ready\n"
             time.sleep(0.15)
             proc.send_signal(signal.SIGKILL)
             proc.wait()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from escrow_support import FIRST_EPOCH, NOW, world
+
 import escrow
 from did.didkey import did_from_public_key
 from did.keyfile import KDF_TEST
@@ -19,7 +21,6 @@ from did.protocol import (
 )
 from did.protocol.person import PersonCredential, issue_person_credential
 from did.protocol.values import Channel
-from escrow_support import FIRST_EPOCH, NOW, world
 from wallet import Wallet
 
 PASS = "wallet passphrase"
