@@ -15,6 +15,7 @@ import test_verifier_support as sup
 
 from did.didkey import did_from_public_key
 from did.didweb import did_web_document, did_web_to_url
+from did.errors import InputError
 from did.keyfile import KDF_TEST
 from did.keys import Ed25519PrivateKey, Ed25519PublicKey
 from did.protocol import (
@@ -308,4 +309,18 @@ def test_envelope_under_a_wrong_label_is_refused_by_custodians(world: World) -> 
             store=world.stores[0],
             directory=world.directory,
             now=NOW + DAY,
+        )
+
+
+def test_venue_zone_must_match_the_directory(world: World) -> None:
+    kst = dataclasses.replace(world.venue, tz_offset=9 * 3600)
+    with pytest.raises(InputError):
+        seal_sms_checkin(world.phones[0], kst, now=NOW, epoch_keys=world.directory)
+    with pytest.raises(InputError):
+        validate_checkin(
+            sup.checkin(),
+            venue=kst,
+            now=NOW,
+            replay=MemoryReplayStore(),
+            epoch_keys=world.directory,
         )

@@ -35,7 +35,7 @@ from typing import Literal
 from did import cbor
 from did.errors import DecodeError, InputError
 from did.keys import Ed25519PrivateKey
-from did.protocol import VISIT_ID_SIZE, Channel, HealthDeclaration, SealedVisit, day_of
+from did.protocol import VISIT_ID_SIZE, Channel, HealthDeclaration, SealedVisit
 from did.protocol._wire import check_now, enum_value, fail, text_value
 from did.protocol.derive import pseudonym_did
 from did.protocol.errors import EpochKeyInactive
@@ -48,7 +48,7 @@ from did.protocol.person import (
 )
 from escrow import EpochKey, VisitLabel, seal
 from verifier._policy import EntryPolicy
-from verifier._validate import EpochKeys
+from verifier._validate import EpochKeys, visit_day
 from verifier._venue import VenueContext
 
 __all__ = [
@@ -154,7 +154,7 @@ def _seal_visit(
     epoch_keys: EpochKeys,
     declaration: HealthDeclaration | None,
 ) -> SealedVisit:
-    day = day_of(now, tz_offset_seconds=venue.tz_offset)
+    day = visit_day(now, venue, epoch_keys)
     epoch_key = _epoch_key(epoch_keys, day)
     pseudonym = pseudonym_did(Ed25519PrivateKey.generate())
     label = VisitLabel(venue.did, day, pseudonym, now)
@@ -191,7 +191,8 @@ def seal_sms_checkin(
     Raises:
         MalformedMessage: the number is not E.164 (the error does not repeat it).
         EpochKeyInactive: no published epoch key for today.
-        InputError: ``now`` is invalid or ``channel`` is neither ``"sms"`` nor ``"call"``.
+        InputError: ``now`` is invalid, ``channel`` is neither ``"sms"`` nor ``"call"``, or
+            the venue's ``tz_offset`` is not the directory's.
     """
     now = check_now(now)
     if channel not in ("sms", "call"):
@@ -221,7 +222,7 @@ def seal_assisted_entry(
             control characters or is over 128 UTF-8 bytes (errors never repeat either).
         DeclaredFever, DeclaredSymptoms: the declaration refuses entry.
         EpochKeyInactive: no published epoch key for today.
-        InputError: ``now`` is invalid.
+        InputError: ``now`` is invalid, or the venue's ``tz_offset`` is not the directory's.
     """
     now = check_now(now)
     plaintext = GatewayPlaintext(Channel.ASSISTED, phone, name, os.urandom(VISIT_NONCE_SIZE))

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from did.didkey import ed25519_public_key_from_did
+from did.errors import InputError
 from did.protocol import (
     ANY_VENUE,
     ENVELOPE_SIZE,
@@ -133,6 +134,19 @@ def _check_presence(
         raise ReplayedCheckIn("CheckIn: this presentation was already accepted")
 
 
+def visit_day(time_in: int, venue: VenueContext, epoch_keys: EpochKeys) -> int:
+    """The escrow epoch of a visit: its day in the epoch-key directory's zone.
+
+    Raises:
+        InputError: the directory's ``tz_offset`` is not the venue's (a misconfiguration
+            that would seal every visit near midnight to the wrong day).
+    """
+    zone = getattr(epoch_keys, "tz_offset", venue.tz_offset)
+    if zone != venue.tz_offset:
+        raise InputError("the venue's tz_offset differs from the epoch-key directory's")
+    return day_of(time_in, tz_offset_seconds=venue.tz_offset)
+
+
 def _check_envelope(envelope: bytes, day: int, epoch_keys: EpochKeys) -> None:
     # Step 4: epoch = the visit's day, that epoch's key published, a valid prime-order R,
     # the fixed size (escrow's structural check); and a visit envelope, not a trace seed.
@@ -181,7 +195,8 @@ def validate_checkin(
         UnknownDevice, BadSignature, WrongAudience, StaleReading, ClockSkew: step 5, the
             reading cannot be trusted.
         ReplayStoreFull: the in-memory replay store is at capacity.
-        InputError: ``now`` is not a valid int.
+        InputError: ``now`` is not a valid int, or ``venue.tz_offset`` is not the
+            directory's.
     """
     now = check_now(now)
     checkin = _open_presentation(message, Kind.CHECK_IN)
@@ -190,7 +205,7 @@ def validate_checkin(
     declaration = checkin.declaration
     if envelope is None or declaration is None:  # excluded by CheckIn's constructor
         raise fail("CheckIn", "a check-in carries a declaration and an envelope")
-    day = day_of(checkin.issued_at, tz_offset_seconds=venue.tz_offset)
+    day = visit_day(checkin.issued_at, venue, epoch_keys)
     _check_envelope(envelope, day, epoch_keys)
     # Step 5: the entry policy, with the device reading verified first.
     verified = None
