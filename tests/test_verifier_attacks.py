@@ -296,7 +296,16 @@ def test_mutated_checkins_raise_only_anshim_errors(
 
 
 def test_envelope_size_constant_is_escrow_overhead_plus_pad() -> None:
+    from did.protocol import ENVELOPE_PAD_TO
     from escrow import ENVELOPE_OVERHEAD
 
     assert ENVELOPE_SIZE == ENVELOPE_OVERHEAD + IDENTITY_PAD
+    assert IDENTITY_PAD == ENVELOPE_PAD_TO
     assert len(sup.envelope()) == ENVELOPE_SIZE
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(-14 * 3600, 14 * 3600))
+def test_visit_day_is_the_escrow_epoch(timestamp: int, tz: int) -> None:
+    from escrow import epoch_for
+
+    assert day_of(timestamp, tz_offset_seconds=tz) == epoch_for(timestamp, tz_offset=tz)
