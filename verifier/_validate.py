@@ -200,12 +200,13 @@ def validate_checkin(
     """
     now = check_now(now)
     checkin = _open_presentation(message, Kind.CHECK_IN)
+    # A zone mismatch is the venue's misconfiguration: refuse before any state changes.
+    day = visit_day(checkin.issued_at, venue, epoch_keys)
     _check_presence(checkin, message, venue, replay, now)
     envelope = checkin.envelope
     declaration = checkin.declaration
     if envelope is None or declaration is None:  # excluded by CheckIn's constructor
         raise fail("CheckIn", "a check-in carries a declaration and an envelope")
-    day = visit_day(checkin.issued_at, venue, epoch_keys)
     _check_envelope(envelope, day, epoch_keys)
     # Step 5: the entry policy, with the device reading verified first.
     verified = None
