@@ -309,3 +309,23 @@ def test_visit_day_is_the_escrow_epoch(timestamp: int, tz: int) -> None:
     from escrow import epoch_for
 
     assert day_of(timestamp, tz_offset_seconds=tz) == epoch_for(timestamp, tz_offset=tz)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=400))
+def test_arbitrary_checkouts_and_readings_raise_only_anshim_errors(data: bytes) -> None:
+    from verifier import VisitBook, validate_checkout
+
+    with pytest.raises(AnshimError):
+        validate_checkout(
+            data, venue=sup.venue(), now=NOW, replay=MemoryReplayStore(), visits=VisitBook()
+        )
+    with pytest.raises(AnshimError):
+        validate_checkin(
+            sup.checkin(),
+            venue=sup.venue(),
+            now=NOW,
+            replay=MemoryReplayStore(),
+            epoch_keys=sup.EPOCH_KEYS,
+            reading=data,
+        )

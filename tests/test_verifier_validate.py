@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 import test_verifier_support as sup
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from did.protocol import (
     ANY_VENUE,
@@ -311,3 +313,17 @@ def test_venue_context_repr_hides_the_key() -> None:
     assert sup.VENUE_KEY.seed().hex() not in text
     assert sup.VENUE_KEY.to_multikey() not in text
     assert "key=" not in text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 50), st.integers(0, 50)), max_size=40))
+def test_replay_store_matches_a_reference_model(ops: list[tuple[int, int, int]]) -> None:
+    # A claim succeeds iff no earlier successful claim of the key lasts beyond ``now``.
+    store, model, now = MemoryReplayStore(), {}, NOW
+    for key_id, advance, lifetime in ops:
+        now += advance
+        key, until = bytes([key_id]), now + lifetime
+        expected = model.get(key, 0) <= now
+        assert store.claim(key, until=until, now=now) is expected
+        if expected and until > now:
+            model[key] = until
