@@ -19,6 +19,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python examples/quickstart.py
+	$(BIN)/python examples/checkin_flow.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
