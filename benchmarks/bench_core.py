@@ -1,9 +1,10 @@
 """Hot-path figures for the core: COSE_Sign1 against bare Ed25519, strict CBOR, did:key.
 
-Prints one JSON object: medians in microseconds per operation, and the ratios of COSE sign
-and verify to a bare PyNaCl Ed25519 sign and verify measured in the same run on the same
-300-byte message. Batches of all operations are interleaved round by round, so a noisy
-machine slows baseline and candidate alike and the ratios stay meaningful.
+Prints one JSON object: medians in microseconds per operation, and the ratio of each to a
+bare PyNaCl Ed25519 verify (sign for COSE sign) measured in the same run on the same
+300-byte payload; the strict CBOR decode is of a 300-byte check-in-shaped message. Batches
+of all operations are interleaved round by round, so a noisy machine slows baseline and
+candidate alike and the ratios stay meaningful.
 
 Run: ``.venv/bin/python benchmarks/bench_core.py [--rounds N] [--inner N]``
 """
@@ -34,7 +35,7 @@ PAYLOAD_BYTES = 300
 
 
 def checkin_like_message() -> bytes:
-    """A deterministic-CBOR map shaped like a check-in presentation, about 300 bytes."""
+    """A deterministic-CBOR map shaped like a check-in presentation, exactly 300 bytes."""
     message = {
         "v": 1,
         "aud": "did:web:registry.example.kr:venues:jeju-cafe-0042",
@@ -42,11 +43,14 @@ def checkin_like_message() -> bytes:
         "iat": 1_760_000_000,
         "sub": "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
         "decl": {"fever": False, "resp": False},
-        "env": {1: 7, 2: bytes(range(32)), 3: bytes(64), -1: "x25519"},
+        "env": {1: 7, 2: bytes(range(32)), 3: bytes(48), -1: "x25519"},
         "loc": bytes(range(100, 116)),
         "exp": 30,
     }
-    return cbor.encode(message)
+    encoded = cbor.encode(message)
+    if len(encoded) != PAYLOAD_BYTES:  # the issue asks for a 300-byte message exactly
+        raise SystemExit(f"check-in-shaped message is {len(encoded)} bytes, not {PAYLOAD_BYTES}")
+    return encoded
 
 
 def measure(cases: dict[str, Callable[[], object]], *, rounds: int, inner: int) -> dict[str, float]:
@@ -128,6 +132,23 @@ def main() -> int:
         "ratio_cose_sign_to_bare_sign": round(
             medians["cose_sign1_sign"] / medians["bare_ed25519_sign"], 3
         ),
+        # Every other figure as a ratio to the same-run bare verify, so it survives a noisy box.
+        "ratio_to_bare_verify": {
+            name: round(value / medians["bare_ed25519_verify"], 3)
+            for name, value in medians.items()
+            if not name.startswith("bare_")
+        },
+        # Issue 2's targets: COSE verify <= 1.3x bare verify; did:key resolve <= 20 us (the
+        # warm figure: a repeated DID whose parse is cached; cold = a new DID every call).
+        "targets": {
+            "cose_verify_le_1_3x_bare_verify": medians["cose_sign1_verify"]
+            <= 1.3 * medians["bare_ed25519_verify"],
+            **(
+                {"didkey_resolve_le_20us": medians["didkey_resolve_warm"] <= 20.0}
+                if "didkey_resolve_warm" in medians
+                else {}
+            ),
+        },
         "notes": notes,
     }
     json.dump(result, sys.stdout, indent=2)
