@@ -43,7 +43,7 @@ from did.vc._suites import ProofOptions
 from did.vc.data_integrity import add_proof, verify_proofs
 from did.vc.verify import verify_credential
 
-VECTORS = Path("/work/shared/vectors/w3c-vc-di-eddsa")
+VECTORS = Path(__file__).resolve().parents[1] / "tests" / "vectors" / "w3c-vc-di-eddsa"
 NOW = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
 
 

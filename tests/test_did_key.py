@@ -1,6 +1,6 @@
 """did:key: the w3c-ccg/did-method-key test vectors and the refusals the spec requires.
 
-Vectors: /work/shared/vectors/did-method-key/ (w3c-ccg/did-method-key @ f5abee84,
+Vectors: tests/vectors/did-method-key/ (w3c-ccg/did-method-key @ f5abee84,
 folder test-vectors/): ed25519-x25519.json, x25519.json, nist-curves.json.
 """
 
@@ -30,7 +30,7 @@ from did.didkey import (
 from did.errors import InvalidDid, InvalidKey, MethodNotSupported
 from did.keys import Ed25519PrivateKey, Ed25519PublicKey, X25519PrivateKey, X25519PublicKey
 
-VECTORS = Path("/work/shared/vectors/did-method-key")
+VECTORS = Path(__file__).resolve().parent / "vectors" / "did-method-key"
 
 
 def _load(name: str) -> dict[str, Any]:

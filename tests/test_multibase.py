@@ -1,5 +1,5 @@
 """Multibase: the official vectors from multiformats/multibase @ d7406cde, folder tests/
-(copied unchanged into /work/shared/vectors/multibase/), plus strictness checks."""
+(copied unchanged into tests/vectors/multibase/), plus strictness checks."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from did._multibase import b64url_decode, multibase_decode, multibase_encode
 from did.errors import DecodeError
 
-VECTORS = Path("/work/shared/vectors/multibase")
+VECTORS = Path(__file__).resolve().parent / "vectors" / "multibase"
 
 
 def _rows(name: str) -> tuple[bytes, list[tuple[str, str]]]:

@@ -1,6 +1,6 @@
 """eddsa-jcs-2022, step by step against the W3C vectors.
 
-Vectors: /work/shared/vectors/w3c-vc-di-eddsa (w3c/vc-di-eddsa @ abb673eb, folder
+Vectors: tests/vectors/w3c-vc-di-eddsa (w3c/vc-di-eddsa @ abb673eb, folder
 TestVectors/), files keyPair.json, unsigned.json and eddsa-jcs-2022/*.
 """
 
@@ -25,9 +25,7 @@ from did.vc.errors import (
     MalformedProof,
 )
 
-VECTORS = Path(__file__).resolve().parents[2] / "shared" / "vectors" / "w3c-vc-di-eddsa"
-if not VECTORS.exists():  # the checkout may sit elsewhere; the shared folder does not move
-    VECTORS = Path("/work/shared/vectors/w3c-vc-di-eddsa")
+VECTORS = Path(__file__).resolve().parent / "vectors" / "w3c-vc-di-eddsa"
 JCS = VECTORS / "eddsa-jcs-2022"
 
 

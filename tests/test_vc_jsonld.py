@@ -1,6 +1,6 @@
 """The bundled JSON-LD contexts and the offline document loader (did/vc/_jsonld.py).
 
-Context files: /work/shared/vectors/jsonld-contexts (see /work/shared/vectors/README.md).
+Context files: tests/vectors/jsonld-contexts (see tests/vectors/README.md).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from did.vc._jsonld import (
     to_rdf_dataset,
 )
 
-VECTORS = Path("/work/shared/vectors")
+VECTORS = Path(__file__).resolve().parent / "vectors"
 PACKAGE_CONTEXTS = Path(_jsonld.__file__).parent / "contexts"
 
 # A term each context must define (top level or inside a scoped context), so that a URL mapped

@@ -1,6 +1,6 @@
 """Ed25519Signature2020 (did/vc/ed25519_signature_2020.py), step by step against the W3C vectors.
 
-Vectors: /work/shared/vectors/w3c-vc-di-eddsa/Ed25519Signature2020 (w3c/vc-di-eddsa @ abb673eb,
+Vectors: tests/vectors/w3c-vc-di-eddsa/Ed25519Signature2020 (w3c/vc-di-eddsa @ abb673eb,
 TestVectors/); key from keyPair.json.
 """
 
@@ -27,7 +27,7 @@ from did.vc.ed25519_signature_2020 import (
 from did.vc.eddsa_rdfc_2022 import hashing
 from did.vc.errors import CredentialError, InvalidProofSignature, MalformedProof, ProofError
 
-V = Path("/work/shared/vectors/w3c-vc-di-eddsa")
+V = Path(__file__).resolve().parent / "vectors" / "w3c-vc-di-eddsa"
 ED = V / "Ed25519Signature2020"
 KEYPAIR = json.loads((V / "keyPair.json").read_text())
 PUBLIC = Ed25519PublicKey.from_multikey(KEYPAIR["publicKeyMultibase"])

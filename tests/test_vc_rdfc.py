@@ -1,7 +1,7 @@
 """Bounded RDFC-1.0 canonicalization (did/vc/_rdfc.py).
 
 Spec: RDF Dataset Canonicalization (RDFC-1.0), W3C Recommendation; canonical N-Quads escaping
-from its appendix A. Vectors: /work/shared/vectors/w3c-vc-di-eddsa (w3c/vc-di-eddsa TestVectors).
+from its appendix A. Vectors: tests/vectors/w3c-vc-di-eddsa (w3c/vc-di-eddsa TestVectors).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from did.vc._rdfc import (
     quads_from_pyld,
 )
 
-VECTORS = Path("/work/shared/vectors/w3c-vc-di-eddsa")
+VECTORS = Path(__file__).resolve().parent / "vectors" / "w3c-vc-di-eddsa"
 P = "<http://example.org/vocab#p>"
 Q = "<http://example.org/vocab#q>"
 

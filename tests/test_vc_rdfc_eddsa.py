@@ -1,6 +1,6 @@
 """eddsa-rdfc-2022 (did/vc/eddsa_rdfc_2022.py), step by step against the W3C vectors.
 
-Vectors: /work/shared/vectors/w3c-vc-di-eddsa (w3c/vc-di-eddsa @ abb673eb, TestVectors/), folder
+Vectors: tests/vectors/w3c-vc-di-eddsa (w3c/vc-di-eddsa @ abb673eb, TestVectors/), folder
 eddsa-rdfc-2022/ and its employ/ subfolder; key from keyPair.json.
 """
 
@@ -37,7 +37,7 @@ from did.vc.eddsa_rdfc_2022 import (
 )
 from did.vc.errors import ContextMismatch, InvalidProofSignature, MalformedProof, ProofError
 
-V = Path("/work/shared/vectors/w3c-vc-di-eddsa")
+V = Path(__file__).resolve().parent / "vectors" / "w3c-vc-di-eddsa"
 RDFC = V / "eddsa-rdfc-2022"
 KEYPAIR = json.loads((V / "keyPair.json").read_text())
 PUBLIC = Ed25519PublicKey.from_multikey(KEYPAIR["publicKeyMultibase"])

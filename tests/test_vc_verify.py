@@ -42,7 +42,13 @@ ISSUER = did_from_public_key(ISSUER_KEY.public_key)
 OTHER_KEY = Ed25519PrivateKey.from_seed(bytes(range(1, 33)))
 OTHER = did_from_public_key(OTHER_KEY.public_key)
 SUBJECT = did_from_public_key(Ed25519PrivateKey.from_seed(b"s" * 32).public_key)
-SIGNED_JCS = Path("/work/shared/vectors/w3c-vc-di-eddsa/eddsa-jcs-2022/signedJCS.json")
+SIGNED_JCS = (
+    Path(__file__).resolve().parent
+    / "vectors"
+    / "w3c-vc-di-eddsa"
+    / "eddsa-jcs-2022"
+    / "signedJCS.json"
+)
 
 
 def _unsigned(issuer: str = ISSUER) -> dict[str, Any]:
