@@ -213,8 +213,51 @@ def ed25519_public_key_from_did(did_or_did_url: str) -> Ed25519PublicKey:
     return _ed25519_cached(did_or_did_url)
 
 
+# An Ed25519 did:key is "did:key:z" and 47 base58btc characters: the 34 bytes 0xed01 ‖ key
+# (did:key 3.1) always encode to 47 digits whose first is "6" (so no leading "1" digits).
+_ED25519_DID_PREFIX = "did:key:z6Mk"
+_ED25519_DID_CHARS = 56
+_B58_DIGITS = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_B58_VALUE = {ch: i for i, ch in enumerate(_B58_DIGITS)}
+_ED25519_MULTIKEY_BYTES = 34
+
+
+def _plain_ed25519_raw(did: str) -> bytes | None:
+    """The raw key of a plain Ed25519 did:key (no fragment), decoded without the generic
+    DID-URL and multibase machinery; ``None`` if ``did`` is not of exactly that form (the
+    caller then takes the generic path, which names the error). The point is not checked.
+
+    A 47-digit base58 string without a leading "1" is the one base58btc encoding of its
+    value, so this accepts exactly the strings the generic path decodes to 0xed01 ‖ 32
+    bytes (tested against the ``base58`` library).
+    """
+    if len(did) != _ED25519_DID_CHARS or not did.startswith(_ED25519_DID_PREFIX):
+        return None
+    value = 0
+    digits = _B58_VALUE
+    try:
+        for ch in did[9:]:
+            value = value * 58 + digits[ch]
+    except KeyError:
+        return None
+    if value >> (8 * _ED25519_MULTIKEY_BYTES):
+        return None
+    data = value.to_bytes(_ED25519_MULTIKEY_BYTES, "big")
+    if data[:2] != ED25519_PUB:
+        return None
+    return data[2:]
+
+
 @functools.lru_cache(maxsize=8192)
 def _ed25519_cached(did_or_did_url: str) -> Ed25519PublicKey:
+    # Every check-in names a pseudonym the venue has never seen (pairwise per venue and
+    # day), so the common form is decoded directly; the point check is the same one.
+    raw = _plain_ed25519_raw(did_or_did_url)
+    if raw is not None:
+        if not _nb.crypto_core_ed25519_is_valid_point(raw):
+            # did:key 3.1.4 step 4 (invalidPublicKey), as in _parse_cached.
+            raise InvalidDid("did:key Ed25519 key is not a valid curve point")
+        return Ed25519PublicKey(raw)
     url = parse_did_url(did_or_did_url)
     if url.method != "key":
         raise MethodNotSupported(f"DID method {url.method!r} is not did:key")
