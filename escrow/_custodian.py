@@ -13,8 +13,11 @@ Wire formats (deterministic CBOR)::
     request = {"v": 1, "type": "anshim-escrow-request", "warrant_id": bstr(32),
                "items": [[envelope bytes, label bytes], ...]}
     batch   = {"body": bstr .cbor body, "sig": Ed25519 signature}
-    body    = {"v": 1, "type": "anshim-escrow-shares", "warrant_id": bstr(32),
-               "custodian": DID, "index": i, "shares": [[envelope id, 97-byte share], ...]}
+    body    = {"v": 2, "type": "anshim-escrow-shares", "warrant_id": bstr(32),
+               "custodian": DID, "index": i, "shares": [[envelope id, 129-byte share], ...]}
+
+``"v"`` of a share batch is the share format (:data:`escrow._shares.SHARE_FORMAT`, now 2);
+batches of format 1 (97-byte shares with a (c, z) proof) are refused.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from did.errors import DecodeError, InputError, InvalidSignature
 from escrow._envelope import Envelope, check_envelope_proof
 from escrow._epochkeys import EpochKeyDirectory
 from escrow._labels import Label, label_from_bytes
-from escrow._shares import make_share, share_context
+from escrow._shares import SHARE_FORMAT, make_share, share_context
 from escrow._store import ShareStore
 from escrow._warrant import Warrant
 from escrow.errors import CeremonyError, InvalidLabel, ProofError, ScopeError, WarrantError
@@ -129,7 +132,11 @@ class ShareBatch:
         keys = {"v", "type", "warrant_id", "custodian", "index", "shares"}
         if not isinstance(b, dict) or set(b) != keys or b["type"] != "anshim-escrow-shares":
             raise DecodeError("not a share batch")
-        if b["v"] != 1 or type(b["index"]) is not int or not isinstance(b["custodian"], str):
+        if (
+            b["v"] != SHARE_FORMAT
+            or type(b["index"]) is not int
+            or not isinstance(b["custodian"], str)
+        ):
             raise DecodeError("unsupported share batch")
         if not isinstance(b["warrant_id"], bytes) or not isinstance(b["shares"], list):
             raise DecodeError("share batch: wrong field types")
@@ -210,7 +217,7 @@ def answer_warrant(
         raise InvalidLabel("an unsealing request needs at least one record")
     body = cbor.encode(
         {
-            "v": 1,
+            "v": SHARE_FORMAT,
             "type": "anshim-escrow-shares",
             "warrant_id": warrant.warrant_id,
             "custodian": store.did,

@@ -3,20 +3,35 @@
 TDH1-style, label-bound sealing to an epoch key Y:
 
 * r random, R = r·G; a Schnorr proof of knowledge of r bound to (Y, R, label):
-  t random, T = t·G, c = H_pok(Y, R, T, header, label), z = t + c·r; the proof is (c, z)
-  and a verifier recomputes T = z·G − c·R.
+  t random, T = t·G, c = SHA-512(T ‖ R ‖ M) mod ℓ with M = POK_DOMAIN ‖ Y ‖ header ‖ label,
+  z = t + c·r; the proof is (T, z) and a verifier checks z·G = T + c·R.
 * key = HKDF-SHA256(ikm = r·Y, salt = R ‖ Y, info = "anshim/escrow/key/v1" ‖ version ‖ label).
 * ciphertext = XChaCha20-Poly1305(key, nonce, pad(plaintext), ad = header ‖ label ‖ R).
 
-Fixed binary layout (version 1); every envelope sealed with one ``pad_to`` has the same size,
+Fixed binary layout (version 2); every envelope sealed with one ``pad_to`` has the same size,
 ``ENVELOPE_OVERHEAD + pad_to`` bytes::
 
-    0   1  version (0x01)        1  1  label kind (0x01 visit, 0x02 trace seed)
+    0   1  version (0x02)        1  1  label kind (0x01 visit, 0x02 trace seed)
     2   4  epoch (u32 BE)        6 32  R
-    38 32  c                    70 32  z
+    38 32  T                    70 32  z
     102 24 nonce               126  …  ciphertext (pad_to + 16-byte tag)
 
 Padding is ISO/IEC 7816-4 style: plaintext ‖ 0x80 ‖ 0x00…, unambiguous to remove.
+
+Why the proof is checked with libsodium's Ed25519 verification (``crypto_sign_open``):
+an Ed25519 signature (R_sig, S) on M under public key A verifies iff S·B = R_sig + h·A with
+h = SHA-512(R_sig ‖ A ‖ M) mod ℓ. Take A = R, R_sig = T, S = z: that is exactly the Schnorr
+equation z·G = T + c·R with the Fiat–Shamir challenge c = SHA-512(T ‖ R ‖ M) mod ℓ. So the
+proof system is the ordinary Schnorr proof of knowledge of log_G R made non-interactive by
+Fiat–Shamir; only the hash input order is fixed by Ed25519. The challenge still covers every
+public value (T, R, Y, header, label) and the domain string: M = POK_DOMAIN ‖ Y (32) ‖
+header (6) ‖ label, where every part but the last has a fixed length, so M is unambiguous.
+libsodium refuses a non-canonical z (≥ ℓ), a small-order or non-canonical R, a small-order T,
+and compares the canonical encoding of z·G − c·R byte for byte with T: the proof verifies
+exactly when T is that encoding, which forces T into the prime-order subgroup without a
+separate point check (tests/test_escrow_seal.py checks this equivalence against the group
+equation computed explicitly). Version 1 (proof (c, z) over a length-prefixed hash) is
+refused: its envelopes carry version byte 0x01.
 """
 
 from __future__ import annotations
@@ -42,7 +57,7 @@ from escrow.errors import (
     InvalidScalar,
     ProofError,
 )
-from escrow.group import Point, RandomBytes, Scalar, hash_to_scalar, random_scalar
+from escrow.group import Point, RandomBytes, Scalar, random_scalar
 
 __all__ = [
     "ENVELOPE_OVERHEAD",
@@ -53,13 +68,13 @@ __all__ = [
     "seal",
 ]
 
-ENVELOPE_VERSION = 1
+ENVELOPE_VERSION = 2
 _HEADER = 6
 _NONCE = 24
 _TAG = 16
 ENVELOPE_OVERHEAD = _HEADER + 32 * 3 + _NONCE + _TAG  # 142
 MAX_PAD = 16 * 1024
-POK_DOMAIN = b"anshim/escrow/pok/v1"
+POK_DOMAIN = b"anshim/escrow/pok/v2\x00"
 KEY_INFO = b"anshim/escrow/key/v1"
 
 EpochKeys = Mapping[int, EpochKey] | Callable[[int], EpochKey | None]
@@ -73,7 +88,7 @@ class Envelope:
     kind: int
     epoch: int
     R: Point
-    c: Scalar
+    T: bytes
     z: Scalar
     nonce: bytes
     ciphertext: bytes
@@ -87,7 +102,7 @@ class Envelope:
         return (
             self.header()
             + self.R.to_bytes()
-            + self.c.to_bytes()
+            + self.T
             + self.z.to_bytes()
             + self.nonce
             + self.ciphertext
@@ -105,7 +120,10 @@ class Envelope:
 
     @classmethod
     def from_bytes(cls, data: bytes, *, expected_size: int | None = None) -> Envelope:
-        """Strictly parse an envelope: size, version, kind, valid point, canonical scalars.
+        """Strictly parse an envelope: size, version, kind, valid point R, canonical z.
+
+        T is not decoded here: :func:`check_envelope_proof` accepts only the one canonical
+        prime-order encoding the proof equation determines (module docstring).
 
         Raises:
             EnvelopeError: with code ``envelopeSize``, ``envelopeVersion``, ``envelopeKind``,
@@ -129,17 +147,20 @@ class Envelope:
         except InvalidPoint as exc:
             raise EnvelopeError("envelope R is not a valid point", code="envelopePoint") from exc
         try:
-            c = Scalar.from_bytes(data[38:70])
             z = Scalar.from_bytes(data[70:102])
         except InvalidScalar as exc:
             raise EnvelopeError("envelope proof scalar invalid", code="envelopeScalar") from exc
-        return cls(version, kind, epoch, r_point, c, z, data[102:126], data[126:])
+        return cls(version, kind, epoch, r_point, data[38:70], z, data[102:126], data[126:])
 
 
-def _pok_challenge(y: Point, r_point: Point, t_point: Point, header: bytes, label: bytes) -> Scalar:
-    return hash_to_scalar(
-        POK_DOMAIN, y.to_bytes(), r_point.to_bytes(), t_point.to_bytes(), header, label
-    )
+def _pok_message(y: Point, header: bytes, label: bytes) -> bytes:
+    # M = POK_DOMAIN ‖ Y ‖ header ‖ label (module docstring); only the label varies in length.
+    return POK_DOMAIN + y.to_bytes() + header + label
+
+
+def _pok_challenge(t_point: bytes, r_point: Point, message: bytes) -> Scalar:
+    # c = SHA-512(T ‖ R ‖ M) mod ℓ: the challenge Ed25519 verification recomputes.
+    return Scalar.reduce64(hashlib.sha512(t_point + r_point.to_bytes() + message).digest())
 
 
 def derive_key(shared: Point, r_point: Point, y: Point, version: int, label: bytes) -> bytes:
@@ -199,14 +220,17 @@ def seal(
     r = random_scalar(_rng=_rng)
     r_point = Point.base_mul(r)
     t = random_scalar(_rng=_rng)
-    c = _pok_challenge(y, r_point, Point.base_mul(t), header, label_bytes)
+    t_point = Point.base_mul(t).to_bytes()
+    c = _pok_challenge(t_point, r_point, _pok_message(y, header, label_bytes))
     z = t + c * r
     key = derive_key(y.mul(r), r_point, y, ENVELOPE_VERSION, label_bytes)
     nonce = (_rng or nacl.utils.random)(_NONCE)
     ciphertext = _nb.crypto_aead_xchacha20poly1305_ietf_encrypt(
         padded, header + label_bytes + r_point.to_bytes(), nonce, key
     )
-    return Envelope(ENVELOPE_VERSION, label.KIND, label.epoch, r_point, c, z, nonce, ciphertext)
+    return Envelope(
+        ENVELOPE_VERSION, label.KIND, label.epoch, r_point, t_point, z, nonce, ciphertext
+    )
 
 
 def _lookup(epoch_keys: EpochKeys, epoch: int) -> EpochKey | None:
@@ -226,7 +250,8 @@ def check_envelope_structure(
 
     Checks, in order: size (the fixed envelope size), version and kind, epoch = the
     visit's day, that epoch's key is published, R is a valid prime-order point and the
-    proof scalars are canonical. It does not check the proof (that needs the label).
+    proof's z is a canonical non-zero scalar. It does not check the proof (that needs the
+    label); T is only constrained by the proof (module docstring).
 
     Raises:
         EnvelopeError: with a stable code: ``envelopeSize``, ``envelopeVersion``,
@@ -256,10 +281,13 @@ def check_envelope_proof(envelope: Envelope, epoch_key: EpochKey, label: Label) 
     if epoch_key.epoch != envelope.epoch:
         raise ProofError("epoch key is for another epoch")
     _check_label_matches(envelope.kind, envelope.epoch, label)
-    t_point = Point.base_mul(envelope.z) - envelope.R.mul(envelope.c)
-    expected = _pok_challenge(epoch_key.Y, envelope.R, t_point, envelope.header(), label.to_bytes())
-    if expected != envelope.c:
-        raise ProofError("envelope proof of knowledge does not verify for this label")
+    message = _pok_message(epoch_key.Y, envelope.header(), label.to_bytes())
+    # z·G = T + c·R with c = SHA-512(T ‖ R ‖ M) mod ℓ, checked as an Ed25519 signature
+    # (T ‖ z) on M under the public key R (module docstring).
+    try:
+        _nb.crypto_sign_open(envelope.T + envelope.z.to_bytes() + message, envelope.R.to_bytes())
+    except nacl.exceptions.CryptoError as exc:
+        raise ProofError("envelope proof of knowledge does not verify for this label") from exc
 
 
 def open_with_point(envelope: Envelope, epoch_key: EpochKey, label: Label, shared: Point) -> bytes:

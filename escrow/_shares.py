@@ -1,12 +1,34 @@
 """Decryption shares with Chaum–Pedersen proofs, and the combiner (DESIGN.md "Decryption share").
 
 Custodian i answers an envelope with D_i = x_i·R and a DLEQ proof that
-log_G Y_i = log_R D_i: t random, A = t·G, B = t·R,
-c = H_dleq(i, Y_i, R, D_i, A, B, context), z = t + c·x_i; the proof is (c, z). The
+log_G Y_i = log_R D_i: t random, A = t·G, B = t·R, c = SHA-512(A ‖ Y_i ‖ M_i) mod ℓ with
+M_i = DLEQ_DOMAIN ‖ i ‖ R ‖ D_i ‖ B ‖ context, z = t + c·x_i; the proof is (A, B, z). The
 ``context`` is the warrant id ‖ envelope id, so a share is bound to one envelope under one
 warrant: replaying it for another envelope (another R) or another warrant fails.
 
-A share is a fixed 97-byte string: index (1) ‖ D_i (32) ‖ c (32) ‖ z (32).
+A share is a fixed 129-byte string (format 2): index (1) ‖ D_i (32) ‖ A (32) ‖ B (32) ‖ z (32).
+Format 1 (97 bytes, proof (c, z)) is refused by its length; share batches carry ``"v": 2``.
+
+Verification checks both Chaum–Pedersen equations, z·G = A + c·Y_i and z·R = B + c·D_i:
+
+* the G-side is an Ed25519 signature (A ‖ z) on M_i under the public key Y_i, checked by
+  libsodium's ``crypto_sign_open``: Ed25519 verifies S·B = R_sig + h·A_pk with
+  h = SHA-512(R_sig ‖ A_pk ‖ M), which with R_sig = A, A_pk = Y_i, S = z is the equation
+  above with exactly our challenge. libsodium refuses a non-canonical z and compares the
+  canonical encoding of z·G − c·Y_i byte for byte with A, so A is forced to be that
+  prime-order point;
+* the R-side is computed explicitly: B must equal the canonical encoding of z·R − c·D_i
+  (two scalar multiplications and a subtraction, compared as bytes), which forces B into
+  the prime-order subgroup too. D_i itself is validated as a prime-order point when the
+  share is decoded: with a torsion component a forged D_i could otherwise pass with
+  probability 1/8.
+
+So this is the ordinary Chaum–Pedersen proof made non-interactive by Fiat–Shamir: the
+challenge is SHA-512 over every public value (A, Y_i, i, R, D_i, B, context) and the domain
+string, M_i is unambiguous (every part but the last, the context, has a fixed length), and the
+two verification equations are unchanged; only the hash input order is fixed by Ed25519.
+Special soundness is the usual one: two accepting transcripts with the same (A, B) and
+different challenges give x_i = (z − z')/(c − c') with Y_i = x_i·G and D_i = x_i·R.
 
 The combiner verifies every share (a bad one names its custodian and is excluded), takes
 any k good ones, computes r·Y = Σ λ_i·D_i and decrypts.
@@ -15,8 +37,13 @@ any k good ones, computes r·Y = Σ λ_i·D_i and decrypts.
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import nacl.bindings as _nb
+import nacl.exceptions
 
 from escrow._envelope import Envelope, open_with_point
 from escrow._epochkeys import EpochKey
@@ -26,7 +53,6 @@ from escrow.group import (
     Point,
     RandomBytes,
     Scalar,
-    hash_to_scalar,
     lagrange_coefficient,
     random_scalar,
 )
@@ -41,8 +67,9 @@ __all__ = [
     "verify_share",
 ]
 
-SHARE_SIZE = 97
-DLEQ_DOMAIN = b"anshim/escrow/dleq/v1"
+SHARE_SIZE = 129
+SHARE_FORMAT = 2
+DLEQ_DOMAIN = b"anshim/escrow/dleq/v2\x00"
 
 
 def share_context(warrant_id: bytes, envelope: Envelope) -> bytes:
@@ -52,16 +79,21 @@ def share_context(warrant_id: bytes, envelope: Envelope) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class DecryptionShare:
-    """Custodian ``index``'s share D = x_i·R of one envelope, with its DLEQ proof (c, z)."""
+    """Custodian ``index``'s share D = x_i·R of one envelope, with its DLEQ proof (A, B, z).
+
+    A and B are kept as the bytes received: verification accepts only the canonical
+    prime-order encodings the proof equations determine (module docstring).
+    """
 
     index: int
     D: Point
-    c: Scalar
+    A: bytes
+    B: bytes
     z: Scalar
 
     def to_bytes(self) -> bytes:
-        """The fixed 97-byte encoding (module docstring)."""
-        return bytes((self.index,)) + self.D.to_bytes() + self.c.to_bytes() + self.z.to_bytes()
+        """The fixed 129-byte encoding (module docstring)."""
+        return bytes((self.index,)) + self.D.to_bytes() + self.A + self.B + self.z.to_bytes()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> DecryptionShare:
@@ -69,34 +101,31 @@ class DecryptionShare:
 
         Raises:
             InvalidPoint: if D is not a valid prime-order point.
-            InvalidScalar: if c or z is non-canonical or zero, the index is 0, or the
-                length is wrong.
+            InvalidScalar: if z is non-canonical or zero, the index is 0, or the length
+                is wrong.
         """
         if not isinstance(data, (bytes, bytearray)) or len(data) != SHARE_SIZE:
             raise InvalidScalar(f"a decryption share must be {SHARE_SIZE} bytes")
         if data[0] == 0:
             raise InvalidScalar("share index 0 is not a custodian")
+        data = bytes(data)
         return cls(
             data[0],
-            Point.from_bytes(bytes(data[1:33])),
-            Scalar.from_bytes(bytes(data[33:65])),
-            Scalar.from_bytes(bytes(data[65:97])),
+            Point.from_bytes(data[1:33]),
+            data[33:65],
+            data[65:97],
+            Scalar.from_bytes(data[97:129]),
         )
 
 
-def _challenge(
-    index: int, y_i: Point, r_point: Point, d: Point, a: Point, b: Point, context: bytes
-) -> Scalar:
-    return hash_to_scalar(
-        DLEQ_DOMAIN,
-        bytes((index,)),
-        y_i.to_bytes(),
-        r_point.to_bytes(),
-        d.to_bytes(),
-        a.to_bytes(),
-        b.to_bytes(),
-        context,
-    )
+def _message(index: int, r_point: Point, d: Point, b: bytes, context: bytes) -> bytes:
+    # M_i = DLEQ_DOMAIN ‖ i ‖ R ‖ D_i ‖ B ‖ context (module docstring).
+    return DLEQ_DOMAIN + bytes((index,)) + r_point.to_bytes() + d.to_bytes() + b + context
+
+
+def _challenge(a: bytes, y_i: Point, message: bytes) -> Scalar:
+    # c = SHA-512(A ‖ Y_i ‖ M_i) mod ℓ: the challenge Ed25519 verification recomputes.
+    return Scalar.reduce64(hashlib.sha512(a + y_i.to_bytes() + message).digest())
 
 
 def make_share(
@@ -119,10 +148,10 @@ def make_share(
     y_i = epoch_key.verification_keys[index - 1]
     d = envelope.R.mul(x_i)
     t = random_scalar(_rng=_rng)
-    a = Point.base_mul(t)
-    b = envelope.R.mul(t)
-    c = _challenge(index, y_i, envelope.R, d, a, b, context)
-    return DecryptionShare(index, d, c, t + c * x_i)
+    a = Point.base_mul(t).to_bytes()
+    b = envelope.R.mul(t).to_bytes()
+    c = _challenge(a, y_i, _message(index, envelope.R, d, b, context))
+    return DecryptionShare(index, d, a, b, t + c * x_i)
 
 
 def verify_share(
@@ -140,19 +169,25 @@ def verify_share(
         raise BadShare("share index names no custodian", custodian=share.index, custodian_did="")
     y_i = epoch_key.verification_keys[share.index - 1]
     did = epoch_key.custodians[share.index - 1]
+    failed = BadShare(
+        f"decryption share of custodian {share.index} fails its DLEQ proof",
+        custodian=share.index,
+        custodian_did=did,
+    )
+    message = _message(share.index, envelope.R, share.D, share.B, context)
+    # G-side, z·G = A + c·Y_i: an Ed25519 signature (A ‖ z) on M_i under Y_i.
     try:
-        a = Point.base_mul(share.z) - y_i.mul(share.c)
-        b = envelope.R.mul(share.z) - share.D.mul(share.c)
-    except InvalidScalar as exc:
-        raise BadShare(
-            "share proof is malformed", custodian=share.index, custodian_did=did
-        ) from exc
-    if _challenge(share.index, y_i, envelope.R, share.D, a, b, context) != share.c:
-        raise BadShare(
-            f"decryption share of custodian {share.index} fails its DLEQ proof",
-            custodian=share.index,
-            custodian_did=did,
-        )
+        _nb.crypto_sign_open(share.A + share.z.to_bytes() + message, y_i.to_bytes())
+    except nacl.exceptions.CryptoError as exc:
+        raise failed from exc
+    # R-side, z·R = B + c·D_i: B must be the canonical encoding of z·R − c·D_i.
+    c = _challenge(share.A, y_i, message)
+    try:
+        b = envelope.R.mul(share.z) - share.D.mul(c)
+    except InvalidScalar as exc:  # c = 0: probability 2^-252, refused rather than special-cased
+        raise failed from exc
+    if not hmac.compare_digest(b.to_bytes(), share.B):
+        raise failed
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from escrow import (
 )
 from escrow._envelope import open_with_point
 from escrow.errors import EnvelopeError, InvalidLabel, ProofError
+from escrow.group import Scalar
 
 PAD = 256
 
@@ -62,7 +63,8 @@ def test_structural_check_accepts_and_round_trips(key: escrow.EpochKey) -> None:
     ("mutate", "code"),
     [
         (lambda b: b[:-1], "envelopeSize"),
-        (lambda b: b"\x02" + b[1:], "envelopeVersion"),
+        (lambda b: b"\x01" + b[1:], "envelopeVersion"),  # format 1: (c, z) proofs
+        (lambda b: b"\x03" + b[1:], "envelopeVersion"),
         (lambda b: b[:1] + b"\x09" + b[2:], "envelopeKind"),
         (lambda b: b[:2] + (FIRST_EPOCH + 1).to_bytes(4, "big") + b[6:], "envelopeEpoch"),
     ],
@@ -96,10 +98,9 @@ def test_bad_R_is_refused_by_the_venue(key: escrow.EpochKey, point: bytes) -> No
 
 
 @pytest.mark.parametrize("scalar", [s for s in BAD_SCALARS if len(s) == 32])
-@pytest.mark.parametrize("offset", [38, 70])
-def test_bad_proof_scalars_are_refused(key: escrow.EpochKey, scalar: bytes, offset: int) -> None:
+def test_bad_proof_scalars_are_refused(key: escrow.EpochKey, scalar: bytes) -> None:
     data = seal(key, visit(1), b"hello", pad_to=PAD).to_bytes()
-    bad = data[:offset] + scalar + data[offset + 32 :]
+    bad = data[:70] + scalar + data[102:]
     with pytest.raises(EnvelopeError) as info:
         _check(bad, key)
     assert info.value.code == "envelopeScalar"
@@ -111,9 +112,16 @@ def test_R_moved_under_an_in_scope_label_is_refused(key: escrow.EpochKey) -> Non
     env = seal(key, out_of_scope, b"secret", pad_to=PAD)
     with pytest.raises(ProofError):
         check_envelope_proof(env, key, visit(7))
-    # Same for a re-made envelope that keeps R but re-randomises the proof scalars.
+    # Same for a re-made envelope that keeps R but swaps the proof's halves.
     forged = Envelope(
-        env.version, env.kind, env.epoch, env.R, env.z, env.c, env.nonce, env.ciphertext
+        env.version,
+        env.kind,
+        env.epoch,
+        env.R,
+        env.z.to_bytes(),
+        Scalar(env.T),
+        env.nonce,
+        env.ciphertext,
     )
     with pytest.raises(ProofError):
         check_envelope_proof(forged, key, visit(7))

@@ -115,7 +115,7 @@ def test_forged_dleq_proof_names_the_custodian() -> None:
     w = world()
     key, env, warrant, shares = _one(w)
     s = shares[1]
-    forged = DecryptionShare(s.index, s.D, s.c + Scalar.from_int(1), s.z)
+    forged = DecryptionShare(s.index, s.D, s.A, s.B, s.z + Scalar.from_int(1))
     res = combine(
         env, key, visit(0), [shares[0], forged, shares[2], shares[3]], warrant_id=warrant.warrant_id
     )
@@ -133,7 +133,9 @@ def test_share_with_wrong_secret_names_the_custodian() -> None:
         combine(env, key, visit(0), [shares[0], shares[1], wrong], warrant_id=warrant.warrant_id)
     assert [b.custodian for b in info.value.bad] == [3]
     # A fake D with a proof for x_i but another point is also caught.
-    fake = DecryptionShare(3, Point.base_mul(random_scalar()), shares[2].c, shares[2].z)
+    fake = DecryptionShare(
+        3, Point.base_mul(random_scalar()), shares[2].A, shares[2].B, shares[2].z
+    )
     res = combine(
         env, key, visit(0), [shares[0], fake, shares[1], shares[3]], warrant_id=warrant.warrant_id
     )
