@@ -18,6 +18,7 @@ from did.vc.data_integrity import add_proof
 from did.vc.errors import (
     ChallengeMismatch,
     ChallengeReused,
+    CredentialError,
     DomainMismatch,
     HolderMismatch,
     InvalidProofSignature,
@@ -268,3 +269,11 @@ def test_presentation_with_a_vc_jwt_inside() -> None:
     stolen = create_presentation([token], holder_key=MALLORY_KEY, challenge="c")
     with pytest.raises(HolderMismatch):
         verify_presentation(stolen, challenge="c", now=NOW)
+
+
+@pytest.mark.parametrize("junk", ["hello world", "", "a.b", "a.b.c.d", "x.y.z w", 42, None, ["x"]])
+def test_create_refuses_to_sign_something_that_is_not_a_credential(junk: Any) -> None:
+    # Regression: any string used to be embedded and signed ("anshim vp create" of a text
+    # file made a valid-looking presentation of it).
+    with pytest.raises(CredentialError):
+        create_presentation([_credential(), junk], holder_key=HOLDER_KEY, challenge="c")

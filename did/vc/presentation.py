@@ -15,6 +15,7 @@ Quick start::
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -26,7 +27,7 @@ from did.keys import Ed25519PrivateKey
 from did.vc._suites import Cryptosuite, ProofOptions
 from did.vc.credential import VC_V2_CONTEXT
 from did.vc.data_integrity import add_proof
-from did.vc.errors import ChallengeReused, HolderMismatch
+from did.vc.errors import ChallengeReused, CredentialError, HolderMismatch
 
 __all__ = [
     "InMemoryReplayStore",
@@ -37,6 +38,9 @@ __all__ = [
 ]
 
 _MAX_CHALLENGE_CHARS = 512
+# A string in verifiableCredential must be an enveloped credential, here a compact JWS (RFC
+# 7515 section 7.1: three base64url segments); anything else is not a credential at all.
+_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\Z")
 
 
 class ReplayStoreFull(ChallengeReused):
@@ -140,7 +144,9 @@ def create_presentation(
     ``holder`` defaults to the did:key of ``holder_key`` and ``verification_method`` to
     its key id. Credentials are embedded as given (objects, or compact VC-JWT strings).
 
-    Raises :class:`~did.errors.InputError` for an empty challenge, and every error of
+    Raises :class:`~did.errors.InputError` for an empty challenge,
+    :class:`~did.vc.errors.CredentialError` for an entry that is neither an object nor a
+    compact VC-JWT (so nothing else is ever signed into a presentation), and every error of
     :func:`did.vc.data_integrity.add_proof`.
     """
     if not isinstance(challenge, str) or not 0 < len(challenge) <= _MAX_CHALLENGE_CHARS:
@@ -152,7 +158,14 @@ def create_presentation(
     if presentation_id is not None:
         document["id"] = presentation_id
     document["holder"] = holder_did
-    embedded = [dict(c) if isinstance(c, Mapping) else c for c in credentials]
+    embedded: list[dict[str, Any] | str] = []
+    for credential in credentials:
+        if isinstance(credential, Mapping):
+            embedded.append(dict(credential))
+        elif isinstance(credential, str) and _COMPACT_JWS.match(credential):
+            embedded.append(credential)
+        else:
+            raise CredentialError("a presented credential must be an object or a compact VC-JWT")
     if embedded:
         document["verifiableCredential"] = embedded
     options = ProofOptions(
