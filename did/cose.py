@@ -266,6 +266,10 @@ class CoseSign1:
         # RFC 9052 section 3: an empty protected header is the zero-length byte string.
         if not protected_bytes:
             return {}
+        if protected_bytes == _PROTECTED_ALG_ONLY:
+            # The header of nearly every message ({1: -8}): its one decoding, without the
+            # decoder (a fresh dict each time, since the parsed message exposes it).
+            return {HEADER_ALG: ALG_EDDSA}
         try:
             protected = cbor.decode(
                 protected_bytes,

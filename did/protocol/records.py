@@ -61,7 +61,7 @@ from did.protocol._wire import (
     version_value,
 )
 from did.protocol.derive import LOCATOR_SIZE, SECONDS_PER_DAY
-from did.protocol.errors import EnvelopeError
+from did.protocol.errors import EnvelopeError, OversizeMessage
 from did.protocol.values import ENVELOPE_SIZE, Channel, HealthDeclaration
 
 __all__ = [
@@ -79,6 +79,28 @@ MAX_STAY = SECONDS_PER_DAY
 MAX_RECEIPT_MESSAGE = 300
 MAX_SEALED_VISIT_MESSAGE = 800
 _MAX_TZ = 14 * 3600
+
+
+def _head(major: int, arg: int) -> bytes:
+    # RFC 8949 section 4.2.1: the shortest argument (the format's values are below 2^32).
+    mt = major << 5
+    if arg < 24:
+        return bytes((mt | arg,))
+    if arg < 0x100:
+        return bytes((mt | 24, arg))
+    if arg < 0x10000:
+        return bytes((mt | 25,)) + arg.to_bytes(2, "big")
+    return bytes((mt | 26,)) + arg.to_bytes(4, "big")
+
+
+def _text(value: str) -> bytes:
+    data = value.encode("utf-8")
+    return _head(3, len(data)) + data
+
+
+# The receipt's map head (8 pairs) and its keys 0-7, which are single bytes 0x00-0x07.
+_RECEIPT_HEAD = b"\xa8\x00"
+_NULL = b"\xf6"
 
 
 def _time_out(time_in: int, time_out: object, what: str) -> None:
@@ -126,6 +148,42 @@ class VisitReceipt(Signed):
             raise fail(w, "receipts are issued only on wallet channels")
         object.__setattr__(self, "channel", channel)
         pseudonym_value(self.pseudonym, w)
+
+    def to_cbor(self) -> bytes:
+        """The receipt as deterministic CBOR (RFC 8949 section 4.2.1).
+
+        The venue signs one receipt per check-in, so the fixed layout of the key table
+        (integer keys 0-7 in order, each one byte; every value's type fixed by the
+        constructor) is written directly; the bytes are those of :func:`did.cbor.encode`
+        of the map (a property test holds them equal).
+
+        Raises:
+            OversizeMessage: never for a valid receipt (the format's cap holds).
+        """
+        time_out = self.time_out
+        data = b"".join(
+            (
+                _RECEIPT_HEAD,
+                _head(0, self.version),
+                b"\x01",
+                _text(self.venue),
+                b"\x02",
+                _text(self.pseudonym),
+                b"\x03",
+                _head(0, self.time_in),
+                b"\x04",
+                _NULL if time_out is None else _head(0, time_out),
+                b"\x05\x50",  # a 16-byte string (VISIT_ID_SIZE)
+                self.visit_id,
+                b"\x06\x58\x20",  # a 32-byte string (DIGEST_SIZE)
+                self.checkin_hash,
+                b"\x07",
+                _head(0, self.channel),
+            )
+        )
+        if len(data) > self._MAX_CBOR:
+            raise OversizeMessage(f"{self._WHAT}: {len(data)} bytes exceeds {self._MAX_CBOR}")
+        return data
 
     def _to_map(self) -> dict[int, Any]:
         return {
