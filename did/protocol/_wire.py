@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import abc
 import enum
+import functools
 import hashlib
 import re
 import unicodedata
@@ -100,9 +101,17 @@ def fixed_bytes(value: object, what: str, name: str, size: int) -> bytes:
     return value
 
 
+@functools.lru_cache(maxsize=1024)
+def _known_did(value: str) -> bool:
+    # A venue validates its own DID three times per check-in (the audience, the receipt,
+    # the record): the DID Core 3.1 match is remembered for the few DIDs a process sees
+    # often (bounded; only strings already within a field's length cap come here).
+    return is_did(value)
+
+
 def did_value(value: object, what: str, name: str, max_chars: int) -> str:
     """A DID (DID Core 3.1 syntax) of at most ``max_chars``; raises :class:`MalformedMessage`."""
-    if type(value) is not str or len(value) > max_chars or not is_did(value):
+    if type(value) is not str or len(value) > max_chars or not _known_did(value):
         raise fail(what, f"{name} must be a DID of at most {max_chars} characters")
     return value
 
