@@ -24,8 +24,10 @@ import io
 import os
 import re
 from collections.abc import Collection
+from typing import TYPE_CHECKING
 
-import segno
+if TYPE_CHECKING:
+    import segno
 
 from did.errors import DecodeError, EncodingError
 
@@ -207,6 +209,10 @@ def make_qr(text: str) -> segno.QRCode:
     """
     if not isinstance(text, str) or not text or not _ALPHANUMERIC.issuperset(text):
         raise EncodingError("QR text must be non-empty and use only the alphanumeric set")
+    # segno is imported on first rendering: its writers import xml.sax and so urllib and
+    # http.client, which a phone app that only decodes QR text must not pay for.
+    import segno
+
     try:
         return segno.make(text, mode="alphanumeric", error=_ERROR_LEVEL, micro=False)
     except segno.DataOverflowError as exc:
