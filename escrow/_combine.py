@@ -7,7 +7,9 @@ as a bad share of its custodian for the records concerned. Each record then goes
 and is excluded), any k good ones are combined, and the envelope is decrypted.
 
 With ``processes`` > 1 the records are split into chunks checked and opened in worker
-processes (the work is CPU-bound libsodium calls, so this uses every core).
+processes (the work is CPU-bound libsodium calls, so this uses every core). Workers get the
+already-parsed envelopes, labels and epoch keys (pickled as their bytes) and each share's
+raw bytes; every share is decoded and its DLEQ proof verified in the worker.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ _Share = tuple[int, bytes | str]
 _Job = tuple[Envelope, Label, EpochKey, list[_Share]]
 _BadT = tuple[int, str, str]
 _Result = tuple[bool, bytes, tuple[int, ...], list[_BadT], str, str]
+_CHUNKS_PER_PROCESS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,9 +125,12 @@ def unseal(
                 raw.append((index, "no share for this record in the batch"))
         jobs.append((env, label, directory.get_key(env.epoch), raw))
     if processes > 1 and len(jobs) > 1:
-        size = -(-len(jobs) // processes)
+        # A few chunks per process, handed out as workers free up, so a core that is
+        # busy with something else does not hold back the whole batch.
+        size = max(1, -(-len(jobs) // (processes * _CHUNKS_PER_PROCESS)))
         chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-        with concurrent.futures.ProcessPoolExecutor(max_workers=processes) as pool:
+        workers = min(processes, len(chunks))
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
             parts = pool.map(_open_chunk, chunks, [request.warrant_id] * len(chunks))
             results = [r for part in parts for r in part]
     else:

@@ -104,17 +104,23 @@ class DecryptionShare:
             InvalidScalar: if z is non-canonical or zero, the index is 0, or the length
                 is wrong.
         """
+        share = cls._decode(data)
+        Point.from_bytes(share.D.to_bytes())
+        return share
+
+    @classmethod
+    def _decode(cls, data: bytes) -> DecryptionShare:
+        # Everything from_bytes checks except D's point validity; for the combiner only,
+        # which runs verify_share on every share: libsodium's scalar multiplication there
+        # refuses D unless it is a canonical prime-order point (the same four checks as
+        # crypto_core_ed25519_is_valid_point), so D is validated once instead of twice.
         if not isinstance(data, (bytes, bytearray)) or len(data) != SHARE_SIZE:
             raise InvalidScalar(f"a decryption share must be {SHARE_SIZE} bytes")
         if data[0] == 0:
             raise InvalidScalar("share index 0 is not a custodian")
         data = bytes(data)
         return cls(
-            data[0],
-            Point.from_bytes(data[1:33]),
-            data[33:65],
-            data[65:97],
-            Scalar.from_bytes(data[97:129]),
+            data[0], Point(data[1:33]), data[33:65], data[65:97], Scalar.from_bytes(data[97:])
         )
 
 
@@ -180,11 +186,13 @@ def verify_share(
         _nb.crypto_sign_open(share.A + share.z.to_bytes() + message, y_i.to_bytes())
     except nacl.exceptions.CryptoError as exc:
         raise failed from exc
-    # R-side, z·R = B + c·D_i: B must be the canonical encoding of z·R − c·D_i.
+    # R-side, z·R = B + c·D_i: B must be the canonical encoding of z·R − c·D_i. The
+    # multiplication c·D_i fails unless D_i is a canonical prime-order point (libsodium
+    # checks the subgroup of every input point), so a torsion component is always refused.
     c = _challenge(share.A, y_i, message)
     try:
         b = envelope.R.mul(share.z) - share.D.mul(c)
-    except InvalidScalar as exc:  # c = 0: probability 2^-252, refused rather than special-cased
+    except InvalidScalar as exc:  # D_i not a prime-order point, or c = 0 (probability 2^-252)
         raise failed from exc
     if not hmac.compare_digest(b.to_bytes(), share.B):
         raise failed
@@ -257,13 +265,19 @@ def combine(
 
 
 def share_from_bytes_or_bad(data: bytes, index_hint: int, epoch_key: EpochKey) -> DecryptionShare:
-    """Decode a share read from outside; a malformed one becomes :class:`BadShare`.
+    """Decode a share read from outside for the combiner; a malformed one becomes :class:`BadShare`.
+
+    D is not point-checked here: the combiner passes every share to :func:`verify_share`,
+    whose scalar multiplication by D refuses anything but a canonical prime-order point
+    (a share with such a D becomes :class:`BadShare` there).
 
     Raises:
-        BadShare: naming custodian ``index_hint`` if the bytes are not a valid share.
+        BadShare: naming custodian ``index_hint`` if the bytes are malformed (length, index,
+            z).
     """
     try:
-        return DecryptionShare.from_bytes(data)
+        # D is validated by verify_share, which the combiner runs on every share.
+        return DecryptionShare._decode(data)
     except (InvalidPoint, InvalidScalar) as exc:
         did = (
             epoch_key.custodians[index_hint - 1]

@@ -18,11 +18,12 @@ import nacl.exceptions
 import nacl.utils
 import pytest
 from escrow_support import FIRST_EPOCH, visit, world
+from test_escrow_group import BAD_POINTS
 
 import escrow
-from escrow import DecryptionShare, Envelope, check_envelope_proof, seal, verify_share
-from escrow._shares import make_share, share_context
-from escrow.errors import BadShare, ProofError
+from escrow import DecryptionShare, Envelope, check_envelope_proof, combine, seal, verify_share
+from escrow._shares import make_share, share_context, share_from_bytes_or_bad
+from escrow.errors import BadShare, InvalidPoint, NotEnoughShares, ProofError
 from escrow.group import Point, Scalar, random_scalar
 
 # The eight small-order points of edwards25519 (identity, order 2, 4, 8), canonical encodings.
@@ -181,3 +182,30 @@ def test_share_check_equals_the_group_equations(key: escrow.EpochKey) -> None:
             else:
                 with pytest.raises(BadShare):
                     verify_share(share, key, env, ctx)
+
+
+@pytest.mark.parametrize("point", [p for p in BAD_POINTS if len(p) == 32] + SMALL_ORDER)
+def test_combiner_refuses_a_share_whose_D_is_not_a_prime_order_point(
+    key: escrow.EpochKey, point: bytes
+) -> None:
+    # The combiner decodes shares without a separate point check on D: verify_share's
+    # scalar multiplication must refuse every invalid D, naming the custodian.
+    w = world()
+    env = seal(key, visit(1), b"x", pad_to=64)
+    ctx = share_context(bytes(32), env)
+    shares = [make_share(w.stores[i].share(FIRST_EPOCH).x, i + 1, key, env, ctx) for i in range(3)]
+    candidates = [point]
+    if point in SMALL_ORDER[1:]:  # the true D plus a torsion component
+        candidates.append(nb.crypto_core_ed25519_add(shares[1].D.to_bytes(), point))
+    for shifted in candidates:
+        raw = shares[1].to_bytes()
+        raw = raw[:1] + shifted + raw[33:]
+        with pytest.raises(InvalidPoint):
+            DecryptionShare.from_bytes(raw)
+        bad = share_from_bytes_or_bad(raw, 2, key)
+        with pytest.raises(BadShare) as info:
+            verify_share(bad, key, env, ctx)
+        assert info.value.custodian == 2
+        with pytest.raises(NotEnoughShares) as many:
+            combine(env, key, visit(1), [shares[0], bad, shares[2]], warrant_id=bytes(32))
+        assert [b.custodian for b in many.value.bad] == [2]
