@@ -183,11 +183,14 @@ def main() -> dict[str, Any]:
     chosen = [str(stores[i].path) for i in (0, 2, 4)]
 
     cores = os.cpu_count() or 1
+    load_before = os.getloadavg()[0]
     runs = [_unseal_run(chosen, war_b, req_b, dir_b, directory, cores) for _ in range(RUNS)]
     unseal_figures = {k: round(statistics.median(r[k] for r in runs), 3) for k in runs[0]}
     return {
         "benchmark": "escrow",
         "cpu_count": cores,
+        # The machine is shared: other work running at the same time inflates the wall times.
+        "load_average_1min_before_after_unseal": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "baseline_ed25519_verify_us": round(ed_verify, 1),
         "per_envelope_median_us": {k: round(v, 1) for k, v in per_envelope.items()},
         "ratio_to_ed25519_verify": {k: round(v / ed_verify, 2) for k, v in per_envelope.items()},

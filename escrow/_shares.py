@@ -163,12 +163,16 @@ def make_share(
 def verify_share(
     share: DecryptionShare, epoch_key: EpochKey, envelope: Envelope, context: bytes
 ) -> None:
-    """Check a share's DLEQ proof against Y_i and the envelope's R.
+    """Check a share's DLEQ proof against Y_i and the envelope's R (module docstring).
+
+    Every share's proof is checked in full: the G-side with ``crypto_sign_open``, the
+    R-side explicitly; D is (re)checked to be a canonical prime-order point by libsodium's
+    scalar multiplication.
 
     Raises:
-        BadShare: naming the custodian, if the index is out of range or the proof fails
-            (a forged proof, a share made with the wrong x_i, or one for another envelope
-            or warrant).
+        BadShare: naming the custodian, if the index is out of range, D is not a
+            prime-order point, or the proof fails (a forged proof, a share made with the
+            wrong x_i, or one for another envelope or warrant).
     """
     n = len(epoch_key.custodians)
     if not 1 <= share.index <= n:
