@@ -190,7 +190,10 @@ def main() -> dict[str, Any]:
         "benchmark": "escrow",
         "cpu_count": cores,
         # The machine is shared: other work running at the same time inflates the wall times.
-        "load_average_1min_before_after_unseal": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "load_average_1min_before_after_unseal": [
+            round(load_before, 2),
+            round(os.getloadavg()[0], 2),
+        ],
         "baseline_ed25519_verify_us": round(ed_verify, 1),
         "per_envelope_median_us": {k: round(v, 1) for k, v in per_envelope.items()},
         "ratio_to_ed25519_verify": {k: round(v / ed_verify, 2) for k, v in per_envelope.items()},
