@@ -129,7 +129,12 @@ def _derive(passphrase: str | bytes, salt: bytes, kdf: KdfParams) -> bytes:
 
 def _associated_data(header: dict[str, Any]) -> bytes:
     # RFC 8785 canonical JSON: one byte string for one header, whatever the file's layout.
-    return bytes(rfc8785.dumps(header))
+    # A hostile header can hold values JCS cannot encode (integers beyond 2**53 - 1, RFC 8785
+    # section 3.2.2.3): that is a bad file, not a crash.
+    try:
+        return bytes(rfc8785.dumps(header))
+    except rfc8785.CanonicalizationError as exc:
+        raise KeyFileError("key file header holds a value outside the JSON number range") from exc
 
 
 @dataclass(frozen=True, slots=True, eq=False)

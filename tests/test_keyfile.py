@@ -222,3 +222,17 @@ def test_atomic_write_replaces_and_keeps_mode(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         atomic_write(tmp_path / "missing-dir" / "f", b"x")
     assert os.listdir(tmp_path) == ["f.json"]
+
+
+def test_regression_header_integer_beyond_jcs_range_is_a_key_file_error() -> None:
+    # Found by hypothesis: a header value JCS cannot encode (RFC 8785 section 3.2.2.3, an
+    # integer beyond 2**53 - 1) escaped as rfc8785's IntegerDomainError.
+    import json
+
+    from did.errors import KeyFileError
+    from did.keyfile import KDF_TEST, decrypt_secret, encrypt_secret
+
+    blob = json.loads(encrypt_secret(b"secret", "pw", kind="k", kdf=KDF_TEST, public={"n": 1}))
+    blob["public"]["n"] = 2**53
+    with pytest.raises(KeyFileError):
+        decrypt_secret(json.dumps(blob).encode(), "pw")
