@@ -29,8 +29,8 @@ header (6) ‖ label, where every part but the last has a fixed length, so M is 
 libsodium refuses a non-canonical z (≥ ℓ), a small-order or non-canonical R, a small-order T,
 and compares the canonical encoding of z·G − c·R byte for byte with T: the proof verifies
 exactly when T is that encoding, which forces T into the prime-order subgroup without a
-separate point check (tests/test_escrow_seal.py checks this equivalence against the group
-equation computed explicitly). Version 1 (proof (c, z) over a length-prefixed hash) is
+separate point check (tests/test_escrow_equivalence.py checks this equivalence against the
+group equation computed explicitly). Version 1 (proof (c, z) over a length-prefixed hash) is
 refused: its envelopes carry version byte 0x01.
 """
 

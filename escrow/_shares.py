@@ -29,6 +29,8 @@ string, M_i is unambiguous (every part but the last, the context, has a fixed le
 two verification equations are unchanged; only the hash input order is fixed by Ed25519.
 Special soundness is the usual one: two accepting transcripts with the same (A, B) and
 different challenges give x_i = (z − z')/(c − c') with Y_i = x_i·G and D_i = x_i·R.
+tests/test_escrow_equivalence.py checks that :func:`verify_share` accepts exactly when both
+equations, computed explicitly with libsodium's group operations, hold.
 
 The combiner verifies every share (a bad one names its custodian and is excluded), takes
 any k good ones, computes r·Y = Σ λ_i·D_i and decrypts.
