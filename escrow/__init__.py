@@ -31,6 +31,7 @@ from escrow._envelope import (
 )
 from escrow._epochkeys import EpochKey, EpochKeyDirectory
 from escrow._labels import (
+    HOLDER_SHOWN_VENUE,
     TraceSeedLabel,
     VisitLabel,
     epoch_for,
@@ -46,6 +47,7 @@ from escrow._warrant import VenueScope, Warrant, WarrantScope
 
 __all__ = [
     "ENVELOPE_OVERHEAD",
+    "HOLDER_SHOWN_VENUE",
     "AuditLog",
     "DecryptionShare",
     "Envelope",

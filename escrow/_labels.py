@@ -13,6 +13,11 @@ Every field is length-prefixed, so two different field lists never share an enco
 Epochs are integer days: ``epoch = floor((unix time + tz_offset) / 86400)``, with
 ``tz_offset`` in seconds east of UTC (0 = UTC, the default; 32400 = Korea Standard Time).
 The offset is fixed per epoch-key directory so wallets, venues and custodians agree.
+
+A holder-shown check-in (DESIGN.md "Venue codes" 3) is sealed on the phone before any venue
+is known, so its label names the placeholder :data:`HOLDER_SHOWN_VENUE`. DIDs under
+:data:`RESERVED_DID_PREFIX` name no real venue: a warrant may not list them as a venue, and
+a holder-shown record can only be opened by a warrant that lists its envelope id.
 """
 
 from __future__ import annotations
@@ -25,7 +30,9 @@ from typing import ClassVar
 from escrow.errors import InvalidLabel
 
 __all__ = [
+    "HOLDER_SHOWN_VENUE",
     "LABEL_KINDS",
+    "RESERVED_DID_PREFIX",
     "Label",
     "TraceSeedLabel",
     "VisitLabel",
@@ -36,6 +43,13 @@ __all__ = [
     "label_from_bytes",
     "label_from_fields",
 ]
+
+#: The DID namespace of anshim's placeholders: it names no real venue (module docstring).
+RESERVED_DID_PREFIX = "did:anshim:"
+#: The venue a holder-shown envelope's label names: the real venue is not known when the
+#: wallet seals. Such records can only be opened by explicit record-id scope
+#: (:class:`~escrow.WarrantScope` ``records``), never by a venue scope.
+HOLDER_SHOWN_VENUE = RESERVED_DID_PREFIX + "holder-shown"
 
 _FORMAT = 0x01
 _MAX_STR = 512

@@ -15,6 +15,11 @@ and ``start − max_stay ≤ time in ≤ end`` for one of the venue's windows (`
 venue category's maximum stay, so a visit that began before the window but overlaps it is
 covered); a trace seed when its credential is listed for its epoch; any envelope whose id
 is listed under ``records``.
+
+Holder-shown records (label venue :data:`~escrow.HOLDER_SHOWN_VENUE`) carry no real venue,
+so a venue scope can never cover them: a venue scope naming a DID under ``did:anshim:`` is
+refused when the warrant is made or decoded, and a holder-shown label is in scope only when
+its envelope id is listed under ``records``.
 """
 
 from __future__ import annotations
@@ -28,7 +33,15 @@ from did import cbor
 from did.didkey import ed25519_public_key_from_did
 from did.errors import DecodeError, InputError, InvalidSignature
 from did.keys import Ed25519PrivateKey
-from escrow._labels import Label, TraceSeedLabel, VisitLabel, _check_did, _check_text
+from escrow._labels import (
+    HOLDER_SHOWN_VENUE,
+    RESERVED_DID_PREFIX,
+    Label,
+    TraceSeedLabel,
+    VisitLabel,
+    _check_did,
+    _check_text,
+)
 from escrow.errors import InvalidLabel, ScopeError, WarrantError
 
 __all__ = ["Authority", "VenueScope", "Warrant", "WarrantScope"]
@@ -59,7 +72,14 @@ def _int(value: object, what: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class VenueScope:
-    """One venue of a warrant's scope: its DID, maximum stay (s) and time windows [start, end]."""
+    """One venue of a warrant's scope: its DID, maximum stay (s) and time windows [start, end].
+
+    Raises:
+        InvalidLabel: if ``venue_did`` is not a DID.
+        DecodeError: on a negative or non-int stay or window bound, or no windows.
+        WarrantError: ``warrantScope`` if ``venue_did`` is under ``did:anshim:`` (the
+            holder-shown placeholder names every venue; module docstring).
+    """
 
     venue_did: str
     max_stay: int
@@ -67,6 +87,12 @@ class VenueScope:
 
     def __post_init__(self) -> None:
         _check_did(self.venue_did, "venue_did")
+        if self.venue_did.startswith(RESERVED_DID_PREFIX):
+            raise WarrantError(
+                "a venue scope cannot name a did:anshim: placeholder; "
+                "holder-shown records are opened by record id only",
+                code="warrantScope",
+            )
         _int(self.max_stay, "max_stay")
         if not self.windows or not all(
             len(w) == 2 and _int(w[0], "window") <= _int(w[1], "window") for w in self.windows
@@ -138,11 +164,17 @@ class WarrantScope:
         """Check that a record falls inside this scope (module docstring).
 
         Raises:
-            ScopeError: if it does not.
+            ScopeError: if it does not, including a holder-shown visit (label venue
+                :data:`~escrow.HOLDER_SHOWN_VENUE`) whose envelope id is not listed.
         """
         if bytes.fromhex(envelope_id) in self.records:
             return
         if isinstance(label, VisitLabel):
+            if label.venue_did.startswith(RESERVED_DID_PREFIX):
+                # A holder-shown label names no venue (module docstring): never by venue scope.
+                raise ScopeError(
+                    f"a record labelled {HOLDER_SHOWN_VENUE} is in scope only by its record id"
+                )
             for v in self.venues:
                 if v.venue_did == label.venue_did and any(
                     start - v.max_stay <= label.time_in <= end for start, end in v.windows
@@ -183,6 +215,7 @@ class Warrant:
 
         Raises:
             DecodeError: on malformed fields, an expiry not after ``issued``, or an empty scope.
+            WarrantError: ``warrantScope`` on a venue scope :class:`VenueScope` refuses.
         """
         body = cbor.encode(
             {
@@ -224,6 +257,7 @@ class Warrant:
 
         Raises:
             DecodeError: on malformed CBOR or fields.
+            WarrantError: ``warrantScope`` on a venue scope :class:`VenueScope` refuses.
         """
         obj = cbor.decode(data, max_size=_MAX_WARRANT + 65536, max_depth=3)
         if not isinstance(obj, dict) or set(obj) != {"body", "approvals"}:

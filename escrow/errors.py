@@ -143,7 +143,8 @@ class WarrantError(VerificationError):
     """A warrant that is refused.
 
     Stable codes: ``warrantExpired``, ``warrantQuorum``, ``warrantUnknownSigner``,
-    ``warrantSignature``, ``warrantMismatch``.
+    ``warrantSignature``, ``warrantMismatch``, ``warrantScope`` (a scope that names a
+    ``did:anshim:`` placeholder or is wider than the caps of :mod:`escrow._warrant`).
     """
 
     code = "warrantInvalid"
