@@ -43,11 +43,13 @@ from escrow._labels import (
 )
 from escrow._shares import DecryptionShare, OpenResult, combine, make_share, verify_share
 from escrow._store import EpochShare, ShareStore
-from escrow._warrant import VenueScope, Warrant, WarrantScope
+from escrow._warrant import MAX_STAY_LIMIT, MAX_WINDOW, VenueScope, Warrant, WarrantScope
 
 __all__ = [
     "ENVELOPE_OVERHEAD",
     "HOLDER_SHOWN_VENUE",
+    "MAX_STAY_LIMIT",
+    "MAX_WINDOW",
     "AuditLog",
     "DecryptionShare",
     "Envelope",

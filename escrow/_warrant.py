@@ -44,7 +44,16 @@ from escrow._labels import (
 )
 from escrow.errors import InvalidLabel, ScopeError, WarrantError
 
-__all__ = ["Authority", "VenueScope", "Warrant", "WarrantScope"]
+__all__ = ["MAX_STAY_LIMIT", "MAX_WINDOW", "Authority", "VenueScope", "Warrant", "WarrantScope"]
+
+#: The longest maximum stay a venue scope may claim (s): 12 h, the longest stay of any venue
+#: category's (DESIGN.md "Decryption share": time in may precede a window's start by the
+#: category's maximum stay). The warrant's author sets ``max_stay``, so without a cap it
+#: would widen every window backwards without bound.
+MAX_STAY_LIMIT = 12 * 3600
+#: The longest time window a venue scope may list (s): 35 days, one ceremony's batch of
+#: epochs; a longer investigation lists several windows, each one visible to the approvers.
+MAX_WINDOW = 35 * 86400
 
 _TYPE = "anshim-escrow-warrant"
 SIGN_CONTEXT = b"anshim/escrow/warrant/v1\x00"
@@ -78,7 +87,8 @@ class VenueScope:
         InvalidLabel: if ``venue_did`` is not a DID.
         DecodeError: on a negative or non-int stay or window bound, or no windows.
         WarrantError: ``warrantScope`` if ``venue_did`` is under ``did:anshim:`` (the
-            holder-shown placeholder names every venue; module docstring).
+            holder-shown placeholder names every venue; module docstring), if ``max_stay``
+            exceeds :data:`MAX_STAY_LIMIT` or a window is longer than :data:`MAX_WINDOW`.
     """
 
     venue_did: str
@@ -93,11 +103,19 @@ class VenueScope:
                 "holder-shown records are opened by record id only",
                 code="warrantScope",
             )
-        _int(self.max_stay, "max_stay")
+        if _int(self.max_stay, "max_stay") > MAX_STAY_LIMIT:
+            raise WarrantError(
+                f"max_stay exceeds the longest category stay ({MAX_STAY_LIMIT} s)",
+                code="warrantScope",
+            )
         if not self.windows or not all(
             len(w) == 2 and _int(w[0], "window") <= _int(w[1], "window") for w in self.windows
         ):
             raise DecodeError("a venue scope needs windows with start <= end")
+        if any(end - start > MAX_WINDOW for start, end in self.windows):
+            raise WarrantError(
+                f"a venue scope's window is longer than {MAX_WINDOW} s", code="warrantScope"
+            )
 
 
 @dataclass(frozen=True, slots=True)

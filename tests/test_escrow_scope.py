@@ -3,10 +3,13 @@ the caps on a venue scope's maximum stay and windows."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from escrow_support import DAY, FIRST_EPOCH, NOW, VENUE, approved_warrant, world
 
 import escrow
+from did import cbor
 from escrow import (
     HOLDER_SHOWN_VENUE,
     UnsealRequest,
@@ -86,3 +89,42 @@ def test_venue_scope_refuses_the_placeholder_namespace(did: str) -> None:
     with pytest.raises(WarrantError) as info:
         Warrant.from_bytes(forged)
     assert info.value.code == "warrantScope"
+
+
+def test_max_stay_and_window_are_capped() -> None:
+    start = FIRST_EPOCH * DAY
+    # At the caps: accepted.
+    VenueScope(VENUE, escrow.MAX_STAY_LIMIT, ((start, start + escrow.MAX_WINDOW),))
+    for stay, window in (
+        (escrow.MAX_STAY_LIMIT + 1, (start, start + DAY)),  # max stay over 12 h
+        (10**12, (start, start + DAY)),  # the unbounded stay the warrant author could set
+        (3600, (start, start + escrow.MAX_WINDOW + 1)),  # one window over 35 days
+        (3600, (0, 2**62)),
+    ):
+        with pytest.raises(WarrantError) as info:
+            VenueScope(VENUE, stay, (window,))
+        assert info.value.code == "warrantScope"
+    # The same caps hold when a warrant is decoded: a body with an oversized stay is
+    # refused, whoever wrote it.
+    good = Warrant.create(
+        case_id="c",
+        purpose="p",
+        investigator="did:key:z6MkInvestigator",
+        scope=WarrantScope(venues=(VenueScope(VENUE, 3600, ((start, start + DAY),)),)),
+        issued=NOW,
+        expires=NOW + DAY,
+    )
+    obj = escrow_cbor_body(good)
+    obj["scope"]["venues"][0][1] = escrow.MAX_STAY_LIMIT + 1
+    with pytest.raises(WarrantError):
+        Warrant._from_body(cbor.encode(obj), ())
+    obj["scope"]["venues"][0][1] = 3600
+    obj["scope"]["venues"][0][2] = [[start, start + escrow.MAX_WINDOW + 1]]
+    with pytest.raises(WarrantError):
+        Warrant.from_bytes(cbor.encode({"body": cbor.encode(obj), "approvals": []}))
+
+
+def escrow_cbor_body(warrant: Warrant) -> dict[str, Any]:
+    obj = cbor.decode(warrant.body)
+    assert isinstance(obj, dict)
+    return obj
