@@ -60,15 +60,17 @@ def b64url_encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def b64url_decode(text: str) -> bytes:
-    """Decode unpadded base64url strictly.
+def b64url_decode(text: str, *, max_chars: int = 4 * MAX_MULTIBASE_CHARS) -> bytes:
+    """Decode unpadded base64url strictly; ``max_chars`` bounds the text (keys and
+    signatures by default; a caller that reads larger values passes its own bound).
 
     Raises:
-        DecodeError: on characters outside the alphabet, padding, or a non-canonical tail.
+        DecodeError: on a text over ``max_chars``, characters outside the alphabet,
+            padding, or a non-canonical tail.
     """
     if not isinstance(text, str):
         raise DecodeError("base64url value must be a string")
-    if len(text) > 4 * MAX_MULTIBASE_CHARS:
+    if len(text) > max_chars:
         raise DecodeError("base64url value is too long")
     if not set(text) <= _B64URL_ALPHABET or len(text) % 4 == 1:
         raise DecodeError("invalid base64url value")

@@ -34,7 +34,7 @@ import nacl.utils
 import rfc8785
 
 from did._docjson import check_bounds, load_json_object
-from did._multibase import b64url_decode, b64url_encode
+from did._multibase import MAX_MULTIBASE_CHARS, b64url_decode, b64url_encode
 from did.errors import DecodeError, InvalidKey, KeyFileError
 from did.keys import Ed25519PrivateKey
 
@@ -68,6 +68,9 @@ _MAX_SECRET_BYTES = 256 * 1024
 _SALT_LEN = _argon2id.SALTBYTES  # 16
 _NONCE_LEN = _nb.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES  # 24
 _TAG_LEN = _nb.crypto_aead_xchacha20poly1305_ietf_ABYTES  # 16
+# The longest ciphertext field encrypt_with_key writes (the largest secret plus its tag, in
+# unpadded base64url): reading must accept every file that writing produces.
+_MAX_CIPHERTEXT_CHARS = -(-(_MAX_SECRET_BYTES + _TAG_LEN) * 4 // 3)
 _KEY_LEN = _nb.crypto_aead_xchacha20poly1305_ietf_KEYBYTES  # 32
 # Upper bounds on parameters read from a file: libsodium's "sensitive" profile (1 GiB,
 # 4 passes) is the most we ever write; a file asking for more is refused unread.
@@ -246,11 +249,13 @@ def _parse_envelope(blob: bytes) -> dict[str, Any]:
     return obj
 
 
-def _b64field(value: object, length: int | None, what: str) -> bytes:
+def _b64field(
+    value: object, length: int | None, what: str, *, max_chars: int = 4 * MAX_MULTIBASE_CHARS
+) -> bytes:
     if not isinstance(value, str):
         raise KeyFileError(f"{what} must be a base64url string")
     try:
-        data = b64url_decode(value)
+        data = b64url_decode(value, max_chars=max_chars)
     except DecodeError as exc:
         raise KeyFileError(f"{what} is not base64url") from exc
     if length is not None and len(data) != length:
@@ -313,7 +318,7 @@ def open_secret(
     kdf = KdfParams(kdf_obj["opslimit"], kdf_obj["memlimit"])  # bounded before any work
     salt = _b64field(kdf_obj["salt"], _SALT_LEN, "salt")
     nonce = _b64field(cipher["nonce"], _NONCE_LEN, "nonce")
-    ciphertext = _b64field(obj["ciphertext"], None, "ciphertext")
+    ciphertext = _b64field(obj["ciphertext"], None, "ciphertext", max_chars=_MAX_CIPHERTEXT_CHARS)
     if len(ciphertext) < _TAG_LEN:
         raise KeyFileError("ciphertext is too short")
     header = {k: v for k, v in obj.items() if k != "ciphertext"}

@@ -236,3 +236,15 @@ def test_regression_header_integer_beyond_jcs_range_is_a_key_file_error() -> Non
     blob["public"]["n"] = 2**53
     with pytest.raises(KeyFileError):
         decrypt_secret(json.dumps(blob).encode(), "pw")
+
+
+def test_regression_every_secret_encrypt_accepts_decrypts_again() -> None:
+    # The ciphertext field was decoded under the 16,384-character bound meant for keys, so a
+    # secret over about 12 KiB was written but never read back (a wallet store with a few
+    # dozen receipts stopped opening). Both ends of the range round-trip.
+    for size in (12 * 1024, 256 * 1024):
+        secret = os.urandom(size)
+        blob = encrypt_secret(secret, PASS, kind="x", kdf=KDF_TEST)
+        assert decrypt_secret(blob, PASS) == secret
+    with pytest.raises(KeyFileError):
+        encrypt_secret(bytes(256 * 1024 + 1), PASS, kind="x", kdf=KDF_TEST)
