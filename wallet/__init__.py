@@ -19,7 +19,7 @@ Quick start::
 
     venue = w.scan(qr_text, now=now, venue_keys=lookup) # raises ScanRefused (e.code)
     checkin = w.check_in(venue, declaration=HealthDeclaration(False, False), now=now)
-    w.accept_receipt(receipt, venue_key=lookup, now=now)
+    w.accept_receipt(receipt, venue_key=lookup, now=now)   # DiaryFull when no room is left
     w.check_out(venue, now=later)
     w.export_disclosure(start, end, audience=health_authority_did, now=now)
     w.match_exposures(notices, now=now)
@@ -38,6 +38,7 @@ from wallet._wallet import DEFAULT_RETENTION_DAYS, Wallet
 from wallet.errors import (
     AlteredCode,
     CodeNotYetValid,
+    DiaryFull,
     EnrollmentRefused,
     ExpiredCode,
     ForgedCode,
@@ -46,6 +47,7 @@ from wallet.errors import (
     NotEnrolled,
     ReceiptRefused,
     ScanRefused,
+    StoreFull,
     UnknownVenue,
     WalletCorrupted,
     WalletError,
@@ -58,6 +60,7 @@ __all__ = [
     "HOLDER_SHOWN_LABEL_VENUE",
     "AlteredCode",
     "CodeNotYetValid",
+    "DiaryFull",
     "EnrollmentRefused",
     "ExpiredCode",
     "ExposureMatch",
@@ -68,6 +71,7 @@ __all__ = [
     "ReceiptRefused",
     "ScanRefused",
     "ScannedVenue",
+    "StoreFull",
     "TraceSeedEnvelope",
     "UnknownVenue",
     "Visit",

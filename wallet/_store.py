@@ -14,6 +14,10 @@ authenticated public header carries a 16-byte passphrase check, HMAC-SHA256(key,
 ``anshim/wallet/v1/check``): when decryption fails, the key is derived again and the check
 decides (a second Argon2id, on the failure path only). The check lets nobody test a
 passphrase faster than the AEAD tag already does.
+
+Reading and writing share one set of caps (:data:`MAX_STATE_BYTES`, :data:`MAX_DIARY`):
+:func:`write_store` refuses with :class:`~wallet.errors.StoreFull` a state that
+:func:`read_store` would refuse, so a save can never leave a store that does not open.
 """
 
 from __future__ import annotations
@@ -40,15 +44,25 @@ from did.keyfile import (
     open_secret,
     read_public,
 )
-from wallet.errors import WalletCorrupted, WrongPassphrase
+from wallet.errors import StoreFull, WalletCorrupted, WrongPassphrase
 
-__all__ = ["KIND", "State", "derived_check", "read_store", "write_store"]
+__all__ = [
+    "KIND",
+    "MAX_DIARY",
+    "MAX_STATE_BYTES",
+    "State",
+    "derived_check",
+    "read_store",
+    "write_store",
+]
 
 KIND = "anshim-wallet"
 _STATE_VERSION = 1
 _CHECK_LABEL = b"anshim/wallet/v1/check"
-_MAX_STATE = 512 * 1024
-_MAX_DIARY = 4096
+#: The largest encoded state: what :func:`did.keyfile.encrypt_with_key` encrypts (256 KiB).
+MAX_STATE_BYTES = 256 * 1024
+#: The most receipts a diary holds (receipts are at most 300 bytes: 870 or more fit the bytes).
+MAX_DIARY = 4096
 _KEYS = frozenset(
     (
         "v",
@@ -104,7 +118,7 @@ class State:
             WalletCorrupted: anything but the exact map :meth:`to_cbor` writes.
         """
         try:
-            m = cbor.decode(data, max_size=_MAX_STATE, max_depth=3)
+            m = cbor.decode(data, max_size=MAX_STATE_BYTES, max_depth=3)
         except DecodeError as exc:
             raise WalletCorrupted(f"wallet state: {exc.message}") from exc
         if type(m) is not dict or m.keys() != _KEYS or m["v"] != _STATE_VERSION:
@@ -121,7 +135,7 @@ class State:
             if m[name] is not None and type(m[name]) is not bytes:
                 raise WalletCorrupted(f"wallet state {name} has the wrong form")
         diary = m["diary"]
-        if type(diary) is not list or len(diary) > _MAX_DIARY:
+        if type(diary) is not list or len(diary) > MAX_DIARY:
             raise WalletCorrupted("wallet diary has the wrong form")
         if not all(type(item) is bytes for item in diary):
             raise WalletCorrupted("wallet diary entries must be bytes")
@@ -150,10 +164,17 @@ def write_store(path: str | os.PathLike[str], state: State, key: DerivedKey) -> 
     """Encrypt ``state`` under ``key`` (fresh nonce) and replace the file atomically.
 
     Raises:
+        StoreFull: the state exceeds :data:`MAX_DIARY` or :data:`MAX_STATE_BYTES`, the caps
+            :func:`read_store` applies; nothing is written.
         OSError: the file cannot be written; the old file is then untouched.
     """
+    if len(state.diary) > MAX_DIARY:
+        raise StoreFull(f"a wallet diary holds at most {MAX_DIARY} receipts")
+    plaintext = state.to_cbor()
+    if len(plaintext) > MAX_STATE_BYTES:
+        raise StoreFull(f"a wallet store holds at most {MAX_STATE_BYTES} bytes")
     public = {"wallet": _STATE_VERSION, "check": derived_check(key)}
-    blob = encrypt_with_key(state.to_cbor(), key, kind=KIND, public=public)
+    blob = encrypt_with_key(plaintext, key, kind=KIND, public=public)
     atomic_write(path, blob)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
@@ -33,10 +34,12 @@ from wallet._exposures import ExposureMatch, match
 from wallet._scanning import ScannedVenue, scan_code
 from wallet._store import State, read_store, write_store
 from wallet.errors import (
+    DiaryFull,
     EnrollmentRefused,
     NoEpochKey,
     NotEnrolled,
     ReceiptRefused,
+    StoreFull,
     WalletCorrupted,
 )
 
@@ -131,13 +134,26 @@ class Wallet:
         """Delete receipts past retention and write the store (fresh nonce, no Argon2id).
 
         Raises:
+            StoreFull: the store would exceed the caps :meth:`open` applies (not written).
             OSError: the file cannot be written; the previous file is then intact.
         """
+        self._commit(self._state, now=now)
+
+    def _commit(self, state: State, *, now: int, key: DerivedKey | None = None) -> None:
+        """Purge ``state`` of expired receipts, write it, and only then adopt it (and
+        ``key``): a refused or failed write leaves the wallet in memory as on disk.
+
+        Raises:
+            StoreFull: the state exceeds the store's caps, even after the purge.
+            OSError: the file cannot be written.
+        """
         when = check_now(now)
-        self._state.diary = _diary.purge(
-            self._state.diary, retention_days=self._state.retention_days, now=when
-        )
-        write_store(self._path, self._state, self._key)
+        purged = _diary.purge(state.diary, retention_days=state.retention_days, now=when)
+        candidate = dataclasses.replace(state, diary=purged)
+        new_key = self._key if key is None else key
+        write_store(self._path, candidate, new_key)
+        self._state = candidate
+        self._key = new_key
 
     def change_passphrase(
         self, new_passphrase: str | bytes, *, now: int, kdf: KdfParams | None = None
@@ -146,9 +162,10 @@ class Wallet:
 
         Raises:
             KeyFileError: an empty passphrase.
+            StoreFull, OSError: as :meth:`save` (the old passphrase still opens the store).
         """
-        self._key = derive_key(new_passphrase, kdf=kdf or self._key.kdf)
-        self.save(now=now)
+        key = derive_key(new_passphrase, kdf=kdf or self._key.kdf)
+        self._commit(self._state, now=now, key=key)
 
     @property
     def path(self) -> Path:
@@ -198,6 +215,7 @@ class Wallet:
         Raises:
             EnrollmentRefused: the credential was refused (the message says why).
             TransportError: a did:web issuer could not be fetched.
+            StoreFull: no room to store it (the wallet is unchanged).
         """
         check_credential(
             credential,
@@ -206,9 +224,8 @@ class Wallet:
             resolver=resolver,
             now=now,
         )
-        self._state.credential = credential.to_bytes()
+        self._commit(dataclasses.replace(self._state, credential=credential.to_bytes()), now=now)
         self._credential = credential
-        self.save(now=now)
 
     def set_epoch_keys(self, directory: bytes, *, now: int) -> None:
         """Verify and keep the registry's epoch-key directory: every custodian signed it and
@@ -216,15 +233,15 @@ class Wallet:
 
         Raises:
             EnrollmentRefused: the directory does not decode or does not verify.
+            StoreFull: no room to store it (the wallet is unchanged).
         """
         try:
             parsed = escrow.EpochKeyDirectory.from_bytes(directory)
             parsed.verify(trusted_custodians=self._state.custodians)
         except (AnshimError, InvalidSignature) as exc:
             raise EnrollmentRefused(f"epoch-key directory refused: {exc}") from exc
-        self._state.directory = bytes(directory)
+        self._commit(dataclasses.replace(self._state, directory=bytes(directory)), now=now)
         self._directory = parsed
-        self.save(now=now)
 
     def _ready(self) -> tuple[PersonCredential, escrow.EpochKeyDirectory]:
         if self._credential is None:
@@ -341,17 +358,26 @@ class Wallet:
         """Verify a venue's receipt (signature under ``venue_key``, a pseudonym of this
         wallet) and keep it in the diary.
 
+        Receipts past the retention period are deleted first; if the diary still has no
+        room (:data:`wallet._store.MAX_DIARY` receipts or the store's byte cap), the receipt
+        is refused and the diary stays as it was, so the wallet always opens again.
+
         Raises:
             ReceiptRefused: the receipt does not verify or is not for this wallet.
+            DiaryFull: no room for the receipt (``user_message`` for the phone).
         """
         try:
             parsed = VisitReceipt.verify(receipt, venue_key, now=now)
         except AnshimError as exc:
             raise ReceiptRefused(f"receipt refused: {exc.message}") from exc
         self._pseudonym_for(parsed)
-        if receipt not in self._state.diary:
-            self._state.diary.append(bytes(receipt))
-        self.save(now=now)
+        diary = self._state.diary
+        if receipt not in diary:
+            diary = [*diary, bytes(receipt)]
+        try:
+            self._commit(dataclasses.replace(self._state, diary=diary), now=now)
+        except StoreFull as exc:
+            raise DiaryFull(f"the diary is full: {exc.message}") from exc
         return next(v for v in _diary.visits([receipt]))
 
     def visits(self, *, start: int | None = None, end: int | None = None) -> list[_diary.Visit]:

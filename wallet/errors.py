@@ -11,6 +11,8 @@
         ├── EnrollmentRefused               enrollment_refused forged, untrusted, other holder
         ├── NoEpochKey                      no_epoch_key       no verified epoch key for the day
         ├── ReceiptRefused                  receipt_refused    a receipt not for this wallet
+        ├── StoreFull                       store_full         saving would exceed the store's cap
+        │   └── DiaryFull                   diary_full         no room for another receipt
         └── ScanRefused                     scan_refused
             ├── MalformedCode               malformed          not a readable code
             ├── WrongPrefix                 wrong_prefix       not a venue code or kiosk code
@@ -35,6 +37,7 @@ from did.errors import AnshimError, DecodeError, KeyFileError
 __all__ = [
     "AlteredCode",
     "CodeNotYetValid",
+    "DiaryFull",
     "EnrollmentRefused",
     "ExpiredCode",
     "ForgedCode",
@@ -43,6 +46,7 @@ __all__ = [
     "NotEnrolled",
     "ReceiptRefused",
     "ScanRefused",
+    "StoreFull",
     "UnknownVenue",
     "WalletCorrupted",
     "WalletError",
@@ -93,6 +97,26 @@ class ReceiptRefused(WalletError):
     """A visit receipt that does not verify or names a pseudonym this wallet never used."""
 
     code = "receipt_refused"
+
+
+class StoreFull(WalletError):
+    """Saving would make a store larger than :meth:`wallet.Wallet.open` accepts, so nothing
+    was saved: the store on disk and the wallet in memory are as they were before the call.
+    ``user_message`` is what the phone shows."""
+
+    code = "store_full"
+    user_message = "The wallet is full. Nothing was changed."
+
+
+class DiaryFull(StoreFull):
+    """The diary has no room for another receipt, even after deleting the receipts past
+    the retention period; the receipt was not kept. Room comes back as old visits expire."""
+
+    code = "diary_full"
+    user_message = (
+        "Your visit diary is full, so this visit was not saved. "
+        "Old visits are deleted automatically after the retention period."
+    )
 
 
 class ScanRefused(WalletError):
