@@ -8,9 +8,21 @@ public metadata ``{"did": the custodian's did:key}``. The secret is deterministi
 
 sorted by epoch. Each write uses a fresh salt and nonce.
 
-Shredding (:meth:`ShareStore.shred`) writes a re-encrypted store without the old epochs to a
-new file (fsync), overwrites every byte of the old file in place with random bytes (fsync),
-then renames the new file over it (and fsyncs the directory).
+Shredding (:meth:`ShareStore.shred`), like every rewrite, goes in an order that leaves a
+loadable store at the path whatever step a crash interrupts:
+
+1. the re-encrypted store (without the old epochs) is written to a temporary file in the same
+   directory and fsynced;
+2. the old file is opened and its descriptor kept (it still names the old inode);
+3. the temporary file is renamed over the path and the directory fsynced: the path now holds
+   the new store, atomically;
+4. the old inode's bytes are overwritten with random bytes through the kept descriptor,
+   fsynced, and the descriptor closed.
+
+A crash before step 3 leaves the old store at the path (and perhaps a stray temporary file,
+which :meth:`ShareStore.load` never reads); a crash after it leaves the new one. The path
+never holds the random bytes of step 4: they go to the old inode, which no name points to
+any more (unless something else hard-linked it).
 
 What "irrecoverable" can and cannot mean: the cryptographic guarantee is that after
 shredding the shares exist in no store any custodian holds, so no quorum, however large,
@@ -25,9 +37,11 @@ Python also cannot wipe secrets from process memory.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import nacl.utils
 
@@ -94,7 +108,7 @@ class ShareStore:
         if target.exists():
             raise FileExistsError(f"refusing to overwrite {target}")
         store = cls(target, key or Ed25519PrivateKey.generate(), {}, kdf)
-        store._write(passphrase, overwrite_old=False)
+        store._write({}, passphrase, overwrite_old=False)
         return store
 
     @classmethod
@@ -160,34 +174,39 @@ class ShareStore:
 
         Raises:
             StoreError: if an epoch already has a share (a ceremony never replaces one).
+            OSError: if the store cannot be rewritten (it then still holds the old shares).
         """
         new = dict(self._shares)
         for s in shares:
             if s.epoch in new:
                 raise StoreError("the store already holds a share for that epoch")
             new[s.epoch] = s
-        self._shares = new
-        self._write(passphrase, overwrite_old=True)
+        self._write(new, passphrase, overwrite_old=True)
 
     def shred(self, before: int, passphrase: str | bytes) -> tuple[int, ...]:
         """Destroy every share of an epoch < ``before`` (module docstring); returns those epochs.
 
         Raises:
-            OSError: if the store cannot be rewritten (the old store is then left intact).
+            OSError: if the store cannot be rewritten; the path then holds either the old
+                store intact (failure before the rename) or the new one (failure while
+                overwriting the old bytes, which may then survive on disk).
         """
         gone = tuple(e for e in sorted(self._shares) if e < before)
-        self._shares = {e: s for e, s in self._shares.items() if e >= before}
-        self._write(passphrase, overwrite_old=True)
+        self._write(
+            {e: s for e, s in self._shares.items() if e >= before}, passphrase, overwrite_old=True
+        )
         return gone
 
-    def _write(self, passphrase: str | bytes, *, overwrite_old: bool) -> None:
+    def _write(
+        self, shares: dict[int, EpochShare], passphrase: str | bytes, *, overwrite_old: bool
+    ) -> None:
         content = cbor.encode(
             {
                 "v": 1,
                 "seed": self._key.seed(),
                 "shares": [
                     [s.epoch, s.index, s.ceremony, s.x.to_bytes()]
-                    for _, s in sorted(self._shares.items())
+                    for _, s in sorted(shares.items())
                 ],
             }
         )
@@ -196,28 +215,48 @@ class ShareStore:
         )
         if not overwrite_old or not self.path.exists():
             atomic_write(self.path, blob)
+            self._shares = shares
             return
-        staged = self.path.with_name(self.path.name + ".new")
-        atomic_write(staged, blob)
-        _overwrite_in_place(self.path)
-        os.replace(staged, self.path)
-        _fsync_dir(self.path.parent)
+        # The four steps of the module docstring, in that order.
+        directory = self.path.parent if str(self.path.parent) else Path(".")
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(blob)
+                fh.flush()
+                os.fsync(fh.fileno())
+            old = self.path.open("r+b", buffering=0)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        with old:
+            try:
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            self._shares = shares
+            _fsync_dir(directory)
+            _overwrite_fd(old)
 
     def __repr__(self) -> str:
         return f"ShareStore({self.did!r}, epochs={len(self._shares)})"
 
 
-def _overwrite_in_place(path: Path) -> None:
-    # Overwrite the old file's bytes with random data before it is replaced, so the old
-    # ciphertext does not linger in the same blocks (see the module docstring's caveats).
-    size = path.stat().st_size
-    with path.open("r+b", buffering=0) as fh:
-        written = 0
-        while written < size:
-            chunk = min(65536, size - written)
-            fh.write(nacl.utils.random(chunk))
-            written += chunk
-        os.fsync(fh.fileno())
+def _overwrite_fd(fh: BinaryIO) -> None:
+    # Step 4 (module docstring): overwrite the old inode's bytes with random data through the
+    # descriptor kept before the rename, so the old ciphertext does not linger in its blocks
+    # (see the module docstring's caveats).
+    size = os.fstat(fh.fileno()).st_size
+    fh.seek(0)
+    written = 0
+    while written < size:
+        chunk = min(65536, size - written)
+        fh.write(nacl.utils.random(chunk))
+        written += chunk
+    fh.flush()
+    os.fsync(fh.fileno())
 
 
 def _fsync_dir(directory: Path) -> None:
