@@ -4,6 +4,13 @@ Every file is the deterministic-CBOR format of its module (roster, deal, signatu
 directory, warrant, request, share batch, audit log). Secrets never reach stdout, stderr or
 logs. A custodian's passphrase comes from ``--passphrase-file``, ``$ANSHIM_PASSPHRASE`` or a
 prompt. Long runs show a tqdm progress bar on stderr (only on a terminal).
+
+Safe by default (STYLE.md habit 5): ``warrant approve`` and ``share`` append to the audit log
+given by ``--log`` (DESIGN.md "Audit log": every approval and every share issued is an
+entry); skipping it takes ``--unsafe-no-log``, which prints a warning on stderr, as does
+``--unsafe-fast-kdf``. ``warrant approve`` prints what is being approved on stderr and
+refuses an expired warrant. ``shred`` without ``--before`` destroys the epochs older than
+the retention period (DESIGN.md "Shredding": 28 days) counted back from ``--now``.
 """
 
 from __future__ import annotations
@@ -25,14 +32,22 @@ from escrow._ceremony import Roster, deal, finalize, publish
 from escrow._combine import unseal
 from escrow._custodian import ShareBatch, UnsealRequest, answer_warrant
 from escrow._epochkeys import EpochKeyDirectory
-from escrow._labels import epoch_from_date
+from escrow._labels import epoch_for, epoch_from_date, epoch_to_date
 from escrow._store import ShareStore
 from escrow._warrant import VenueScope, Warrant, WarrantScope
+from escrow.errors import WarrantError
 
 __all__ = ["register"]
 
 PASSPHRASE_ENV = "ANSHIM_PASSPHRASE"  # noqa: S105 (the variable's name, not a secret)
 _MAX_FILE = 256 * 1024 * 1024
+#: DESIGN.md "Shredding": custodians destroy the shares of epochs older than 28 days.
+RETENTION_DAYS = 28
+_LAST_ISO_TIME = 253402300799  # 9999-12-31T23:59:59Z
+
+
+def _warn(message: str) -> None:
+    print(f"anshim escrow: warning: {message}", file=sys.stderr)
 
 
 def _progress(items: Iterable[Any], desc: str) -> Iterable[Any]:
@@ -69,7 +84,10 @@ def _passphrase(args: argparse.Namespace) -> str:
 
 
 def _kdf(args: argparse.Namespace) -> KdfParams:
-    return KDF_TEST if args.unsafe_fast_kdf else KDF_MODERATE
+    if not args.unsafe_fast_kdf:
+        return KDF_MODERATE
+    _warn("--unsafe-fast-kdf: the store is rewritten with the minimum Argon2id limits")
+    return KDF_TEST
 
 
 def _store(args: argparse.Namespace) -> tuple[ShareStore, str]:
@@ -91,10 +109,12 @@ def _directory(path: str) -> EpochKeyDirectory:
     return directory
 
 
-def _log(path: str | None) -> AuditLog | None:
-    if path is None:
+def _log(args: argparse.Namespace) -> AuditLog | None:
+    # Parsing makes exactly one of --log and --unsafe-no-log required.
+    if args.log is None:
+        _warn("--unsafe-no-log: this action is not recorded in any audit log")
         return None
-    return AuditLog.from_bytes(_read(path)) if Path(path).exists() else AuditLog()
+    return AuditLog.from_bytes(_read(args.log)) if Path(args.log).exists() else AuditLog()
 
 
 def _out(obj: Any) -> int:
@@ -182,13 +202,60 @@ def _warrant_create(args: argparse.Namespace) -> int:
     return _out({"warrant_id": warrant.warrant_id.hex()})
 
 
+def _iso(t: int) -> str:
+    # Warrant times are any int up to 2^63 - 1; past year 9999 the number itself is shown.
+    if t > _LAST_ISO_TIME:
+        return str(t)
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def _date(epoch: int) -> str:
+    return epoch_to_date(epoch) if epoch <= _LAST_ISO_TIME // 86400 else str(epoch)
+
+
+def _describe(warrant: Warrant) -> dict[str, Any]:
+    scope = warrant.scope
+    return {
+        "warrant_id": warrant.warrant_id.hex(),
+        "case_id": warrant.case_id,
+        "purpose": warrant.purpose,
+        "investigator": warrant.investigator,
+        "issued": _iso(warrant.issued),
+        "expires": _iso(warrant.expires),
+        "scope": {
+            "venues": [
+                {
+                    "venue": v.venue_did,
+                    "max_stay_s": v.max_stay,
+                    "windows": [[_iso(a), _iso(b)] for a, b in v.windows],
+                }
+                for v in scope.venues
+            ],
+            "records": sorted(r.hex() for r in scope.records),
+            "credentials": [
+                {"credential": c, "from": _date(a), "to": _date(b)} for c, a, b in scope.credentials
+            ],
+        },
+        "approvals": [did for did, _ in warrant.approvals],
+    }
+
+
+def _warrant_show(args: argparse.Namespace) -> int:
+    return _out(_describe(Warrant.from_bytes(_read(args.file))))
+
+
 def _warrant_approve(args: argparse.Namespace) -> int:
     warrant = Warrant.from_bytes(_read(args.warrant))
+    now = _now(args)
+    # The custodian sees what they sign before anything is written.
+    print("approving:", json.dumps(_describe(warrant), indent=2), file=sys.stderr)
+    if not warrant.issued <= now < warrant.expires:
+        raise WarrantError("warrant is expired or not yet valid", code="warrantExpired")
+    log = _log(args)
     store, _ = _store(args)
     warrant = warrant.approve(store.key, store.did)
-    log = _log(args.log)
-    if log is not None and args.log:
-        log.record_approval(warrant, store.key, store.did, now=_now(args))
+    if log is not None:
+        log.record_approval(warrant, store.key, store.did, now=now)
         _write(args.log, log.to_bytes())
     _write(args.out or args.warrant, warrant.to_bytes())
     return _out({"warrant_id": warrant.warrant_id.hex(), "approvals": len(warrant.approvals)})
@@ -209,8 +276,8 @@ def _share(args: argparse.Namespace) -> int:
     batch = answer_warrant(
         warrant, request, store=store, directory=directory, now=now, progress=_progress
     )
-    log = _log(args.log)
-    if log is not None and args.log:
+    log = _log(args)
+    if log is not None:
         log.record_batch(batch, store.key, store.did, now=now)
         _write(args.log, log.to_bytes())
     _write(args.out, batch.to_bytes())
@@ -243,8 +310,12 @@ def _combine(args: argparse.Namespace) -> int:
 
 
 def _shred(args: argparse.Namespace) -> int:
+    if args.before is None:
+        before = epoch_for(_now(args), tz_offset=args.tz_offset) - RETENTION_DAYS
+    else:
+        before = _epoch(args.before)
     store, passphrase = _store(args)
-    gone = store.shred(_epoch(args.before), passphrase)
+    gone = store.shred(before, passphrase)
     return _out({"shredded_epochs": list(gone), "remaining": list(store.epochs())})
 
 
@@ -272,6 +343,16 @@ def _store_args(p: argparse.ArgumentParser) -> None:
         "--unsafe-fast-kdf",
         action="store_true",
         help="minimum Argon2id limits for rewrites (tests only; weakens the store)",
+    )
+
+
+def _log_args(p: argparse.ArgumentParser, what: str) -> None:
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--log", help=f"audit log file to append {what} to")
+    group.add_argument(
+        "--unsafe-no-log",
+        action="store_true",
+        help="do not record this in the audit log (prints a warning)",
     )
 
 
@@ -335,9 +416,11 @@ def register(subparsers: Any) -> None:
     p = _cmd(war, "approve", _warrant_approve, "add this custodian's approval")
     p.add_argument("--warrant", required=True)
     p.add_argument("--out", help="default: rewrite --warrant")
-    p.add_argument("--log", help="audit log file to append the approval to")
+    _log_args(p, "the approval")
     _store_args(p)
     _now_arg(p)
+    p = _cmd(war, "show", _warrant_show, "print a warrant's case, purpose, scope and expiry")
+    p.add_argument("file", metavar="FILE")
     p = _cmd(war, "verify", _warrant_verify, "check approvals and expiry")
     p.add_argument("--warrant", required=True)
     p.add_argument("--directory", required=True)
@@ -348,7 +431,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--request", required=True)
     p.add_argument("--directory", required=True)
     p.add_argument("--out", required=True)
-    p.add_argument("--log", help="audit log file to append the batch to")
+    _log_args(p, "the share batch")
     _store_args(p)
     _now_arg(p)
 
@@ -360,8 +443,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("--processes", type=int, default=1)
 
     p = _cmd(esc, "shred", _shred, "destroy this custodian's shares of older epochs")
-    p.add_argument("--before", required=True, help="YYYY-MM-DD or a day number")
+    p.add_argument(
+        "--before",
+        help=f"YYYY-MM-DD or a day number (default: today minus {RETENTION_DAYS} days)",
+    )
+    p.add_argument("--tz-offset", type=int, default=0, help="the directory's zone (s east of UTC)")
     _store_args(p)
+    _now_arg(p)
 
     lg = _group(esc, "log", "the audit log")
     p = _cmd(lg, "verify", _log_verify, "check every entry and tree head")
