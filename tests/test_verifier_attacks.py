@@ -102,6 +102,72 @@ def test_a_refused_checkin_does_not_use_up_the_challenge() -> None:
     )
 
 
+def _admit(message: bytes, venue: object, replay: object, **kw: object) -> None:
+    validate_checkin(
+        message,
+        venue=venue,  # type: ignore[arg-type]
+        now=NOW,
+        replay=replay,  # type: ignore[arg-type]
+        epoch_keys=sup.EPOCH_KEYS,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_an_envelope_failure_does_not_use_up_the_challenge() -> None:
+    # Step 4 refuses the first answer (an envelope sealed to tomorrow's epoch); the wallet's
+    # corrected check-in answers the same kiosk challenge and is admitted, once.
+    venue, replay = sup.venue(), MemoryReplayStore()
+    nonce = sup.nonce_of(venue.issue_challenge(now=NOW))
+    wrong = sup.envelope(epoch=sup.FIRST_EPOCH + 1, time_in=NOW)
+    refused(sup.checkin(challenge=nonce, env=wrong), "wrong_epoch", venue=venue, replay=replay)
+    corrected = sup.checkin(challenge=nonce)
+    _admit(corrected, venue, replay)
+    refused(corrected, "replayed_challenge", venue=venue, replay=replay, now=NOW + 1)
+
+
+def test_a_fever_refusal_does_not_use_up_the_challenge() -> None:
+    # Step 5 refuses entry on a declared fever; the same visitor's next answer to the same
+    # challenge without a fever is admitted (the kiosk has not rotated yet).
+    venue, replay = sup.venue(), MemoryReplayStore()
+    nonce = sup.nonce_of(venue.issue_challenge(now=NOW))
+    fever = sup.checkin(challenge=nonce, declaration=HealthDeclaration(True, False))
+    refused(fever, "declared_fever", venue=venue, replay=replay)
+    _admit(sup.checkin(challenge=nonce, issued_at=NOW + 2), venue, replay)
+    # Admission claimed the challenge: a third answer is a replay.
+    other = sup.checkin(challenge=nonce, secret=sup.OTHER_SECRET)
+    refused(other, "replayed_challenge", venue=venue, replay=replay, now=NOW + 5)
+
+
+def test_the_same_accepted_message_twice_is_replayed() -> None:
+    venue, replay = sup.venue(), MemoryReplayStore()
+    nonce = sup.nonce_of(venue.issue_challenge(now=NOW))
+    message = sup.checkin(challenge=nonce)
+    _admit(message, venue, replay)
+    refused(message, "replayed_challenge", venue=venue, replay=replay, now=NOW + 1)
+    plain = sup.checkin(issued_at=NOW + 3)
+    _admit(plain, venue, replay)
+    refused(plain, "replayed_checkin", venue=venue, replay=replay, now=NOW + 4)
+
+
+class _StaleLook(MemoryReplayStore):
+    """A shared store seen by two validators at once: both look before either claims."""
+
+    def held(self, key: bytes, *, now: int) -> bool:
+        return False
+
+
+def test_race_two_identical_messages_admit_at_most_one() -> None:
+    # Both pass step 3's look; the claim on admission is the atomic arbiter.
+    venue, replay = sup.venue(), _StaleLook()
+    nonce = sup.nonce_of(venue.issue_challenge(now=NOW))
+    message = sup.checkin(challenge=nonce)
+    _admit(message, venue, replay)
+    refused(message, "replayed_challenge", venue=venue, replay=replay)
+    plain = sup.checkin(issued_at=NOW + 3)
+    _admit(plain, venue, replay)
+    refused(plain, "replayed_checkin", venue=venue, replay=replay)
+
+
 # -- wrong venue, forged venue codes ----------------------------------------------------------
 
 

@@ -318,12 +318,15 @@ def test_venue_context_repr_hides_the_key() -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 50), st.integers(0, 50)), max_size=40))
 def test_replay_store_matches_a_reference_model(ops: list[tuple[int, int, int]]) -> None:
-    # A claim succeeds iff no earlier successful claim of the key lasts beyond ``now``.
+    # A claim succeeds iff no earlier successful claim of the key lasts beyond ``now``;
+    # held() says exactly when it would not.
     store, model, now = MemoryReplayStore(), {}, NOW
     for key_id, advance, lifetime in ops:
         now += advance
         key, until = bytes([key_id]), now + lifetime
         expected = model.get(key, 0) <= now
+        assert store.held(key, now=now) is not expected  # a look agrees and changes nothing
+        assert store.held(key, now=now) is not expected
         assert store.claim(key, until=until, now=now) is expected
         if expected and until > now:
             model[key] = until

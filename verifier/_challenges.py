@@ -5,8 +5,9 @@ A :class:`ChallengeBook` signs fresh :class:`~did.protocol.VenueChallenge` messa
 kiosk screen and remembers each nonce with its expiry, so the validator can tell a nonce this
 venue never issued (``unknown_challenge``) from one that has expired (``expired_challenge``).
 Whether a nonce was already answered is the replay store's business (``replayed_challenge``):
-a challenge is good for one check-in, so the kiosk shows a new one after each answer as
-well as every 30 seconds, and a photographed screen is worth at most one check-in.
+a challenge is good for one admitted check-in (a refused answer leaves it for the
+corrected retry), so the kiosk shows a new one after each admission as well as every 30
+seconds, and a photographed screen is worth at most one check-in.
 
 Memory is bounded: a nonce is forgotten :data:`FORGET_AFTER` seconds after it expires (later
 answers get ``unknown_challenge``), and at most ``max_live`` nonces are kept (the oldest go

@@ -2,7 +2,11 @@
 
 The validation core claims two kinds of keys in it: each answered kiosk challenge nonce (a
 challenge is good for one check-in), and the digest of each accepted presentation (so the
-same signed bytes are never accepted twice, whatever the mode). A claim lasts until the
+same signed bytes are never accepted twice, whatever the mode). Step 3 only looks
+(:meth:`ReplayStore.held`); the claims are made when the check-in is admitted, after steps
+4 and 5, so a refused check-in (a bad envelope, a declared fever) leaves the challenge
+for the corrected retry. The claim is the atomic test-and-set: of two identical messages
+validated at once, both may pass the look, but only one claim succeeds. A claim lasts until the
 moment after which the key could no longer pass the expiry checks anyway, so the store
 only ever holds what is still live: its size is bounded by the check-in rate times the
 longest lifetime (120 s plus the clock-skew bound), not by history.
@@ -28,7 +32,15 @@ DEFAULT_MAX_ENTRIES = 50_000
 
 @runtime_checkable
 class ReplayStore(Protocol):
-    """An atomic test-and-set of byte keys that expire."""
+    """An atomic test-and-set of byte keys that expire, with a read-only look."""
+
+    def held(self, key: bytes, *, now: int) -> bool:
+        """Whether a live claim holds ``key`` at ``now`` (changes nothing).
+
+        The answer may be stale by the time the caller acts on it; only :meth:`claim`
+        decides.
+        """
+        ...
 
     def claim(self, key: bytes, *, until: int, now: int) -> bool:
         """Claim ``key`` until Unix time ``until``.
@@ -70,6 +82,17 @@ class MemoryReplayStore:
             # A key re-claimed later has a newer expiry; only drop the entry this item made.
             if expiry.get(key) == until:
                 del expiry[key]
+
+    def held(self, key: bytes, *, now: int) -> bool:
+        """See :meth:`ReplayStore.held`.
+
+        Raises:
+            InputError: ``key`` is not bytes, or ``now`` is not an int.
+        """
+        if type(key) is not bytes or type(now) is not int:
+            raise InputError("held takes a bytes key and an int time")
+        until = self._expiry.get(key)
+        return until is not None and until > now
 
     def claim(self, key: bytes, *, until: int, now: int) -> bool:
         """See :meth:`ReplayStore.claim`.

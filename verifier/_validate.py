@@ -7,10 +7,15 @@ for the wallet and the :class:`~did.protocol.SealedVisit` record for the registr
 :func:`validate_checkout` ends an open visit of the same pseudonym on the same day.
 
 Everything stateful is a parameter: the clock (``now``), the replay store, the epoch keys,
-the open-visit book. The message is decoded and hashed once. Every visitor brings a
-pseudonym the venue has never seen, so nothing per visitor can be cached: the pseudonym's
-did:key is decoded directly (:func:`did.didkey.ed25519_public_key_from_did`) and its point
-checked once, and the record is signed at upload time. The hot path costs one Ed25519
+the open-visit book. Step 3 checks that the challenge and the message are unused; they are
+claimed only when the check-in is admitted (after step 5), with the store's atomic
+test-and-set, so a refused check-in never uses up a kiosk challenge and two identical
+messages racing each other admit at most one.
+
+The message is decoded and hashed once. Every visitor brings a pseudonym the venue has
+never seen, so nothing per visitor can be cached: the pseudonym's did:key is decoded
+directly (:func:`did.didkey.ed25519_public_key_from_did`) and its point checked once, and
+the record is signed at upload time. The hot path costs one Ed25519
 verify, two point validations (the pseudonym's key and the envelope's R; libsodium's
 verify alone admits mixed-order keys) and one Ed25519 signature.
 """
@@ -112,28 +117,54 @@ def _open_presentation(message: bytes, kind: Kind) -> CheckIn:
     return checkin
 
 
+@dataclass(frozen=True, slots=True)
+class _Claims:
+    """The replay-store keys step 3 found unused, claimed only on admission."""
+
+    challenge: bytes | None
+    challenge_until: int
+    message: bytes
+    message_until: int
+
+
 def _check_presence(
     checkin: CheckIn, message_hash: bytes, venue: VenueContext, replay: ReplayStore, now: int
-) -> None:
+) -> _Claims:
     # Step 3: the audience is this venue (or any venue, for the holder-shown mode, which
-    # this venue now binds to itself); the challenge was issued here and is unexpired;
-    # issued-at within the clock-skew bound; then the replay claims, last, so a message
-    # that fails any stateless check never uses up a challenge.
+    # this venue now binds to itself); the challenge was issued here, is unexpired and
+    # unused; issued-at within the clock-skew bound; these exact bytes not yet accepted.
+    # "Unused" is a look here: the claims are made by _claim, once the check-in is
+    # admitted, so a check-in refused at step 4 or 5 leaves its challenge for the retry.
     if checkin.audience != venue.did and checkin.audience != ANY_VENUE:
         raise WrongAudience("CheckIn: addressed to another venue")
     nonce = checkin.challenge
+    challenge_key = None
     challenge_expires = 0
     if nonce is not None:
         challenge_expires = venue.challenges.check(nonce, now=now)
+        challenge_key = _NS_CHALLENGE + nonce
     skew = venue.max_skew
     not_in_future(checkin.issued_at, now, skew, "CheckIn", "issued_at")
     if now >= checkin.expires + skew:
         raise Expired("CheckIn: the presentation has expired")
-    if nonce is not None and not replay.claim(
-        _NS_CHALLENGE + nonce, until=challenge_expires, now=now
+    message_key = _NS_MESSAGE + message_hash
+    if challenge_key is not None and replay.held(challenge_key, now=now):
+        raise ReplayedChallenge("CheckIn: the challenge was already answered")
+    if replay.held(message_key, now=now):
+        raise ReplayedCheckIn("CheckIn: this presentation was already accepted")
+    return _Claims(challenge_key, challenge_expires, message_key, checkin.expires + skew)
+
+
+def _claim(claims: _Claims, replay: ReplayStore, now: int) -> None:
+    # Step 3's "unused", made final when the check-in is admitted: each claim is the
+    # store's atomic test-and-set, so of two identical messages validated at once (both
+    # past the look in _check_presence) only one is admitted. The challenge goes first:
+    # a second answer to one challenge is a replayed challenge whatever its bytes.
+    if claims.challenge is not None and not replay.claim(
+        claims.challenge, until=claims.challenge_until, now=now
     ):
         raise ReplayedChallenge("CheckIn: the challenge was already answered")
-    if not replay.claim(_NS_MESSAGE + message_hash, until=checkin.expires + skew, now=now):
+    if not replay.claim(claims.message, until=claims.message_until, now=now):
         raise ReplayedCheckIn("CheckIn: this presentation was already accepted")
 
 
@@ -197,7 +228,13 @@ def validate_checkin(
         DeclaredFever, DeclaredSymptoms, HighTemperature, MaskMissing: step 5 (refusals).
         UnknownDevice, BadSignature, WrongAudience, StaleReading, ClockSkew: step 5, the
             reading cannot be trusted.
+        ReplayedChallenge, ReplayedCheckIn: on admission, another validation claimed the
+            challenge or these bytes after this one's step 3 (a race; at most one wins).
         ReplayStoreFull: the in-memory replay store is at capacity.
+
+    Only an admitted check-in claims its challenge and its bytes in ``replay``: a check-in
+    refused at any step leaves both unused, so the visitor can correct it and answer the
+    same kiosk challenge again.
         InputError: ``now`` is not a valid int, or ``venue.tz_offset`` is not the
             directory's.
     """
@@ -207,7 +244,7 @@ def validate_checkin(
     day = visit_day(checkin.issued_at, venue, epoch_keys)
     # The message's hash names it twice: in the replay claim and in the receipt.
     checkin_hash = digest(message)
-    _check_presence(checkin, checkin_hash, venue, replay, now)
+    claims = _check_presence(checkin, checkin_hash, venue, replay, now)
     envelope = checkin.envelope
     declaration = checkin.declaration
     if envelope is None or declaration is None:  # excluded by CheckIn's constructor
@@ -225,6 +262,8 @@ def validate_checkin(
             max_skew=venue.max_skew,
         )
     entry_policy.decide(declaration, verified)
+    # Admitted: step 3's replay keys are claimed now, before anything is signed.
+    _claim(claims, replay, now)
     # Step 6: the receipt for the wallet and the record for the registry.
     channel = checkin.channel
     visit_id = os.urandom(VISIT_ID_SIZE)
@@ -277,18 +316,24 @@ def validate_checkout(
         WrongAudience, UnknownChallenge, ExpiredChallenge, ReplayedChallenge, ClockSkew,
             Expired, ReplayedCheckIn: as for :func:`validate_checkin` step 3.
         NoOpenVisit: no open visit of that pseudonym at this venue on that day.
+        ReplayStoreFull: the in-memory replay store is at capacity.
         InputError: ``now`` is not a valid int.
+
+    As for check-ins, only an accepted check-out claims its bytes (and challenge).
     """
     now = check_now(now)
     checkout = _open_presentation(message, Kind.CHECK_OUT)
-    _check_presence(checkout, digest(message), venue, replay, now)
+    claims = _check_presence(checkout, digest(message), venue, replay, now)
     day = day_of(checkout.issued_at, tz_offset_seconds=venue.tz_offset)
-    found = visits.take(checkout.pseudonym, day)
+    found = visits.peek(checkout.pseudonym, day)
     if found is None and day > 0:
         # A stay that crossed midnight: the check-in's day (and pseudonym) is the day before.
-        found = visits.take(checkout.pseudonym, day - 1)
+        day -= 1
+        found = visits.peek(checkout.pseudonym, day)
     if found is None:
         raise NoOpenVisit("CheckIn: no open visit of this pseudonym here today")
+    _claim(claims, replay, now)
+    visits.take(checkout.pseudonym, day)
     record, checkin_hash = found
     time_out = min(max(checkout.issued_at, record.time_in), record.time_in + 86400)
     closed = SealedVisit(

@@ -167,6 +167,12 @@ class VisitBook:
         self._days.setdefault(record.day, {})[record.pseudonym] = (record, checkin_hash)
         self._size += 1
 
+    def peek(self, pseudonym: str, day: int) -> tuple[SealedVisit, bytes] | None:
+        """The open visit of ``pseudonym`` on ``day`` and its check-in hash, left in place
+        (``None`` if there is none)."""
+        visits = self._days.get(day)
+        return None if visits is None else visits.get(pseudonym)
+
     def take(self, pseudonym: str, day: int) -> tuple[SealedVisit, bytes] | None:
         """Remove and return the open visit of ``pseudonym`` on ``day`` and its check-in
         hash (``None`` if there is none)."""
