@@ -172,14 +172,25 @@ class ShareStore:
     def add_shares(self, shares: Iterable[EpochShare], passphrase: str | bytes) -> None:
         """Add shares from a ceremony and rewrite the store.
 
+        A share from the same ceremony (same ceremony id) as the one the store holds for that
+        epoch replaces it: re-running ``finalize`` with a cheating dealer excluded (DESIGN.md
+        "Key ceremony") must succeed for custodians who had already finalized. The rewrite
+        overwrites the replaced share's old bytes like :meth:`shred`. Re-running a ceremony
+        whose directory is already published would leave shares that no longer match its
+        verification keys, so only do it before publishing.
+
         Raises:
-            StoreError: if an epoch already has a share (a ceremony never replaces one).
+            StoreError: if an epoch already has a share from another ceremony (a ceremony
+                never replaces another's), or ``shares`` repeats an epoch.
             OSError: if the store cannot be rewritten (it then still holds the old shares).
         """
         new = dict(self._shares)
+        added: set[int] = set()
         for s in shares:
-            if s.epoch in new:
+            held = new.get(s.epoch)
+            if s.epoch in added or (held is not None and held.ceremony != s.ceremony):
                 raise StoreError("the store already holds a share for that epoch")
+            added.add(s.epoch)
             new[s.epoch] = s
         self._write(new, passphrase, overwrite_old=True)
 

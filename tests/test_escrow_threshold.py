@@ -194,14 +194,32 @@ def test_cheating_dealer_is_detected_and_named() -> None:
     shares = [[poly_eval(p, m) for p in polys] for m in range(1, 5)]
     shares[1][1] = shares[1][1] + Scalar.from_int(1)  # dealer 4 cheats custodian 2, epoch 2
     deals.append(build_deal(roster, stores[3].key, 4, [poly_commit(p) for p in polys], shares))
-    with pytest.raises(DealerMisbehaved) as info:
-        finalize(roster, deals, stores[1], PASS)
-    assert info.value.dealer == 4
-    assert info.value.dealer_did == stores[3].did
-    # Custodians whose shares are honest accept; with dealer 4 excluded everyone agrees.
+    # Every custodian finalizes first: those dealt honest shares accept (and store them),
+    # custodian 2 detects dealer 4 and names it.
+    for i, s in enumerate(stores):
+        if i == 1:
+            with pytest.raises(DealerMisbehaved) as info:
+                finalize(roster, deals, s, PASS)
+            assert info.value.dealer == 4
+            assert info.value.dealer_did == stores[3].did
+        else:
+            finalize(roster, deals, s, PASS)
+            assert s.epochs() == (FIRST_EPOCH, FIRST_EPOCH + 1)
+    before = [s.share(FIRST_EPOCH).x for s in stores if s is not stores[1]]
+    # Then everyone re-runs with dealer 4 excluded: the same ceremony replaces its own shares.
     sigs = [finalize(roster, deals, s, PASS, exclude=[4]) for s in stores]
     directory = publish(roster, sigs)
     directory.verify()
+    after = [s.share(FIRST_EPOCH).x for s in stores if s is not stores[1]]
+    assert all(a != b for a, b in zip(after, before, strict=True))
+    for i, s in enumerate(stores, start=1):
+        reloaded = ShareStore.load(s.path, PASS)
+        x = reloaded.share(FIRST_EPOCH).x
+        assert Point.base_mul(x) == directory.get_key(FIRST_EPOCH).verification_keys[i - 1]
+    # Another ceremony's shares for those epochs are still refused.
+    other = Roster.new([s.did for s in stores], 2, first_epoch=FIRST_EPOCH, epochs=2)
+    with pytest.raises(StoreError):
+        finalize(other, [deal(other, s.key) for s in stores], stores[0], PASS)
     # A deal file whose signature does not verify is refused without blaming the dealer.
     bad = bytearray(deals[0])
     bad[-5] ^= 1
