@@ -2,7 +2,9 @@
 a did:web venue resolved through an in-memory transport, an identity issuer, a real 3-of-5
 key ceremony, two wallets, check-ins in all three modes plus SMS and assisted entry, receipts
 kept by the wallets, and custodians unsealing a check-in back to the exact identity
-credential the issuer signed (and refusing what a warrant does not allow)."""
+credential the issuer signed (and refusing what a warrant does not allow). The venue's
+records are opened by a venue and time-window warrant, so the custodians' own scope check
+runs on real check-ins; the holder-shown record, whose label names no venue, by record id."""
 
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ from escrow import (
     EpochKeyDirectory,
     ShareStore,
     UnsealRequest,
+    VenueScope,
     VisitLabel,
     Warrant,
     WarrantScope,
@@ -43,7 +46,7 @@ from escrow import (
     unseal,
 )
 from escrow.ceremony import Roster, deal, finalize, publish
-from escrow.errors import NotEnoughShares, ProofError, WarrantError
+from escrow.errors import NotEnoughShares, ProofError, ScopeError, WarrantError
 from verifier import (
     GatewayPlaintext,
     MemoryReplayStore,
@@ -63,6 +66,11 @@ PASS = "custodian passphrase"
 ISSUER = Ed25519PrivateKey.generate()
 ISSUER_DID = did_from_public_key(ISSUER.public_key)
 AUTHORITY = "did:web:kdca.example"
+#: The investigation window at the venue, and the category's maximum stay a visit may
+#: begin before the window's start and still overlap it (DESIGN.md "Decryption share").
+WINDOW = (NOW + 1800, NOW + 6 * 3600)
+MAX_STAY = 2 * 3600
+VENUE_SCOPE = WarrantScope(venues=(VenueScope(sup.VENUE, MAX_STAY, (WINDOW,)),))
 
 
 @dataclasses.dataclass
@@ -134,13 +142,21 @@ def _label(record: SealedVisit) -> VisitLabel:
     return VisitLabel(venue, record.day, record.pseudonym, record.time_in)
 
 
-def _warrant(w: World, records: list[SealedVisit], approvers: int = 3) -> Warrant:
+def _by_id(records: list[SealedVisit]) -> WarrantScope:
     ids = frozenset(Envelope.from_bytes(r.envelope).envelope_id for r in records)
+    return WarrantScope(records=frozenset(bytes.fromhex(i) for i in ids))
+
+
+def _warrant(w: World, records: list[SealedVisit], approvers: int = 3) -> Warrant:
+    return _scoped(w, _by_id(records), approvers)
+
+
+def _scoped(w: World, scope: WarrantScope, approvers: int = 3) -> Warrant:
     warrant = Warrant.create(
         case_id="case-2024-017",
         purpose="contact tracing",
         investigator="did:key:z6MkInvestigator",
-        scope=WarrantScope(records=frozenset(bytes.fromhex(i) for i in ids)),
+        scope=scope,
         issued=NOW,
         expires=NOW + 7 * DAY,
     )
@@ -238,27 +254,43 @@ def test_whole_flow(world: World) -> None:
     assert diary[Channel.QR_STATIC].visit_id == records[0].visit_id
     assert len({r.pseudonym for r in records}) == 5
 
-    # 5. A warrant approved by 3 of 5 custodians; each answers; the records are unsealed.
-    opened = [records[i] for i in (0, 1, 2, 4, 5)]
-    warrant = _warrant(w, opened)
+    # 5. Warrants approved by 3 of 5 custodians; each answers; the records are unsealed.
+    # The venue's records by venue and time window: each custodian recomputes every label
+    # and checks its venue and time in against the window. The poster visit began before
+    # the window's start, within the maximum stay, so it overlaps the window and is in.
+    assert WINDOW[0] - MAX_STAY <= records[0].time_in < WINDOW[0]
+    opened = [records[i] for i in (0, 1, 4, 5)]
+    warrant = _scoped(w, VENUE_SCOPE)
     request = _request(warrant, opened)
     batches = [
         answer_warrant(warrant, request, store=s, directory=w.directory, now=NOW + DAY)
         for s in w.stores[2:5]
     ]
-    outcomes = unseal(request, batches, w.directory)
-    plain = [o.plaintext() for o in outcomes]
+    plain = [o.plaintext() for o in unseal(request, batches, w.directory)]
+    # The holder-shown label names the wallet's placeholder, not this venue: no venue
+    # scope covers it, so it is opened by its record id under a warrant of its own.
+    shown_request = _request(warrant, [records[2]])
+    with pytest.raises(ScopeError):
+        answer_warrant(warrant, shown_request, store=w.stores[0], directory=w.directory, now=NOW)
+    shown_warrant = _warrant(w, [records[2]])
+    shown_request = _request(shown_warrant, [records[2]])
+    shown_batches = [
+        answer_warrant(shown_warrant, shown_request, store=s, directory=w.directory, now=NOW)
+        for s in w.stores[:3]
+    ]
+    (shown_outcome,) = unseal(shown_request, shown_batches, w.directory)
 
     # Wallet check-ins open back to the exact compact credential the issuer signed.
-    for data, holder in zip(plain[:3], (alice, bob, alice), strict=True):
+    wallet_plain = [plain[0], plain[1], shown_outcome.plaintext()]
+    for data, holder in zip(wallet_plain, (alice, bob, alice), strict=True):
         identity = IdentityPlaintext.from_bytes(data)
         assert holder.credential is not None
         assert identity.compact == holder.credential.compact.cbor
         compact = CompactPersonCredential.from_cbor(identity.compact)
         compact.verify(ISSUER.public_key, issuer_did=ISSUER_DID, now=NOW)
         assert compact.phone == w.phones[0 if holder is alice else 1]
-    sms_plain = open_plaintext(plain[3])
-    assisted_plain = open_plaintext(plain[4])
+    sms_plain = open_plaintext(plain[2])
+    assisted_plain = open_plaintext(plain[3])
     assert isinstance(sms_plain, GatewayPlaintext)
     assert isinstance(assisted_plain, GatewayPlaintext)
     assert (sms_plain.channel, sms_plain.phone) == (Channel.SMS, w.phones[1])
@@ -269,6 +301,46 @@ def test_whole_flow(world: World) -> None:
     for outcome in two:
         assert outcome.result is None
         assert isinstance(outcome.error, NotEnoughShares)
+
+
+def test_venue_warrant_refuses_a_visit_before_its_window_less_the_max_stay(world: World) -> None:
+    # A real poster check-in whose time in precedes the window's start by more than the
+    # maximum stay cannot overlap the window: every custodian refuses it on its own.
+    alice = world.wallets[0]
+    early = WINDOW[0] - MAX_STAY - 60
+    poster = VenueCode(
+        venue=sup.VENUE,
+        name="Jeju Noodles",
+        category="restaurant",
+        issued=early - DAY,
+        expires=early + DAY,
+    ).sign(world.registry)
+    scanned = alice.scan(to_qr_text(QrKind.VENUE_CODE, poster), now=early)
+    message = alice.check_in(scanned, declaration=HealthDeclaration(False, False), now=early)
+    admission = validate_checkin(
+        message,
+        venue=world.venue,
+        now=early,
+        replay=MemoryReplayStore(),
+        epoch_keys=world.directory,
+    )
+    warrant = _scoped(world, VENUE_SCOPE)
+    request = _request(warrant, [admission.record])
+    for store in world.stores:
+        with pytest.raises(ScopeError, match="outside the warrant's scope"):
+            answer_warrant(warrant, request, store=store, directory=world.directory, now=NOW)
+    # The same record is in scope once the window starts within its maximum stay.
+    wider = WarrantScope(
+        venues=(VenueScope(sup.VENUE, MAX_STAY, ((early + MAX_STAY, WINDOW[1]),)),)
+    )
+    widened = _scoped(world, wider)
+    answer_warrant(
+        widened,
+        _request(widened, [admission.record]),
+        store=world.stores[0],
+        directory=world.directory,
+        now=NOW,
+    )
 
 
 def test_warrant_with_two_approvals_is_refused(world: World) -> None:
