@@ -288,7 +288,7 @@ def _combine(args: argparse.Namespace) -> int:
     request = UnsealRequest.from_bytes(_read(args.request))
     directory = _directory(args.directory)
     batches = [ShareBatch.from_bytes(_read(p)) for p in args.batch]
-    outcomes = unseal(request, batches, directory, processes=args.processes)
+    outcomes = unseal(request, batches, directory, processes=args.processes, progress=_progress)
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = []

@@ -10,13 +10,18 @@ With ``processes`` > 1 the records are split into chunks checked and opened in w
 processes (the work is CPU-bound libsodium calls, so this uses every core). Workers get the
 already-parsed envelopes, labels and epoch keys (pickled as their bytes) and each share's
 raw bytes; every share is decoded and its DLEQ proof verified in the worker.
+``concurrent.futures`` is imported only then: wallets import escrow's sealing half and must
+not pay for (or carry) the process-pool machinery.
+
+``progress`` wraps the records as they are opened (the CLI passes a tqdm bar on stderr);
+the default shows nothing, and escrow itself never imports tqdm.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from did.errors import AnshimError, InputError, InvalidSignature
 from escrow._custodian import ShareBatch, UnsealRequest, shares_for
@@ -85,12 +90,32 @@ def _open_chunk(jobs: list[_Job], warrant_id: bytes) -> list[_Result]:
     return [_open_one(job, warrant_id) for job in jobs]
 
 
+def _identity(items: Iterable[Any], _desc: str) -> Iterable[Any]:
+    return items
+
+
+class _Flattened:
+    """The per-record results of chunks as they arrive, with a length (for progress bars)."""
+
+    def __init__(self, parts: Iterable[list[_Result]], total: int) -> None:
+        self._parts = parts
+        self._total = total
+
+    def __len__(self) -> int:
+        return self._total
+
+    def __iter__(self) -> Iterator[_Result]:
+        for part in self._parts:
+            yield from part
+
+
 def unseal(
     request: UnsealRequest,
     batches: Sequence[ShareBatch],
     directory: EpochKeyDirectory,
     *,
     processes: int = 1,
+    progress: Callable[[Iterable[Any], str], Iterable[Any]] = _identity,
 ) -> list[UnsealOutcome]:
     """Open every record of ``request`` with the custodians' share batches.
 
@@ -130,11 +155,13 @@ def unseal(
         size = max(1, -(-len(jobs) // (processes * _CHUNKS_PER_PROCESS)))
         chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
         workers = min(processes, len(chunks))
+        import concurrent.futures  # module docstring: only the parallel path needs it
+
         with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
             parts = pool.map(_open_chunk, chunks, [request.warrant_id] * len(chunks))
-            results = [r for part in parts for r in part]
+            results = list(progress(_Flattened(parts, len(jobs)), "combine"))
     else:
-        results = _open_chunk(jobs, request.warrant_id)
+        results = [_open_one(job, request.warrant_id) for job in progress(jobs, "combine")]
     out = []
     for (env, _label, _key, _raw), (ok, plain, used, bad_t, code, msg) in zip(
         jobs, results, strict=True

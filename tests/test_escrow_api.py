@@ -56,7 +56,8 @@ def test_error_tree() -> None:
 def test_sealing_half_imports_nothing_heavy() -> None:
     code = (
         "import sys, escrow\n"
-        "names = ('tqdm', 'escrow._cli', 'multiprocessing', 'concurrent.futures.process',"
+        "names = ('tqdm', 'escrow._cli', 'multiprocessing', 'concurrent',"
+        " 'concurrent.futures', 'concurrent.futures.process',"
         " 'fastapi', 'httpx', 'sqlite3')\n"
         "heavy = [m for m in names if m in sys.modules]\n"
         "print(','.join(heavy))\n"
