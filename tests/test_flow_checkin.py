@@ -31,6 +31,7 @@ from did.protocol import (
 )
 from did.protocol.errors import DeclaredSymptoms
 from did.protocol.person import CompactPersonCredential, IdentityPlaintext, issue_person_credential
+from did.protocol.plaintext import GatewayPlaintext, open_plaintext
 from did.resolver import Resolver
 from did.transport import InMemoryTransport
 from escrow import (
@@ -48,11 +49,9 @@ from escrow import (
 from escrow.ceremony import Roster, deal, finalize, publish
 from escrow.errors import NotEnoughShares, ProofError, ScopeError, WarrantError
 from verifier import (
-    GatewayPlaintext,
     MemoryReplayStore,
     VenueContext,
     VisitBook,
-    open_plaintext,
     seal_assisted_entry,
     seal_sms_checkin,
     validate_checkin,

@@ -30,13 +30,12 @@ from did.protocol.errors import (
     UnknownKey,
     WrongAudience,
 )
+from did.protocol.plaintext import GatewayPlaintext, open_plaintext
 from did.resolver import Resolver
 from did.transport import InMemoryTransport
 from escrow import VisitLabel
 from verifier import (
-    GatewayPlaintext,
     MemoryReplayStore,
-    open_plaintext,
     seal_assisted_entry,
     seal_sms_checkin,
     validate_checkin,

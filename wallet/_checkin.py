@@ -21,6 +21,7 @@ import escrow
 from did.keys import Ed25519PrivateKey
 from did.protocol import (
     ANY_VENUE,
+    ENVELOPE_PAD_TO,
     CheckIn,
     HealthDeclaration,
     Kind,
@@ -29,7 +30,7 @@ from did.protocol import (
     locator,
     pseudonym_did,
 )
-from did.protocol.person import IDENTITY_PAD, IdentityPlaintext
+from did.protocol.plaintext import IdentityPlaintext
 from wallet.errors import NoEpochKey
 
 __all__ = [
@@ -116,7 +117,7 @@ def build_presentation(
         label_venue = HOLDER_SHOWN_LABEL_VENUE if venue is None else venue
         label = escrow.VisitLabel(label_venue, day, pseudonym, now)
         plaintext = IdentityPlaintext.new(compact).to_bytes()
-        envelope = escrow.seal(epoch_key, label, plaintext, pad_to=IDENTITY_PAD).to_bytes()
+        envelope = escrow.seal(epoch_key, label, plaintext, pad_to=ENVELOPE_PAD_TO).to_bytes()
     ttl = HOLDER_SHOWN_TTL if venue is None else CHECKIN_TTL
     return CheckIn(
         audience=ANY_VENUE if venue is None else venue,

@@ -36,7 +36,10 @@ Modules: :mod:`~did.protocol.venue` (posters, kiosk challenges),
 :mod:`~did.protocol.checkin`, :mod:`~did.protocol.records` (receipts, sealed visits),
 :mod:`~did.protocol.notices` (exposure notices, thermal readings),
 :mod:`~did.protocol.diary` (diary disclosure), :mod:`~did.protocol.qrtext` (QR text forms),
-:mod:`~did.protocol.derive` (pseudonym keys, trace seeds, locators, days).
+:mod:`~did.protocol.derive` (pseudonym keys, trace seeds, locators, days),
+:mod:`~did.protocol.person` (the identity credential), :mod:`~did.protocol.compact` (its
+compact COSE twin), :mod:`~did.protocol.plaintext` (the sealed plaintexts of every channel
+and :func:`~did.protocol.plaintext.open_plaintext`).
 """
 
 from did.protocol._wire import MAX_TIME, MAX_VENUE_DID_CHARS, PROTOCOL_VERSION, KeySource, digest

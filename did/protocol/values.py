@@ -19,6 +19,8 @@ __all__ = [
     "ANY_VENUE",
     "ENVELOPE_PAD_TO",
     "ENVELOPE_SIZE",
+    "MAX_IDENTITY_PLAINTEXT",
+    "VISIT_NONCE_SIZE",
     "Channel",
     "HealthDeclaration",
     "Kind",
@@ -29,8 +31,8 @@ __all__ = [
 #: venue by the verifier that scans it). Chosen so that it can never be a DID.
 ANY_VENUE = "*"
 
-#: The padded plaintext size of a check-in envelope: wallets seal with
-#: ``escrow.seal(..., pad_to=ENVELOPE_PAD_TO)``, which leaves 191 bytes for the compact
+#: The padded plaintext size of a check-in envelope, defined here only: wallets and gateways
+#: seal with ``escrow.seal(..., pad_to=ENVELOPE_PAD_TO)``, which leaves 191 bytes for the compact
 #: credential and the visit nonce (one byte goes to the padding marker).
 ENVELOPE_PAD_TO = 192
 # escrow's fixed envelope overhead (6-byte header, R, the proof's c and z, 24-byte nonce,
@@ -40,6 +42,11 @@ _ESCROW_OVERHEAD = 142
 #: to one fixed size, so all check-ins look alike): 334 bytes. With a venue DID of at most 64
 #: characters this keeps every check-in within 600 bytes.
 ENVELOPE_SIZE = _ESCROW_OVERHEAD + ENVELOPE_PAD_TO
+#: The longest sealed plaintext (:mod:`did.protocol.plaintext`): 191 bytes, since escrow's
+#: padding (ISO/IEC 7816-4) needs one of the :data:`ENVELOPE_PAD_TO` bytes.
+MAX_IDENTITY_PLAINTEXT = ENVELOPE_PAD_TO - 1
+#: The random visit nonce each sealed plaintext carries after its kind byte.
+VISIT_NONCE_SIZE = 16
 
 
 class Kind(enum.IntEnum):
