@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 #: The venue a holder-shown envelope's label names (the real venue is not known yet).
-HOLDER_SHOWN_LABEL_VENUE = "did:anshim:holder-shown"
+HOLDER_SHOWN_LABEL_VENUE = escrow.HOLDER_SHOWN_VENUE
 #: Lifetime of a check-in addressed to a venue (within the protocol's 120 s bound).
 CHECKIN_TTL = 60
 #: Lifetime of a holder-shown check-in (DESIGN.md: at most 30 s).
