@@ -149,6 +149,34 @@ class VisitReceipt(Signed):
         object.__setattr__(self, "channel", channel)
         pseudonym_value(self.pseudonym, w)
 
+    @classmethod
+    def _trusted(
+        cls,
+        *,
+        venue: str,
+        pseudonym: str,
+        time_in: int,
+        visit_id: bytes,
+        checkin_hash: bytes,
+        channel: Channel,
+    ) -> Self:
+        # For fields already validated by this package (the venue's validated DID, a
+        # decoded CheckIn's pseudonym, time and wallet channel, a fresh 16-byte visit id
+        # and a SHA-256 digest): the verifier's hot path (DESIGN.md "Validation at the
+        # venue" step 6) skips __post_init__; a property test holds the result equal to the
+        # public constructor's. Never for outside input.
+        receipt = object.__new__(cls)
+        _set = object.__setattr__
+        _set(receipt, "venue", venue)
+        _set(receipt, "pseudonym", pseudonym)
+        _set(receipt, "time_in", time_in)
+        _set(receipt, "time_out", None)
+        _set(receipt, "visit_id", visit_id)
+        _set(receipt, "checkin_hash", checkin_hash)
+        _set(receipt, "channel", channel)
+        _set(receipt, "version", PROTOCOL_VERSION)
+        return receipt
+
     def to_cbor(self) -> bytes:
         """The receipt as deterministic CBOR (RFC 8949 section 4.2.1).
 
@@ -295,6 +323,43 @@ class SealedVisit(Signed):
         if len(self.envelope) != ENVELOPE_SIZE:
             raise EnvelopeError(f"{w}: envelope must be exactly {ENVELOPE_SIZE} bytes")
         pseudonym_value(self.pseudonym, w)
+
+    @classmethod
+    def _trusted(
+        cls,
+        *,
+        visit_id: bytes,
+        venue: str,
+        day: int,
+        time_in: int,
+        pseudonym: str,
+        locator: bytes,
+        channel: Channel,
+        declaration: HealthDeclaration,
+        envelope: bytes,
+        receipt_hash: bytes,
+    ) -> Self:
+        # For fields already validated by this package (a decoded CheckIn's pseudonym,
+        # time, locator, wallet channel, declaration and envelope; the venue's validated
+        # DID and its day of the time in in a zone within ±14 h; a fresh visit id and a
+        # SHA-256 digest): the verifier's hot path (DESIGN.md "Validation at the venue"
+        # step 6) skips __post_init__; a property test holds the result equal to the
+        # public constructor's. Never for outside input.
+        record = object.__new__(cls)
+        _set = object.__setattr__
+        _set(record, "visit_id", visit_id)
+        _set(record, "venue", venue)
+        _set(record, "day", day)
+        _set(record, "time_in", time_in)
+        _set(record, "time_out", None)
+        _set(record, "pseudonym", pseudonym)
+        _set(record, "locator", locator)
+        _set(record, "channel", channel)
+        _set(record, "declaration", declaration)
+        _set(record, "envelope", envelope)
+        _set(record, "receipt_hash", receipt_hash)
+        _set(record, "version", PROTOCOL_VERSION)
+        return record
 
     def _to_map(self) -> dict[int, Any]:
         return {
