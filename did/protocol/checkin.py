@@ -46,6 +46,7 @@ from did.protocol._wire import (
     Signed,
     check_now,
     check_skew,
+    decode_map,
     did_value,
     enum_value,
     fail,
@@ -74,6 +75,111 @@ HOLDER_SHOWN_LIFETIME = 30
 #: The longest lifetime of a check-in addressed to one venue.
 CHECKIN_LIFETIME = 120
 _MAX_PAYLOAD = MAX_CHECKIN_MESSAGE - 76
+
+
+class _Irregular(Exception):
+    """The payload is not in the layout :func:`_read_payload` reads; the generic decoder
+    decides (and raises the typed error, if any). Never leaves this module."""
+
+
+def _arg(data: bytes, pos: int, major: int) -> tuple[int, int]:
+    # A head of major type ``major`` with its argument in the shortest form (RFC 8949
+    # section 4.2.1); returns (argument, position after the head).
+    ib = data[pos]
+    ai = ib & 0x1F
+    if ib >> 5 != major or ai > 27:
+        raise _Irregular
+    if ai < 24:
+        return ai, pos + 1
+    size = 1 << (ai - 24)
+    stop = pos + 1 + size
+    if stop > len(data):
+        raise _Irregular
+    arg = int.from_bytes(data[pos + 1 : stop], "big")
+    if arg < (24 if size == 1 else 1 << (4 * size)):
+        raise _Irregular
+    return arg, stop
+
+
+def _string(data: bytes, pos: int, major: int) -> tuple[bytes, int]:
+    length, pos = _arg(data, pos, major)
+    stop = pos + length
+    if stop > len(data):
+        raise _Irregular
+    return data[pos:stop], stop
+
+
+def _text(data: bytes, pos: int) -> tuple[str, int]:
+    raw, pos = _string(data, pos, 3)
+    try:
+        return raw.decode("utf-8"), pos
+    except UnicodeDecodeError:
+        raise _Irregular from None
+
+
+def _bytes_or_null(data: bytes, pos: int) -> tuple[bytes | None, int]:
+    if data[pos] == 0xF6:
+        return None, pos + 1
+    return _string(data, pos, 2)
+
+
+_BOOLS = {0xF4: False, 0xF5: True}
+
+
+def _read_payload(data: bytes) -> dict[int, Any]:
+    """The check-in map, read directly from the layout every valid payload has.
+
+    The payload is a deterministic CBOR map with keys 0-9 (one byte each, in order) and
+    values of the types of the key table, so this reads it field by field: the map it
+    returns is the map :func:`did.cbor.decode` returns for the same bytes (a property test
+    holds them equal). Any other byte (another type, a non-minimal head, invalid UTF-8,
+    a short or trailing byte) raises :class:`_Irregular` or :class:`IndexError`, and the
+    caller then decodes generically, so errors are exactly the generic decoder's.
+    """
+    if data[0] != 0xAA:  # a map of 10 pairs
+        raise _Irregular
+    m: dict[int, Any] = {}
+    if data[1] != 0x00:
+        raise _Irregular
+    m[0], pos = _arg(data, 2, 0)
+    if data[pos] != 0x01:
+        raise _Irregular
+    m[1], pos = _text(data, pos + 1)
+    if data[pos] != 0x02:
+        raise _Irregular
+    m[2], pos = _bytes_or_null(data, pos + 1)
+    if data[pos] != 0x03:
+        raise _Irregular
+    m[3], pos = _arg(data, pos + 1, 0)
+    if data[pos] != 0x04:
+        raise _Irregular
+    m[4], pos = _arg(data, pos + 1, 0)
+    if data[pos] != 0x05:
+        raise _Irregular
+    m[5], pos = _text(data, pos + 1)
+    if data[pos] != 0x06:
+        raise _Irregular
+    if data[pos + 1] == 0xF6:
+        m[6], pos = None, pos + 2
+    elif data[pos + 1] == 0x82:  # [fever, respiratory]
+        fever, respiratory = _BOOLS.get(data[pos + 2]), _BOOLS.get(data[pos + 3])
+        if fever is None or respiratory is None:
+            raise _Irregular
+        m[6], pos = [fever, respiratory], pos + 4
+    else:
+        raise _Irregular
+    if data[pos] != 0x07:
+        raise _Irregular
+    m[7], pos = _bytes_or_null(data, pos + 1)
+    if data[pos] != 0x08:
+        raise _Irregular
+    m[8], pos = _string(data, pos + 1, 2)
+    if data[pos] != 0x09:
+        raise _Irregular
+    m[9], pos = _arg(data, pos + 1, 0)
+    if pos != len(data):
+        raise _Irregular
+    return m
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -179,6 +285,33 @@ class CheckIn(Signed):
             kind=enum_value(Kind, m[9], "CheckIn", "kind"),
             version=m[0],
         )
+
+    @classmethod
+    def from_cbor(cls, data: bytes) -> Self:
+        """Decode strictly (size, CBOR rules, version, exact keys, types, ranges).
+
+        A check-in is decoded once per visitor at the venue (DESIGN.md "Validation at the
+        venue" step 1), so the usual layout is read directly (:func:`_read_payload`);
+        anything else goes through the generic decoder, which raises the error. Results
+        and errors are the generic path's (a property test compares both).
+
+        Raises:
+            OversizeMessage: over the size cap.
+            UnsupportedVersion: a version other than 1.
+            MalformedMessage: anything else wrong.
+            BadPseudonym: a pseudonym that is not an Ed25519 did:key.
+            EnvelopeError: a check-in envelope that is not :data:`ENVELOPE_SIZE` bytes.
+        """
+        if type(data) is bytes and len(data) <= cls._MAX_CBOR:
+            try:
+                m = _read_payload(data)
+            except (_Irregular, IndexError):
+                pass
+            else:
+                # As decode_map: the version first, then the (here exact) key set.
+                version_value(m[0], cls._WHAT)
+                return cls._from_map(m)
+        return cls._from_map(decode_map(data, cls._WHAT, cls._KEYS, cls._MAX_CBOR))
 
     @classmethod
     def verify(
