@@ -231,12 +231,12 @@ def validate_checkin(
         ReplayedChallenge, ReplayedCheckIn: on admission, another validation claimed the
             challenge or these bytes after this one's step 3 (a race; at most one wins).
         ReplayStoreFull: the in-memory replay store is at capacity.
+        InputError: ``now`` is not a valid int, or ``venue.tz_offset`` is not the
+            directory's.
 
     Only an admitted check-in claims its challenge and its bytes in ``replay``: a check-in
     refused at any step leaves both unused, so the visitor can correct it and answer the
     same kiosk challenge again.
-        InputError: ``now`` is not a valid int, or ``venue.tz_offset`` is not the
-            directory's.
     """
     now = check_now(now)
     checkin = _open_presentation(message, Kind.CHECK_IN)
