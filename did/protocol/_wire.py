@@ -59,8 +59,20 @@ _AAD_PREFIX = b"anshim/protocol/v1/"
 KeySource = Ed25519PublicKey | Callable[[str], Ed25519PublicKey | None]
 
 _E = TypeVar("_E", bound=enum.IntEnum)
+_T = TypeVar("_T")
 
 _TOKEN_RE = re.compile(r"\A[a-z][a-z0-9_-]*\Z")
+
+
+def trusted_instance(cls: type[_T], fields: dict[str, Any]) -> _T:
+    """An instance of the frozen dataclass ``cls`` with ``fields`` set as given, without
+    running ``__post_init__``: only for fields this package has already validated (the
+    verifier's hot path); each caller has a property test against the public constructor.
+    """
+    instance = object.__new__(cls)
+    for name, value in fields.items():
+        object.__setattr__(instance, name, value)
+    return instance
 
 
 def fail(what: str, message: str) -> MalformedMessage:

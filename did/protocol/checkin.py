@@ -306,7 +306,7 @@ class CheckIn(Signed):
             try:
                 m = _read_payload(data)
             except (_Irregular, IndexError):
-                pass
+                pass  # not the fixed layout: the generic strict decoder below decides
             else:
                 # As decode_map: the version first, then the (here exact) key set.
                 version_value(m[0], cls._WHAT)

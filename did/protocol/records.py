@@ -57,6 +57,7 @@ from did.protocol._wire import (
     pseudonym_value,
     resolve_key,
     time_value,
+    trusted_instance,
     uint,
     version_value,
 )
@@ -165,17 +166,19 @@ class VisitReceipt(Signed):
         # and a SHA-256 digest): the verifier's hot path (DESIGN.md "Validation at the
         # venue" step 6) skips __post_init__; a property test holds the result equal to the
         # public constructor's. Never for outside input.
-        receipt = object.__new__(cls)
-        _set = object.__setattr__
-        _set(receipt, "venue", venue)
-        _set(receipt, "pseudonym", pseudonym)
-        _set(receipt, "time_in", time_in)
-        _set(receipt, "time_out", None)
-        _set(receipt, "visit_id", visit_id)
-        _set(receipt, "checkin_hash", checkin_hash)
-        _set(receipt, "channel", channel)
-        _set(receipt, "version", PROTOCOL_VERSION)
-        return receipt
+        return trusted_instance(
+            cls,
+            {
+                "venue": venue,
+                "pseudonym": pseudonym,
+                "time_in": time_in,
+                "time_out": None,
+                "visit_id": visit_id,
+                "checkin_hash": checkin_hash,
+                "channel": channel,
+                "version": PROTOCOL_VERSION,
+            },
+        )
 
     def to_cbor(self) -> bytes:
         """The receipt as deterministic CBOR (RFC 8949 section 4.2.1).
@@ -345,21 +348,23 @@ class SealedVisit(Signed):
         # SHA-256 digest): the verifier's hot path (DESIGN.md "Validation at the venue"
         # step 6) skips __post_init__; a property test holds the result equal to the
         # public constructor's. Never for outside input.
-        record = object.__new__(cls)
-        _set = object.__setattr__
-        _set(record, "visit_id", visit_id)
-        _set(record, "venue", venue)
-        _set(record, "day", day)
-        _set(record, "time_in", time_in)
-        _set(record, "time_out", None)
-        _set(record, "pseudonym", pseudonym)
-        _set(record, "locator", locator)
-        _set(record, "channel", channel)
-        _set(record, "declaration", declaration)
-        _set(record, "envelope", envelope)
-        _set(record, "receipt_hash", receipt_hash)
-        _set(record, "version", PROTOCOL_VERSION)
-        return record
+        return trusted_instance(
+            cls,
+            {
+                "visit_id": visit_id,
+                "venue": venue,
+                "day": day,
+                "time_in": time_in,
+                "time_out": None,
+                "pseudonym": pseudonym,
+                "locator": locator,
+                "channel": channel,
+                "declaration": declaration,
+                "envelope": envelope,
+                "receipt_hash": receipt_hash,
+                "version": PROTOCOL_VERSION,
+            },
+        )
 
     def _to_map(self) -> dict[int, Any]:
         return {
