@@ -52,7 +52,10 @@ import did.didkey
 from did.didkey import did_from_public_key, ed25519_public_key_from_did
 from did.keyfile import KDF_TEST
 from did.keys import Ed25519PrivateKey
-from did.protocol import (
+from did.qr import base45_encode, make_qr
+from escrow import EpochKey, EpochKeyDirectory, check_envelope_structure
+from escrow.group import Point, random_scalar
+from protocol import (
     ENVELOPE_SIZE,
     Channel,
     CheckIn,
@@ -63,13 +66,10 @@ from did.protocol import (
     VenueCode,
     VisitReceipt,
     day_of,
+    issue_person_credential,
     parse_qr_text,
     to_qr_text,
 )
-from did.protocol.person import issue_person_credential
-from did.qr import base45_encode, make_qr
-from escrow import EpochKey, EpochKeyDirectory, check_envelope_structure
-from escrow.group import Point, random_scalar
 from verifier import ChallengeBook, MemoryReplayStore, VenueContext, validate_checkin
 from wallet import Wallet
 from wallet._checkin import Derivations, build_presentation

@@ -25,7 +25,7 @@ problem details, CLI output and DID Resolution metadata); messages never contain
 Role packages (credentials, escrow, wallet, verifier, registry) root their own errors in
 these classes.
 The check-in protocol's errors, with the stable codes the verifier reports, form their own
-subtree under ``AnshimError``: :mod:`did.protocol.errors` (root ``ProtocolError``).
+subtree under ``AnshimError``: :mod:`protocol.errors` (root ``ProtocolError``).
 """
 
 from __future__ import annotations

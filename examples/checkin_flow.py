@@ -19,8 +19,6 @@ from pathlib import Path
 from did.didkey import did_from_public_key
 from did.keyfile import KDF_INTERACTIVE
 from did.keys import Ed25519PrivateKey
-from did.protocol import HealthDeclaration, QrKind, SealedVisit, VenueCode, to_qr_text
-from did.protocol.person import CompactPersonCredential, IdentityPlaintext, issue_person_credential
 from escrow import (
     Envelope,
     ShareStore,
@@ -33,6 +31,16 @@ from escrow import (
     unseal,
 )
 from escrow.ceremony import Roster, deal, finalize, publish
+from protocol import (
+    CompactPersonCredential,
+    HealthDeclaration,
+    IdentityPlaintext,
+    QrKind,
+    SealedVisit,
+    VenueCode,
+    issue_person_credential,
+    to_qr_text,
+)
 from verifier import (
     GatewayPlaintext,
     MemoryReplayStore,

@@ -16,7 +16,7 @@ Quick start::
         admission = verifier.validate_checkin(
             presentation, venue=venue, now=now, replay=replay, epoch_keys=directory,
             reading=thermal_reading_bytes, visits=visits)
-    except ProtocolError as refusal:                       # did.protocol.errors
+    except ProtocolError as refusal:                       # protocol.errors
         show_on_kiosk(refusal.code)                        # stable codes
     else:
         send_to_wallet(admission.receipt)                  # signed VisitReceipt
@@ -25,7 +25,7 @@ Quick start::
     record = verifier.seal_sms_checkin("+821012345678", venue, now=now, epoch_keys=directory)
     diary = verifier.verify_disclosure(data, venues=resolver, audience=authority, now=now)
 
-Modules: errors (:mod:`verifier.errors`, plus the shared :mod:`did.protocol.errors`); the
+Modules: errors (:mod:`verifier.errors`, plus the shared :mod:`protocol.errors`); the
 rest is private: ``_validate`` (steps 1-6, check-outs), ``_replay`` (replay store),
 ``_challenges`` (kiosk challenges), ``_policy`` (entry policy, device readings), ``_venue``
 (venue context, open visits), ``_dwell`` (default stays), ``_gateway`` (SMS, call,

@@ -1,7 +1,7 @@
 """The venue's rotating kiosk challenges (DESIGN.md "Venue codes" 2 and "Validation at the
 venue" step 3: "the challenge was issued by this venue, is unexpired and unused").
 
-A :class:`ChallengeBook` signs fresh :class:`~did.protocol.VenueChallenge` messages for the
+A :class:`ChallengeBook` signs fresh :class:`~protocol.VenueChallenge` messages for the
 kiosk screen and remembers each nonce with its expiry, so the validator can tell a nonce this
 venue never issued (``unknown_challenge``) from one that has expired (``expired_challenge``).
 Whether a nonce was already answered is the replay store's business (``replayed_challenge``):
@@ -20,9 +20,9 @@ from collections import OrderedDict
 
 from did.errors import InputError
 from did.keys import Ed25519PrivateKey
-from did.protocol import CHALLENGE_LIFETIME, NONCE_SIZE, VenueChallenge
-from did.protocol._wire import check_now
-from did.protocol.errors import ExpiredChallenge, UnknownChallenge
+from protocol import CHALLENGE_LIFETIME, NONCE_SIZE, VenueChallenge
+from protocol.errors import ExpiredChallenge, UnknownChallenge
+from protocol.wire import check_now
 
 __all__ = ["FORGET_AFTER", "ChallengeBook"]
 

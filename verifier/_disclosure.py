@@ -1,7 +1,7 @@
 """Checking a wallet's diary disclosure for an investigator (DESIGN.md "Investigation" step
 2a: the consent path, no unsealing).
 
-:func:`verify_disclosure` wraps :meth:`did.protocol.DiaryDisclosure.verify` with the venue key
+:func:`verify_disclosure` wraps :meth:`protocol.DiaryDisclosure.verify` with the venue key
 look-up: venues are did:web DIDs hosted by the registry (DESIGN.md "Identifiers"), so their
 keys come from a :class:`did.resolver.Resolver` (with the registry's transport), or from a
 mapping the investigator already holds (for example a registry export).
@@ -17,9 +17,9 @@ from collections.abc import Mapping
 
 from did.errors import AnshimError, InputError
 from did.keys import Ed25519PublicKey
-from did.protocol import DiaryDisclosure, VerifiedDiary
-from did.protocol.errors import UnknownKey
 from did.resolver import Resolver
+from protocol import DiaryDisclosure, VerifiedDiary
+from protocol.errors import UnknownKey
 
 __all__ = ["VenueKeys", "verify_disclosure"]
 

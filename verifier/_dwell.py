@@ -2,7 +2,7 @@
 "without one, the venue category's default dwell applies").
 
 This module is the one place that knows the table. Categories are the authority's facility
-classes (the ``category`` token of a :class:`~did.protocol.VenueCode`); the values are
+classes (the ``category`` token of a :class:`~protocol.VenueCode`); the values are
 typical stays, chosen on the long side because a too-short stay hides contacts while a
 too-long one only widens a warrant's window. An unknown category gets
 :data:`FALLBACK_DWELL`.
@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from did.errors import InputError
-from did.protocol import SealedVisit
-from did.protocol.records import MAX_STAY
+from protocol import MAX_STAY, SealedVisit
 
 __all__ = ["DEFAULT_DWELL", "FALLBACK_DWELL", "default_dwell", "time_out_of"]
 
@@ -59,7 +58,7 @@ def time_out_of(record: SealedVisit, category: str) -> int:
     stay (never beyond the format's longest stay).
 
     Raises:
-        InputError: if ``record`` is not a :class:`~did.protocol.SealedVisit` or
+        InputError: if ``record`` is not a :class:`~protocol.SealedVisit` or
             ``category`` is not a string.
     """
     if not isinstance(record, SealedVisit):

@@ -3,14 +3,14 @@
 
 A telecom gateway posts (caller number, venue, time) to the venue service; at an assisted
 entry, staff type a name and a phone number on the kiosk. Either way the plaintext is sealed
-at once, into an envelope of exactly :data:`~did.protocol.ENVELOPE_SIZE` bytes (the same
-``pad_to``, :data:`~did.protocol.ENVELOPE_PAD_TO`, as a wallet's), and only the
-:class:`~did.protocol.SealedVisit` is kept. Nothing here logs, and neither errors nor reprs
+at once, into an envelope of exactly :data:`~protocol.ENVELOPE_SIZE` bytes (the same
+``pad_to``, :data:`~protocol.ENVELOPE_PAD_TO`, as a wallet's), and only the
+:class:`~protocol.SealedVisit` is kept. Nothing here logs, and neither errors nor reprs
 carry the number or the name.
 
-The sealed plaintext is a :class:`~did.protocol.plaintext.GatewayPlaintext` (its layout and
-:func:`~did.protocol.plaintext.open_plaintext`, which decodes the plaintext of any channel,
-are in :mod:`did.protocol.plaintext`, so investigators read unsealed plaintexts without
+The sealed plaintext is a :class:`~protocol._plaintext.GatewayPlaintext` (its layout and
+:func:`~protocol._plaintext.open_plaintext`, which decodes the plaintext of any channel,
+are in :mod:`protocol._plaintext`, so investigators read unsealed plaintexts without
 this package; both names are re-exported here for compatibility).
 
 Pseudonyms: each gateway visit gets a fresh random Ed25519 did:key, used once and thrown
@@ -28,13 +28,21 @@ from typing import Literal
 
 from did.errors import InputError
 from did.keys import Ed25519PrivateKey
-from did.protocol import ENVELOPE_PAD_TO, VISIT_ID_SIZE, Channel, HealthDeclaration, SealedVisit
-from did.protocol._wire import check_now
-from did.protocol.derive import pseudonym_did
-from did.protocol.errors import EpochKeyInactive
-from did.protocol.plaintext import MAX_ASSISTED_NAME_BYTES, GatewayPlaintext, open_plaintext
-from did.protocol.values import VISIT_NONCE_SIZE
 from escrow import EpochKey, VisitLabel, seal
+from protocol import (
+    ENVELOPE_PAD_TO,
+    MAX_ASSISTED_NAME_BYTES,
+    VISIT_ID_SIZE,
+    VISIT_NONCE_SIZE,
+    Channel,
+    GatewayPlaintext,
+    HealthDeclaration,
+    SealedVisit,
+    open_plaintext,
+    pseudonym_did,
+)
+from protocol.errors import EpochKeyInactive
+from protocol.wire import check_now
 from verifier._policy import EntryPolicy
 from verifier._validate import EpochKeys, visit_day
 from verifier._venue import VenueContext

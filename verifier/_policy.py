@@ -2,7 +2,7 @@
 
 Declared fever, declared respiratory symptoms, a thermal-camera reading at or above the
 threshold (default 37.5 °C) or a mask detector that saw no mask each refuse entry with their
-own reason code (:mod:`did.protocol.errors`), in that order, which the kiosk shows.
+own reason code (:mod:`protocol.errors`), in that order, which the kiosk shows.
 
 Readings come from devices with their own keys (DESIGN.md "Other channels, one record"):
 the venue registers each device's DID and key, and a reading counts only if it is signed by
@@ -17,14 +17,13 @@ from dataclasses import dataclass
 
 from did.errors import InputError
 from did.keys import Ed25519PublicKey
-from did.protocol import HealthDeclaration, ThermalReading
-from did.protocol.errors import (
+from protocol import MAX_TEMPERATURE, MIN_TEMPERATURE, HealthDeclaration, ThermalReading
+from protocol.errors import (
     DeclaredFever,
     DeclaredSymptoms,
     HighTemperature,
     MaskMissing,
 )
-from did.protocol.notices import MAX_TEMPERATURE, MIN_TEMPERATURE
 from verifier.errors import UnknownDevice
 
 __all__ = ["DEFAULT_THRESHOLD", "EntryPolicy", "read_device"]

@@ -1,9 +1,9 @@
 """The validation core: DESIGN.md "Validation at the venue", steps 1 to 6, in that order.
 
 :func:`validate_checkin` takes the signed presentation bytes exactly as scanned or posted and
-either raises the first failure (a :class:`~did.protocol.errors.ProtocolError` whose ``code``
-is stable) or returns an :class:`Admission`: the signed :class:`~did.protocol.VisitReceipt`
-for the wallet and the :class:`~did.protocol.SealedVisit` record for the registry.
+either raises the first failure (a :class:`~protocol.errors.ProtocolError` whose ``code``
+is stable) or returns an :class:`Admission`: the signed :class:`~protocol.VisitReceipt`
+for the wallet and the :class:`~protocol.SealedVisit` record for the registry.
 :func:`validate_checkout` ends an open visit of the same pseudonym on the same day.
 
 Everything stateful is a parameter: the clock (``now``), the replay store, the epoch keys,
@@ -28,7 +28,9 @@ from dataclasses import dataclass
 
 from did.didkey import ed25519_public_key_from_did
 from did.errors import InputError
-from did.protocol import (
+from escrow import EpochKey, VisitLabel, check_envelope_structure
+from escrow.errors import EnvelopeError as EscrowEnvelopeError
+from protocol import (
     ANY_VENUE,
     ENVELOPE_SIZE,
     VISIT_ID_SIZE,
@@ -41,8 +43,7 @@ from did.protocol import (
     day_of,
     digest,
 )
-from did.protocol._wire import check_now, fail, not_in_future
-from did.protocol.errors import (
+from protocol.errors import (
     BadPoint,
     EnvelopeError,
     EpochKeyInactive,
@@ -51,8 +52,7 @@ from did.protocol.errors import (
     WrongAudience,
     WrongEpoch,
 )
-from escrow import EpochKey, VisitLabel, check_envelope_structure
-from escrow.errors import EnvelopeError as EscrowEnvelopeError
+from protocol.wire import check_now, fail, not_in_future
 from verifier._policy import EntryPolicy, read_device
 from verifier._replay import ReplayStore
 from verifier._venue import VenueContext, VisitBook
@@ -80,8 +80,8 @@ _ENVELOPE_CODES: dict[str, type[EnvelopeError]] = {
 class Admission:
     """An accepted check-in (DESIGN.md step 6).
 
-    ``receipt`` is the venue-signed :class:`~did.protocol.VisitReceipt` (COSE bytes) to
-    return to the wallet; ``record`` is the :class:`~did.protocol.SealedVisit` to upload
+    ``receipt`` is the venue-signed :class:`~protocol.VisitReceipt` (COSE bytes) to
+    return to the wallet; ``record`` is the :class:`~protocol.SealedVisit` to upload
     (sign it with :meth:`VenueContext.sign_record`); ``reading`` is the verified device
     reading the policy used, if any.
     """
@@ -208,7 +208,7 @@ def validate_checkin(
 ) -> Admission:
     """Validate a check-in presentation at ``venue`` (DESIGN.md "Validation at the venue").
 
-    ``reading`` is a device-signed :class:`~did.protocol.ThermalReading` (COSE bytes) taken
+    ``reading`` is a device-signed :class:`~protocol.ThermalReading` (COSE bytes) taken
     at the door, if the venue has a thermal camera or mask detector. With ``visits``, the
     admitted visit is remembered so that :func:`validate_checkout` can close it.
 
@@ -218,7 +218,7 @@ def validate_checkin(
     Raises (the first failure, in step order):
         OversizeMessage, MalformedMessage, BadAlgorithm, UnsupportedVersion: step 1 (also a
             check-out sent here).
-        EnvelopeError: step 1, the envelope is not :data:`~did.protocol.ENVELOPE_SIZE` bytes.
+        EnvelopeError: step 1, the envelope is not :data:`~protocol.ENVELOPE_SIZE` bytes.
         BadPseudonym, BadSignature: step 2.
         WrongAudience: step 3, addressed to another venue.
         UnknownChallenge, ExpiredChallenge, ReplayedChallenge: step 3, the kiosk challenge.
@@ -307,7 +307,7 @@ def validate_checkout(
     A check-out is signed by the same pairwise key as its check-in, so the pseudonym and day
     find the visit (DESIGN.md "Other channels, one record": time out comes from a
     check-out). The time out is the check-out's ``issued_at``, but never before the time in.
-    The new receipt keeps the check-in's hash (:mod:`did.protocol.records`).
+    The new receipt keeps the check-in's hash (:mod:`protocol._records`).
 
     Raises:
         OversizeMessage, MalformedMessage, BadAlgorithm, UnsupportedVersion: decoding (also

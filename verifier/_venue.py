@@ -16,8 +16,8 @@ from types import MappingProxyType
 
 from did.errors import InputError
 from did.keys import Ed25519PrivateKey, Ed25519PublicKey
-from did.protocol import MAX_VENUE_DID_CHARS, SealedVisit
-from did.protocol._wire import check_skew, did_value, token_value
+from protocol import MAX_VENUE_DID_CHARS, SealedVisit
+from protocol.wire import check_skew, did_value, token_value
 from verifier._challenges import ChallengeBook
 from verifier._dwell import default_dwell
 
@@ -110,7 +110,7 @@ class VenueContext:
         Records are signed when they are uploaded (in batches, off the check-in hot path).
 
         Raises:
-            InputError: ``record`` is not a :class:`~did.protocol.SealedVisit` of this venue.
+            InputError: ``record`` is not a :class:`~protocol.SealedVisit` of this venue.
             OversizeMessage: never for a valid record (the format's cap holds).
         """
         if not isinstance(record, SealedVisit) or record.venue != self.did:
@@ -148,7 +148,7 @@ class VisitBook:
         """Remember an open visit (one without a time out) and the hash of its check-in.
 
         Raises:
-            InputError: ``record`` is not an open :class:`~did.protocol.SealedVisit`, or the
+            InputError: ``record`` is not an open :class:`~protocol.SealedVisit`, or the
                 hash is not 32 bytes.
         """
         if not isinstance(record, SealedVisit) or record.time_out is not None:

@@ -1,14 +1,14 @@
-"""The verifier's errors: the shared codes of :mod:`did.protocol.errors` plus the few that
+"""The verifier's errors: the shared codes of :mod:`protocol.errors` plus the few that
 only a venue's state can raise.
 
-Every error the validation core raises is a :class:`~did.protocol.errors.ProtocolError` with
+Every error the validation core raises is a :class:`~protocol.errors.ProtocolError` with
 a stable ``code`` (the kiosk, RFC 9457 problem details and logs show the code). The classes
-below are the only additions; everything else is re-used from :mod:`did.protocol.errors`
+below are the only additions; everything else is re-used from :mod:`protocol.errors`
 so wallets, venues and the registry share one vocabulary.
 
 ::
 
-    did.protocol.errors.ProtocolError
+    protocol.errors.ProtocolError
     ├── ReplayedChallenge
     │   └── ReplayedCheckIn     replayed_checkin   the same signed check-in was already seen
     ├── NoOpenVisit             no_open_visit      a check-out with no check-in to match
@@ -23,7 +23,7 @@ so wallets, venues and the registry share one vocabulary.
 from __future__ import annotations
 
 from did.errors import AnshimError
-from did.protocol.errors import ProtocolError, ReplayedChallenge, UnknownKey
+from protocol.errors import ProtocolError, ReplayedChallenge, UnknownKey
 
 __all__ = ["NoOpenVisit", "ReplayStoreFull", "ReplayedCheckIn", "UnknownDevice"]
 

@@ -8,11 +8,11 @@ pulls in no web framework, database layer or HTTP client.
 Quick start::
 
     import wallet
-    from did.protocol import HealthDeclaration
+    from protocol import HealthDeclaration
 
     w = wallet.Wallet.create("me.wallet", passphrase, registry_key=pinned_registry_key,
                              custodians=pinned_custodian_dids)
-    # The identity issuer issues to w.holder_did (did.protocol.person.issue_person_credential):
+    # The identity issuer issues to w.holder_did (protocol._person.issue_person_credential):
     w.enroll(person_credential, trusted_issuers=[issuer_did], now=now)
     w.set_epoch_keys(directory_bytes, now=now)          # verified against the custodians
     upload(w.trace_seed_envelopes(range(today, today + 35)))

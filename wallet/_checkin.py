@@ -19,18 +19,18 @@ from dataclasses import dataclass, field
 
 import escrow
 from did.keys import Ed25519PrivateKey
-from did.protocol import (
+from protocol import (
     ANY_VENUE,
     ENVELOPE_PAD_TO,
     CheckIn,
     HealthDeclaration,
+    IdentityPlaintext,
     Kind,
     derive_pseudonym_key,
     derive_trace_seed,
     locator,
     pseudonym_did,
 )
-from did.protocol.plaintext import IdentityPlaintext
 from wallet.errors import NoEpochKey
 
 __all__ = [

@@ -3,7 +3,7 @@
 
 A visit may have two receipts, one for the check-in and one for the check-out (same visit
 id, with a time out); :func:`visits` keeps the latest of each visit. Receipts are stored as
-the venue signed them, so a disclosure (:class:`did.protocol.DiaryDisclosure`) can hand them
+the venue signed them, so a disclosure (:class:`protocol.DiaryDisclosure`) can hand them
 to an investigator unchanged.
 """
 
@@ -13,9 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from did.keys import Ed25519PrivateKey
-from did.protocol import DiaryDisclosure, VisitReceipt
-from did.protocol.derive import SECONDS_PER_DAY
-from did.protocol.values import Channel
+from protocol import SECONDS_PER_DAY, Channel, DiaryDisclosure, VisitReceipt
 
 __all__ = ["Visit", "disclosure", "purge", "visits"]
 
@@ -76,11 +74,11 @@ def disclosure(
     end: int,
     now: int,
 ) -> bytes:
-    """A :class:`~did.protocol.DiaryDisclosure` of every receipt whose time in is in
+    """A :class:`~protocol.DiaryDisclosure` of every receipt whose time in is in
     ``[start, end]``, each countersigned by the pseudonym key ``key_for`` re-derives.
 
     Raises:
-        MalformedMessage: a bad window or audience (see :class:`~did.protocol.DiaryDisclosure`).
+        MalformedMessage: a bad window or audience (see :class:`~protocol.DiaryDisclosure`).
         OversizeMessage: more receipts than one disclosure holds.
     """
     pairs = []

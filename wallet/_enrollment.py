@@ -9,9 +9,8 @@ from dataclasses import dataclass
 
 import escrow
 from did.errors import AnshimError, TransportError
-from did.protocol.derive import TRACE_SEED_SIZE
-from did.protocol.person import PersonCredential
 from did.vc.data_integrity import KeyResolver
+from protocol import TRACE_SEED_SIZE, PersonCredential
 from wallet._checkin import Derivations
 from wallet.errors import EnrollmentRefused, NoEpochKey
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from did.keys import Ed25519PublicKey
-from did.protocol import ExposureNotice
+from protocol import ExposureNotice
 from wallet._diary import Visit
 
 __all__ = ["ExposureMatch", "match"]

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from did.errors import AnshimError, InputError, InvalidDid, ResolutionError
 from did.keys import Ed25519PublicKey
-from did.protocol import KeySource, QrKind, VenueChallenge, VenueCode, parse_qr_text
-from did.protocol.errors import (
+from protocol import Channel, KeySource, QrKind, VenueChallenge, VenueCode, parse_qr_text
+from protocol.errors import (
     BadSignature,
     ClockSkew,
     ExpiredChallenge,
@@ -21,7 +21,6 @@ from did.protocol.errors import (
     MalformedMessage,
     UnknownKey,
 )
-from did.protocol.values import Channel
 from wallet.errors import (
     AlteredCode,
     CodeNotYetValid,

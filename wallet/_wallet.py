@@ -14,19 +14,19 @@ from did.didkey import did_from_public_key
 from did.errors import AnshimError, InputError, InvalidSignature
 from did.keyfile import KDF_MODERATE, DerivedKey, KdfParams, derive_key
 from did.keys import Ed25519PrivateKey, Ed25519PublicKey
-from did.protocol import (
+from did.vc.data_integrity import KeyResolver
+from protocol import (
+    Channel,
     HealthDeclaration,
     KeySource,
     Kind,
+    PersonCredential,
     QrKind,
     VisitReceipt,
     day_of,
     to_qr_text,
 )
-from did.protocol._wire import check_now
-from did.protocol.person import PersonCredential
-from did.protocol.values import Channel
-from did.vc.data_integrity import KeyResolver
+from protocol.wire import check_now
 from wallet import _diary
 from wallet._checkin import Derivations, build_presentation, holder_shown_venue
 from wallet._enrollment import TraceSeedEnvelope, check_credential, seal_trace_seeds
@@ -387,7 +387,7 @@ class Wallet:
     def export_disclosure(self, start: int, end: int, *, audience: str, now: int) -> bytes:
         """A diary disclosure for ``[start, end]`` addressed to the health authority
         ``audience``: the venue-signed receipts, each countersigned by its pseudonym key
-        (verify with ``did.protocol.DiaryDisclosure.verify``).
+        (verify with ``protocol.DiaryDisclosure.verify``).
 
         Raises:
             MalformedMessage: a bad window (empty or over 60 days) or audience.

@@ -1,0 +1,355 @@
+"""The check-in presentation: the hot path (DESIGN.md "Check-in presentation").
+
+A :class:`CheckIn` is a COSE_Sign1 signed by the visitor's pairwise pseudonym key (see
+:func:`protocol.derive_pseudonym_key`). The whole signed message is at most 600 bytes,
+so the holder-shown mode fits a QR code.
+
+Key table (deterministic CBOR map):
+
+===  ===============  =====================================================================
+key  field            value
+===  ===============  =====================================================================
+0    version          1
+1    audience         the venue DID (at most 64 characters), or ``"*"`` (:data:`ANY_VENUE`)
+                      for the holder-shown mode
+2    challenge        the answered kiosk nonce (16 bytes), or null
+3    issued_at        Unix seconds; also the visit's *time in* bound into the envelope label
+4    expires          Unix seconds; ``issued_at < expires``, at most 30 s later in the
+                      holder-shown mode and 120 s otherwise (it bounds the venue's replay
+                      cache)
+5    pseudonym        the pseudonym's Ed25519 ``did:key``
+6    declaration      ``[fever, respiratory]`` (two booleans); null for a check-out
+7    envelope         the sealed envelope, exactly :data:`ENVELOPE_SIZE` bytes; null for a
+                      check-out
+8    locator          16 bytes, :func:`protocol.locator` of the day's trace seed
+9    kind             0 check-in, 1 check-out (:class:`Kind`)
+===  ===============  =====================================================================
+
+Check-outs: DESIGN.md says a check-out matches its check-in by the same pseudonym on the same
+day. A check-out is therefore the same message with ``kind`` 1, signed by the same pairwise
+key, with neither envelope nor declaration (the check-in's record already has both); the
+venue sets the time out of the open visit of that pseudonym to the check-out's time.
+
+A holder-shown check-in has no challenge: its freshness is its 30-second lifetime.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
+
+from did._didsyntax import require_did
+from did.didkey import ed25519_public_key_from_did
+from protocol._derive import LOCATOR_SIZE
+from protocol._values import ANY_VENUE, ENVELOPE_SIZE, Channel, HealthDeclaration, Kind
+from protocol._venue import NONCE_SIZE
+from protocol.errors import EnvelopeError, Expired, WrongAudience
+from protocol.wire import (
+    MAX_VENUE_DID_CHARS,
+    PROTOCOL_VERSION,
+    Signed,
+    check_now,
+    check_skew,
+    decode_map,
+    did_value,
+    enum_value,
+    fail,
+    fixed_bytes,
+    not_in_future,
+    pseudonym_value,
+    time_value,
+    version_value,
+)
+
+__all__ = [
+    "CHECKIN_LIFETIME",
+    "HOLDER_SHOWN_LIFETIME",
+    "MAX_CHECKIN_MESSAGE",
+    "CheckIn",
+]
+
+#: DESIGN.md "Check-in presentation": at most 600 bytes in all (the whole COSE_Sign1).
+MAX_CHECKIN_MESSAGE = 600
+#: DESIGN.md "Venue codes" 3: a holder-shown check-in expires at most 30 s after issued-at.
+HOLDER_SHOWN_LIFETIME = 30
+#: The longest lifetime of a check-in addressed to one venue.
+CHECKIN_LIFETIME = 120
+_MAX_PAYLOAD = MAX_CHECKIN_MESSAGE - 76
+
+
+class _Irregular(Exception):
+    """The payload is not in the layout :func:`_read_payload` reads; the generic decoder
+    decides (and raises the typed error, if any). Never leaves this module."""
+
+
+def _arg(data: bytes, pos: int, major: int) -> tuple[int, int]:
+    # A head of major type ``major`` with its argument in the shortest form (RFC 8949
+    # section 4.2.1); returns (argument, position after the head).
+    ib = data[pos]
+    ai = ib & 0x1F
+    if ib >> 5 != major or ai > 27:
+        raise _Irregular
+    if ai < 24:
+        return ai, pos + 1
+    size = 1 << (ai - 24)
+    stop = pos + 1 + size
+    if stop > len(data):
+        raise _Irregular
+    arg = int.from_bytes(data[pos + 1 : stop], "big")
+    if arg < (24 if size == 1 else 1 << (4 * size)):
+        raise _Irregular
+    return arg, stop
+
+
+def _string(data: bytes, pos: int, major: int) -> tuple[bytes, int]:
+    length, pos = _arg(data, pos, major)
+    stop = pos + length
+    if stop > len(data):
+        raise _Irregular
+    return data[pos:stop], stop
+
+
+def _text(data: bytes, pos: int) -> tuple[str, int]:
+    raw, pos = _string(data, pos, 3)
+    try:
+        return raw.decode("utf-8"), pos
+    except UnicodeDecodeError:
+        raise _Irregular from None
+
+
+def _bytes_or_null(data: bytes, pos: int) -> tuple[bytes | None, int]:
+    if data[pos] == 0xF6:
+        return None, pos + 1
+    return _string(data, pos, 2)
+
+
+_BOOLS = {0xF4: False, 0xF5: True}
+
+
+def _read_payload(data: bytes) -> dict[int, Any]:
+    """The check-in map, read directly from the layout every valid payload has.
+
+    The payload is a deterministic CBOR map with keys 0-9 (one byte each, in order) and
+    values of the types of the key table, so this reads it field by field: the map it
+    returns is the map :func:`did.cbor.decode` returns for the same bytes (a property test
+    holds them equal). Any other byte (another type, a non-minimal head, invalid UTF-8,
+    a short or trailing byte) raises :class:`_Irregular` or :class:`IndexError`, and the
+    caller then decodes generically, so errors are exactly the generic decoder's.
+    """
+    if data[0] != 0xAA:  # a map of 10 pairs
+        raise _Irregular
+    m: dict[int, Any] = {}
+    if data[1] != 0x00:
+        raise _Irregular
+    m[0], pos = _arg(data, 2, 0)
+    if data[pos] != 0x01:
+        raise _Irregular
+    m[1], pos = _text(data, pos + 1)
+    if data[pos] != 0x02:
+        raise _Irregular
+    m[2], pos = _bytes_or_null(data, pos + 1)
+    if data[pos] != 0x03:
+        raise _Irregular
+    m[3], pos = _arg(data, pos + 1, 0)
+    if data[pos] != 0x04:
+        raise _Irregular
+    m[4], pos = _arg(data, pos + 1, 0)
+    if data[pos] != 0x05:
+        raise _Irregular
+    m[5], pos = _text(data, pos + 1)
+    if data[pos] != 0x06:
+        raise _Irregular
+    if data[pos + 1] == 0xF6:
+        m[6], pos = None, pos + 2
+    elif data[pos + 1] == 0x82:  # [fever, respiratory]
+        fever, respiratory = _BOOLS.get(data[pos + 2]), _BOOLS.get(data[pos + 3])
+        if fever is None or respiratory is None:
+            raise _Irregular
+        m[6], pos = [fever, respiratory], pos + 4
+    else:
+        raise _Irregular
+    if data[pos] != 0x07:
+        raise _Irregular
+    m[7], pos = _bytes_or_null(data, pos + 1)
+    if data[pos] != 0x08:
+        raise _Irregular
+    m[8], pos = _string(data, pos + 1, 2)
+    if data[pos] != 0x09:
+        raise _Irregular
+    m[9], pos = _arg(data, pos + 1, 0)
+    if pos != len(data):
+        raise _Irregular
+    return m
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckIn(Signed):
+    """A check-in or check-out presentation (key table in the module docstring).
+
+    Raises (on construction and decoding):
+        MalformedMessage: a field of the wrong type or range, a challenge in the holder-shown
+            mode, a lifetime over its bound, or a check-in without envelope/declaration
+            (or a check-out with one).
+        UnsupportedVersion: ``version`` is not 1.
+        BadPseudonym: ``pseudonym`` is not an Ed25519 did:key.
+        EnvelopeError: a check-in envelope that is not exactly :data:`ENVELOPE_SIZE` bytes.
+    """
+
+    audience: str
+    challenge: bytes | None
+    issued_at: int
+    expires: int
+    pseudonym: str
+    declaration: HealthDeclaration | None
+    envelope: bytes | None
+    locator: bytes
+    kind: Kind = Kind.CHECK_IN
+    version: int = PROTOCOL_VERSION
+
+    _WHAT: ClassVar[str] = "CheckIn"
+    _KEYS: ClassVar[frozenset[int]] = frozenset(range(10))
+    _MAX_CBOR: ClassVar[int] = _MAX_PAYLOAD
+    _MAX_MESSAGE: ClassVar[int] = MAX_CHECKIN_MESSAGE
+    _AAD_NAME: ClassVar[bytes] = b"CheckIn"
+
+    def __post_init__(self) -> None:
+        w = self._WHAT
+        version_value(self.version, w)
+        if self.audience != ANY_VENUE:
+            did_value(self.audience, w, "audience", MAX_VENUE_DID_CHARS)
+        if self.challenge is not None:
+            fixed_bytes(self.challenge, w, "challenge", NONCE_SIZE)
+            if self.audience == ANY_VENUE:
+                raise fail(w, "a holder-shown check-in answers no challenge")
+        time_value(self.issued_at, w, "issued_at")
+        time_value(self.expires, w, "expires")
+        lifetime = HOLDER_SHOWN_LIFETIME if self.audience == ANY_VENUE else CHECKIN_LIFETIME
+        if not self.issued_at < self.expires <= self.issued_at + lifetime:
+            raise fail(w, f"expires must be within {lifetime} s after issued_at")
+        fixed_bytes(self.locator, w, "locator", LOCATOR_SIZE)
+        kind = enum_value(Kind, self.kind, w, "kind")
+        object.__setattr__(self, "kind", kind)
+        if kind is Kind.CHECK_IN:
+            if not isinstance(self.declaration, HealthDeclaration):
+                raise fail(w, "a check-in carries a health declaration")
+            if type(self.envelope) is not bytes:
+                raise fail(w, "a check-in carries a sealed envelope")
+            if len(self.envelope) != ENVELOPE_SIZE:
+                # DESIGN.md validation step 4: the size is the fixed envelope size.
+                raise EnvelopeError(f"{w}: envelope must be exactly {ENVELOPE_SIZE} bytes")
+        elif self.declaration is not None or self.envelope is not None:
+            raise fail(w, "a check-out carries neither declaration nor envelope")
+        # DESIGN.md validation step 2 (checked last so that syntax errors come first).
+        pseudonym_value(self.pseudonym, w)
+
+    @property
+    def holder_shown(self) -> bool:
+        """Whether this is a holder-shown presentation (audience :data:`ANY_VENUE`)."""
+        return self.audience == ANY_VENUE
+
+    @property
+    def channel(self) -> Channel:
+        """The channel this presentation arrived by: holder-shown, kiosk or static poster."""
+        if self.holder_shown:
+            return Channel.HOLDER_SHOWN
+        return Channel.QR_KIOSK if self.challenge is not None else Channel.QR_STATIC
+
+    def _to_map(self) -> dict[int, Any]:
+        return {
+            0: self.version,
+            1: self.audience,
+            2: self.challenge,
+            3: self.issued_at,
+            4: self.expires,
+            5: self.pseudonym,
+            6: None if self.declaration is None else self.declaration.to_wire(),
+            7: self.envelope,
+            8: self.locator,
+            9: int(self.kind),
+        }
+
+    @classmethod
+    def _from_map(cls, m: dict[int, Any]) -> Self:
+        declaration = m[6]
+        return cls(
+            audience=m[1],
+            challenge=m[2],
+            issued_at=m[3],
+            expires=m[4],
+            pseudonym=m[5],
+            declaration=(
+                None if declaration is None else HealthDeclaration.from_wire(declaration, "CheckIn")
+            ),
+            envelope=m[7],
+            locator=m[8],
+            kind=enum_value(Kind, m[9], "CheckIn", "kind"),
+            version=m[0],
+        )
+
+    @classmethod
+    def from_cbor(cls, data: bytes) -> Self:
+        """Decode strictly (size, CBOR rules, version, exact keys, types, ranges).
+
+        A check-in is decoded once per visitor at the venue (DESIGN.md "Validation at the
+        venue" step 1), so the usual layout is read directly (:func:`_read_payload`);
+        anything else goes through the generic decoder, which raises the error. Results
+        and errors are the generic path's (a property test compares both).
+
+        Raises:
+            OversizeMessage: over the size cap.
+            UnsupportedVersion: a version other than 1.
+            MalformedMessage: anything else wrong.
+            BadPseudonym: a pseudonym that is not an Ed25519 did:key.
+            EnvelopeError: a check-in envelope that is not :data:`ENVELOPE_SIZE` bytes.
+        """
+        if type(data) is bytes and len(data) <= cls._MAX_CBOR:
+            try:
+                m = _read_payload(data)
+            except (_Irregular, IndexError):
+                pass  # not the fixed layout: the generic strict decoder below decides
+            else:
+                # As decode_map: the version first, then the (here exact) key set.
+                version_value(m[0], cls._WHAT)
+                return cls._from_map(m)
+        return cls._from_map(decode_map(data, cls._WHAT, cls._KEYS, cls._MAX_CBOR))
+
+    @classmethod
+    def verify(
+        cls,
+        data: bytes,
+        *,
+        audience: str,
+        now: int,
+        max_skew: int = 60,
+    ) -> Self:
+        """Validate a presentation as the venue ``audience`` would (DESIGN.md "Validation at
+        the venue" steps 1-3, in that order).
+
+        1. size, strict decoding, COSE structure, EdDSA only (and the envelope size);
+        2. the pseudonym is an Ed25519 did:key and the signature verifies under it;
+        3. the audience is ``audience`` or :data:`ANY_VENUE`; ``issued_at`` is at most
+           ``now + max_skew``; ``now < expires + max_skew``.
+
+        The challenge (issued by this venue, unexpired, unused), the envelope's epoch key and
+        point, and replay of the whole message (keep ``digest(data)`` until ``expires +
+        max_skew``) need the venue's state and are the verifier's steps.
+
+        Raises:
+            OversizeMessage, BadAlgorithm, MalformedMessage, UnsupportedVersion: step 1.
+            EnvelopeError: the envelope is not :data:`ENVELOPE_SIZE` bytes (step 1 here,
+                because the size is part of the format).
+            BadPseudonym, BadSignature: step 2.
+            WrongAudience, ClockSkew, Expired: step 3.
+            InvalidDid: ``audience`` is not a DID.
+            InputError: ``now`` or ``max_skew`` is not a valid int.
+        """
+        now, max_skew = check_now(now), check_skew(max_skew)
+        require_did(audience)
+        parsed, checkin = cls.parse_unverified(data)
+        cls.check_signature(parsed, ed25519_public_key_from_did(checkin.pseudonym))
+        if checkin.audience != audience and checkin.audience != ANY_VENUE:
+            raise WrongAudience("CheckIn: addressed to another venue")
+        not_in_future(checkin.issued_at, now, max_skew, cls._WHAT, "issued_at")
+        if now >= checkin.expires + max_skew:
+            raise Expired("CheckIn: the presentation has expired")
+        return checkin

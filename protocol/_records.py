@@ -1,0 +1,424 @@
+"""What a validated visit produces (DESIGN.md "Validation at the venue" step 6).
+
+* :class:`VisitReceipt`: the venue's signed acknowledgement, kept in the wallet's diary.
+* :class:`SealedVisit`: the record the venue uploads to the registry, the same for every
+  channel (DESIGN.md "Other channels, one record"). It is signed by the venue key too, so
+  the registry can refuse records a venue did not make and an investigator can later show
+  which venue vouched for a record; storage keeps the signed bytes. A check-out re-signs
+  the record with the same ``visit_id`` and a ``time_out``; the registry replaces the record
+  idempotently by visit id.
+
+Key tables (deterministic CBOR maps):
+
+===  =====================================  ================================================
+key  VisitReceipt                           SealedVisit
+===  =====================================  ================================================
+0    version (1)                            version (1)
+1    venue DID                              visit id (16 bytes)
+2    pseudonym (Ed25519 did:key)            venue DID
+3    time in (Unix seconds)                 day (escrow epoch, :func:`~protocol.day_of`)
+4    time out, or null                      time in
+5    visit id (16 bytes)                    time out, or null
+6    check-in hash (SHA-256, 32 bytes)      pseudonym (Ed25519 did:key)
+7    channel (:class:`Channel`, wallet)     locator (16 bytes), null unless a wallet channel
+8                                           channel (:class:`Channel`)
+9                                           declaration ``[fever, respiratory]`` or null
+10                                          envelope (:data:`ENVELOPE_SIZE` bytes)
+11                                          receipt hash (32 bytes), null unless a wallet
+                                            channel
+===  =====================================  ================================================
+
+The check-in hash is :func:`~protocol.digest` of the check-in presentation that opened
+the visit (a check-out receipt keeps it). The time in is the check-in's ``issued_at``: it is
+bound into the envelope's label (escrow ``VisitLabel(venue, day, pseudonym, time_in)``), so
+custodians can recompute the label from this record. Channels without a wallet (SMS, call,
+assisted entry) still carry an Ed25519 ``did:key`` pseudonym, which the venue generates for
+that visit, so every record has the same shape and label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
+
+from protocol._derive import LOCATOR_SIZE, SECONDS_PER_DAY
+from protocol._values import ENVELOPE_SIZE, Channel, HealthDeclaration
+from protocol.errors import EnvelopeError, OversizeMessage
+from protocol.wire import (
+    DIGEST_SIZE,
+    MAX_VENUE_DID_CHARS,
+    PROTOCOL_VERSION,
+    KeySource,
+    Signed,
+    check_now,
+    check_skew,
+    did_value,
+    enum_value,
+    fail,
+    fixed_bytes,
+    not_in_future,
+    pseudonym_value,
+    resolve_key,
+    time_value,
+    trusted_instance,
+    uint,
+    version_value,
+)
+
+__all__ = [
+    "MAX_RECEIPT_MESSAGE",
+    "MAX_SEALED_VISIT_MESSAGE",
+    "MAX_STAY",
+    "VISIT_ID_SIZE",
+    "SealedVisit",
+    "VisitReceipt",
+]
+
+VISIT_ID_SIZE = 16
+#: The longest visit a record can describe (a time out at most one day after the time in).
+MAX_STAY = SECONDS_PER_DAY
+MAX_RECEIPT_MESSAGE = 300
+MAX_SEALED_VISIT_MESSAGE = 800
+_MAX_TZ = 14 * 3600
+
+
+def _head(major: int, arg: int) -> bytes:
+    # RFC 8949 section 4.2.1: the shortest argument (the format's values are below 2^32).
+    mt = major << 5
+    if arg < 24:
+        return bytes((mt | arg,))
+    if arg < 0x100:
+        return bytes((mt | 24, arg))
+    if arg < 0x10000:
+        return bytes((mt | 25,)) + arg.to_bytes(2, "big")
+    return bytes((mt | 26,)) + arg.to_bytes(4, "big")
+
+
+def _text(value: str) -> bytes:
+    data = value.encode("utf-8")
+    return _head(3, len(data)) + data
+
+
+# The receipt's map head (8 pairs) and its keys 0-7, which are single bytes 0x00-0x07.
+_RECEIPT_HEAD = b"\xa8\x00"
+_NULL = b"\xf6"
+
+
+def _time_out(time_in: int, time_out: object, what: str) -> None:
+    if time_out is not None:
+        out = time_value(time_out, what, "time_out")
+        if not time_in <= out <= time_in + MAX_STAY:
+            raise fail(what, f"time_out must be within {MAX_STAY} s after time_in")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VisitReceipt(Signed):
+    """The venue's signed acknowledgement of a visit (key table in the module docstring).
+
+    Raises (on construction and decoding):
+        MalformedMessage: a field of the wrong type or range, or a channel without a wallet.
+        UnsupportedVersion: ``version`` is not 1.
+        BadPseudonym: ``pseudonym`` is not an Ed25519 did:key.
+    """
+
+    venue: str
+    pseudonym: str
+    time_in: int
+    time_out: int | None
+    visit_id: bytes
+    checkin_hash: bytes
+    channel: Channel
+    version: int = PROTOCOL_VERSION
+
+    _WHAT: ClassVar[str] = "VisitReceipt"
+    _KEYS: ClassVar[frozenset[int]] = frozenset(range(8))
+    _MAX_CBOR: ClassVar[int] = MAX_RECEIPT_MESSAGE - 76
+    _MAX_MESSAGE: ClassVar[int] = MAX_RECEIPT_MESSAGE
+    _AAD_NAME: ClassVar[bytes] = b"VisitReceipt"
+
+    def __post_init__(self) -> None:
+        w = self._WHAT
+        version_value(self.version, w)
+        did_value(self.venue, w, "venue", MAX_VENUE_DID_CHARS)
+        time_value(self.time_in, w, "time_in")
+        _time_out(self.time_in, self.time_out, w)
+        fixed_bytes(self.visit_id, w, "visit_id", VISIT_ID_SIZE)
+        fixed_bytes(self.checkin_hash, w, "checkin_hash", DIGEST_SIZE)
+        channel = enum_value(Channel, self.channel, w, "channel")
+        if not channel.wallet:
+            raise fail(w, "receipts are issued only on wallet channels")
+        object.__setattr__(self, "channel", channel)
+        pseudonym_value(self.pseudonym, w)
+
+    @classmethod
+    def _trusted(
+        cls,
+        *,
+        venue: str,
+        pseudonym: str,
+        time_in: int,
+        visit_id: bytes,
+        checkin_hash: bytes,
+        channel: Channel,
+    ) -> Self:
+        # For fields already validated by this package (the venue's validated DID, a
+        # decoded CheckIn's pseudonym, time and wallet channel, a fresh 16-byte visit id
+        # and a SHA-256 digest): the verifier's hot path (DESIGN.md "Validation at the
+        # venue" step 6) skips __post_init__; a property test holds the result equal to the
+        # public constructor's. Never for outside input.
+        return trusted_instance(
+            cls,
+            {
+                "venue": venue,
+                "pseudonym": pseudonym,
+                "time_in": time_in,
+                "time_out": None,
+                "visit_id": visit_id,
+                "checkin_hash": checkin_hash,
+                "channel": channel,
+                "version": PROTOCOL_VERSION,
+            },
+        )
+
+    def to_cbor(self) -> bytes:
+        """The receipt as deterministic CBOR (RFC 8949 section 4.2.1).
+
+        The venue signs one receipt per check-in, so the fixed layout of the key table
+        (integer keys 0-7 in order, each one byte; every value's type fixed by the
+        constructor) is written directly; the bytes are those of :func:`did.cbor.encode`
+        of the map (a property test holds them equal).
+
+        Raises:
+            OversizeMessage: never for a valid receipt (the format's cap holds).
+        """
+        time_out = self.time_out
+        data = b"".join(
+            (
+                _RECEIPT_HEAD,
+                _head(0, self.version),
+                b"\x01",
+                _text(self.venue),
+                b"\x02",
+                _text(self.pseudonym),
+                b"\x03",
+                _head(0, self.time_in),
+                b"\x04",
+                _NULL if time_out is None else _head(0, time_out),
+                b"\x05\x50",  # a 16-byte string (VISIT_ID_SIZE)
+                self.visit_id,
+                b"\x06\x58\x20",  # a 32-byte string (DIGEST_SIZE)
+                self.checkin_hash,
+                b"\x07",
+                _head(0, self.channel),
+            )
+        )
+        if len(data) > self._MAX_CBOR:
+            raise OversizeMessage(f"{self._WHAT}: {len(data)} bytes exceeds {self._MAX_CBOR}")
+        return data
+
+    def _to_map(self) -> dict[int, Any]:
+        return {
+            0: self.version,
+            1: self.venue,
+            2: self.pseudonym,
+            3: self.time_in,
+            4: self.time_out,
+            5: self.visit_id,
+            6: self.checkin_hash,
+            7: int(self.channel),
+        }
+
+    @classmethod
+    def _from_map(cls, m: dict[int, Any]) -> Self:
+        return cls(
+            venue=m[1],
+            pseudonym=m[2],
+            time_in=m[3],
+            time_out=m[4],
+            visit_id=m[5],
+            checkin_hash=m[6],
+            channel=enum_value(Channel, m[7], cls._WHAT, "channel"),
+            version=m[0],
+        )
+
+    @classmethod
+    def verify(cls, data: bytes, key: KeySource, *, now: int, max_skew: int = 300) -> Self:
+        """Check a receipt's venue signature; refuse one dated in the future.
+
+        ``key`` is the venue's key, or a look-up from the venue DID to its key.
+
+        Raises:
+            OversizeMessage, BadAlgorithm, MalformedMessage, UnsupportedVersion,
+            BadPseudonym: decoding.
+            UnknownKey: the look-up knows no key for the venue.
+            BadSignature: not signed by the venue key.
+            ClockSkew: a time in or time out later than ``now + max_skew``.
+            InputError: ``now`` or ``max_skew`` is not a valid int.
+        """
+        now, max_skew = check_now(now), check_skew(max_skew)
+        parsed, receipt = cls.parse_unverified(data)
+        cls.check_signature(parsed, resolve_key(key, receipt.venue, cls._WHAT))
+        latest = receipt.time_in if receipt.time_out is None else receipt.time_out
+        not_in_future(latest, now, max_skew, cls._WHAT, "time")
+        return receipt
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SealedVisit(Signed):
+    """The record a venue sends to the registry (key table in the module docstring).
+
+    ``day`` must be the time in's day in some zone within ±14 h of UTC (the epoch-key
+    directory fixes the zone; see :func:`~protocol.day_of`). Wallet channels carry a
+    locator, a receipt hash and a declaration; other channels carry no locator and no
+    receipt hash, and may carry a declaration taken by staff.
+
+    Raises (on construction and decoding):
+        MalformedMessage: a field of the wrong type or range, or fields that do not fit
+            the channel.
+        UnsupportedVersion: ``version`` is not 1.
+        BadPseudonym: ``pseudonym`` is not an Ed25519 did:key.
+        EnvelopeError: an envelope that is not exactly :data:`ENVELOPE_SIZE` bytes.
+    """
+
+    visit_id: bytes
+    venue: str
+    day: int
+    time_in: int
+    time_out: int | None
+    pseudonym: str
+    locator: bytes | None
+    channel: Channel
+    declaration: HealthDeclaration | None
+    envelope: bytes
+    receipt_hash: bytes | None
+    version: int = PROTOCOL_VERSION
+
+    _WHAT: ClassVar[str] = "SealedVisit"
+    _KEYS: ClassVar[frozenset[int]] = frozenset(range(12))
+    _MAX_CBOR: ClassVar[int] = MAX_SEALED_VISIT_MESSAGE - 76
+    _MAX_MESSAGE: ClassVar[int] = MAX_SEALED_VISIT_MESSAGE
+    _AAD_NAME: ClassVar[bytes] = b"SealedVisit"
+
+    def __post_init__(self) -> None:
+        w = self._WHAT
+        version_value(self.version, w)
+        fixed_bytes(self.visit_id, w, "visit_id", VISIT_ID_SIZE)
+        did_value(self.venue, w, "venue", MAX_VENUE_DID_CHARS)
+        time_value(self.time_in, w, "time_in")
+        uint(self.day, w, "day", 2**32 - 1)
+        earliest = max(0, self.time_in - _MAX_TZ) // SECONDS_PER_DAY
+        if not earliest <= self.day <= (self.time_in + _MAX_TZ) // SECONDS_PER_DAY:
+            raise fail(w, "day is not the day of time_in in any zone within ±14 h")
+        _time_out(self.time_in, self.time_out, w)
+        channel = enum_value(Channel, self.channel, w, "channel")
+        object.__setattr__(self, "channel", channel)
+        if self.declaration is not None and not isinstance(self.declaration, HealthDeclaration):
+            raise fail(w, "declaration must be a HealthDeclaration or None")
+        if channel.wallet:
+            fixed_bytes(self.locator, w, "locator", LOCATOR_SIZE)
+            fixed_bytes(self.receipt_hash, w, "receipt_hash", DIGEST_SIZE)
+            if self.declaration is None:
+                raise fail(w, "a wallet check-in always carries a declaration")
+        elif self.locator is not None or self.receipt_hash is not None:
+            raise fail(w, "only wallet channels carry a locator and a receipt hash")
+        if type(self.envelope) is not bytes:
+            raise fail(w, "envelope must be bytes")
+        if len(self.envelope) != ENVELOPE_SIZE:
+            raise EnvelopeError(f"{w}: envelope must be exactly {ENVELOPE_SIZE} bytes")
+        pseudonym_value(self.pseudonym, w)
+
+    @classmethod
+    def _trusted(
+        cls,
+        *,
+        visit_id: bytes,
+        venue: str,
+        day: int,
+        time_in: int,
+        pseudonym: str,
+        locator: bytes,
+        channel: Channel,
+        declaration: HealthDeclaration,
+        envelope: bytes,
+        receipt_hash: bytes,
+    ) -> Self:
+        # For fields already validated by this package (a decoded CheckIn's pseudonym,
+        # time, locator, wallet channel, declaration and envelope; the venue's validated
+        # DID and its day of the time in in a zone within ±14 h; a fresh visit id and a
+        # SHA-256 digest): the verifier's hot path (DESIGN.md "Validation at the venue"
+        # step 6) skips __post_init__; a property test holds the result equal to the
+        # public constructor's. Never for outside input.
+        return trusted_instance(
+            cls,
+            {
+                "visit_id": visit_id,
+                "venue": venue,
+                "day": day,
+                "time_in": time_in,
+                "time_out": None,
+                "pseudonym": pseudonym,
+                "locator": locator,
+                "channel": channel,
+                "declaration": declaration,
+                "envelope": envelope,
+                "receipt_hash": receipt_hash,
+                "version": PROTOCOL_VERSION,
+            },
+        )
+
+    def _to_map(self) -> dict[int, Any]:
+        return {
+            0: self.version,
+            1: self.visit_id,
+            2: self.venue,
+            3: self.day,
+            4: self.time_in,
+            5: self.time_out,
+            6: self.pseudonym,
+            7: self.locator,
+            8: int(self.channel),
+            9: None if self.declaration is None else self.declaration.to_wire(),
+            10: self.envelope,
+            11: self.receipt_hash,
+        }
+
+    @classmethod
+    def _from_map(cls, m: dict[int, Any]) -> Self:
+        declaration = m[9]
+        return cls(
+            visit_id=m[1],
+            venue=m[2],
+            day=m[3],
+            time_in=m[4],
+            time_out=m[5],
+            pseudonym=m[6],
+            locator=m[7],
+            channel=enum_value(Channel, m[8], cls._WHAT, "channel"),
+            declaration=(
+                None if declaration is None else HealthDeclaration.from_wire(declaration, cls._WHAT)
+            ),
+            envelope=m[10],
+            receipt_hash=m[11],
+            version=m[0],
+        )
+
+    @classmethod
+    def verify(cls, data: bytes, key: KeySource, *, now: int, max_skew: int = 300) -> Self:
+        """Check a record's venue signature; refuse one dated in the future.
+
+        ``key`` is the venue's key, or a look-up from the venue DID to its key.
+
+        Raises:
+            OversizeMessage, BadAlgorithm, MalformedMessage, UnsupportedVersion,
+            BadPseudonym, EnvelopeError: decoding.
+            UnknownKey: the look-up knows no key for the venue.
+            BadSignature: not signed by the venue key.
+            ClockSkew: a time in or time out later than ``now + max_skew``.
+            InputError: ``now`` or ``max_skew`` is not a valid int.
+        """
+        now, max_skew = check_now(now), check_skew(max_skew)
+        parsed, record = cls.parse_unverified(data)
+        cls.check_signature(parsed, resolve_key(key, record.venue, cls._WHAT))
+        latest = record.time_in if record.time_out is None else record.time_out
+        not_in_future(latest, now, max_skew, cls._WHAT, "time")
+        return record

@@ -1,0 +1,397 @@
+"""Shared machinery of the protocol messages: strict field checks, the integer-keyed CBOR
+map codec and the COSE_Sign1 wrapping (DESIGN.md "The check-in protocol").
+
+Every message is a deterministic CBOR map with small integer keys; key 0 is always the
+version. Decoding checks, in this order: the size cap, the CBOR rules of
+:func:`did.cbor.decode` (depth, no tags, no indefinite lengths, sorted unique keys), that the
+item is a map, the version, the exact key set, then every field's type and range. Signed
+messages are tagged COSE_Sign1 (RFC 9052 section 4.2) whose protected header is exactly
+``{1: -8}`` (EdDSA) and whose unprotected header is empty, so one message has one byte
+form. Each message type signs with its own external AAD (RFC 9052 section 4.3), so a
+signature made for one type never verifies as another.
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+import functools
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable
+from typing import Any, ClassVar, Self, TypeVar
+
+from did import cbor, cose
+from did._didsyntax import is_did
+from did.didkey import ed25519_public_key_from_did
+from did.errors import AnshimError, DecodeError, InputError, InvalidKey, InvalidSignature
+from did.keys import Ed25519PrivateKey, Ed25519PublicKey
+from protocol.errors import (
+    BadAlgorithm,
+    BadPseudonym,
+    BadSignature,
+    ClockSkew,
+    MalformedMessage,
+    OversizeMessage,
+    UnknownKey,
+    UnsupportedVersion,
+)
+
+PROTOCOL_VERSION = 1
+#: Times are Unix seconds that fit in 32 bits (until 2106), so every time costs 5 bytes.
+MAX_TIME = 2**32 - 1
+#: A venue DID is at most this long: the 600-byte check-in budget depends on it.
+MAX_VENUE_DID_CHARS = 64
+#: did:key DIDs of Ed25519 keys are 56 characters; a little room for other forms.
+MAX_KEY_DID_CHARS = 64
+DIGEST_SIZE = 32
+KEY_VERSION = 0
+_MAX_DEPTH = 4
+_NO_TAGS: frozenset[int] = frozenset()
+# RFC 9052 section 3.1 / RFC 9053 section 2.2: the protected header {1: -8}, deterministic.
+PROTECTED_EDDSA = b"\xa1\x01\x27"
+_AAD_PREFIX = b"anshim/protocol/v1/"
+
+#: A key, or a look-up from the DID a message names to that DID's current key. The look-up
+#: returns ``None`` or raises ``LookupError`` for an unknown DID (both become
+#: :class:`~protocol.errors.UnknownKey`); other anshim errors pass through.
+KeySource = Ed25519PublicKey | Callable[[str], Ed25519PublicKey | None]
+
+_E = TypeVar("_E", bound=enum.IntEnum)
+_T = TypeVar("_T")
+
+_TOKEN_RE = re.compile(r"\A[a-z][a-z0-9_-]*\Z")
+
+
+def trusted_instance(cls: type[_T], fields: dict[str, Any]) -> _T:
+    """An instance of the frozen dataclass ``cls`` with ``fields`` set as given, without
+    running ``__post_init__``: only for fields this package has already validated (the
+    verifier's hot path); each caller has a property test against the public constructor.
+    """
+    instance = object.__new__(cls)
+    for name, value in fields.items():
+        object.__setattr__(instance, name, value)
+    return instance
+
+
+def fail(what: str, message: str) -> MalformedMessage:
+    """A :class:`MalformedMessage` naming the message type and the broken rule."""
+    return MalformedMessage(f"{what}: {message}")
+
+
+def uint(value: object, what: str, name: str, maximum: int) -> int:
+    """An int (not bool) in ``[0, maximum]``; raises :class:`MalformedMessage`."""
+    if type(value) is not int or not 0 <= value <= maximum:
+        raise fail(what, f"{name} must be an integer in [0, {maximum}]")
+    return value
+
+
+def sint(value: object, what: str, name: str, low: int, high: int) -> int:
+    """An int (not bool) in ``[low, high]``; raises :class:`MalformedMessage`."""
+    if type(value) is not int or not low <= value <= high:
+        raise fail(what, f"{name} must be an integer in [{low}, {high}]")
+    return value
+
+
+def time_value(value: object, what: str, name: str) -> int:
+    """A Unix time in seconds in ``[0, MAX_TIME]``; raises :class:`MalformedMessage`."""
+    return uint(value, what, name, MAX_TIME)
+
+
+def flag(value: object, what: str, name: str) -> bool:
+    """A bool; raises :class:`MalformedMessage`."""
+    if type(value) is not bool:
+        raise fail(what, f"{name} must be a boolean")
+    return value
+
+
+def fixed_bytes(value: object, what: str, name: str, size: int) -> bytes:
+    """A byte string of exactly ``size`` bytes; raises :class:`MalformedMessage`."""
+    if type(value) is not bytes or len(value) != size:
+        raise fail(what, f"{name} must be a {size}-byte string")
+    return value
+
+
+@functools.lru_cache(maxsize=1024)
+def _known_did(value: str) -> bool:
+    # A venue validates its own DID three times per check-in (the audience, the receipt,
+    # the record): the DID Core 3.1 match is remembered for the few DIDs a process sees
+    # often (bounded; only strings already within a field's length cap come here).
+    return is_did(value)
+
+
+def did_value(value: object, what: str, name: str, max_chars: int) -> str:
+    """A DID (DID Core 3.1 syntax) of at most ``max_chars``; raises :class:`MalformedMessage`."""
+    if type(value) is not str or len(value) > max_chars or not _known_did(value):
+        raise fail(what, f"{name} must be a DID of at most {max_chars} characters")
+    return value
+
+
+def pseudonym_value(value: object, what: str) -> str:
+    """An Ed25519 ``did:key`` (DESIGN.md "Validation at the venue" step 2).
+
+    Raises:
+        MalformedMessage: if ``value`` is not text.
+        BadPseudonym: if it is text but not an Ed25519 did:key.
+    """
+    if type(value) is not str:
+        raise fail(what, "pseudonym must be text")
+    # A DID URL (``did:key:z…#z…``) names a key too, but a pseudonym is the DID itself.
+    if len(value) > MAX_KEY_DID_CHARS or "#" in value:
+        raise BadPseudonym(f"{what}: pseudonym must be an Ed25519 did:key")
+    try:
+        ed25519_public_key_from_did(value)
+    except AnshimError as exc:
+        raise BadPseudonym(f"{what}: pseudonym must be an Ed25519 did:key") from exc
+    return value
+
+
+def text_value(value: object, what: str, name: str, max_bytes: int) -> str:
+    """Non-empty NFC text without control characters, at most ``max_bytes`` in UTF-8.
+
+    Raises:
+        MalformedMessage: otherwise.
+    """
+    if type(value) is not str or not value:
+        raise fail(what, f"{name} must be non-empty text")
+    if len(value.encode("utf-8", "surrogatepass")) > max_bytes:
+        raise fail(what, f"{name} must be at most {max_bytes} UTF-8 bytes")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in value):
+        raise fail(what, f"{name} must not contain control or unassigned characters")
+    if unicodedata.normalize("NFC", value) != value:
+        raise fail(what, f"{name} must be in Unicode NFC")
+    return value
+
+
+def token_value(value: object, what: str, name: str, max_chars: int) -> str:
+    """A lowercase ASCII token ``[a-z][a-z0-9_-]*``; raises :class:`MalformedMessage`."""
+    if type(value) is not str or len(value) > max_chars or not _TOKEN_RE.match(value):
+        raise fail(what, f"{name} must be a lowercase token of at most {max_chars} characters")
+    return value
+
+
+def enum_value(cls: type[_E], value: object, what: str, name: str) -> _E:
+    """An enumeration member, from itself or from its wire integer.
+
+    Raises:
+        MalformedMessage: if ``value`` is neither a member nor one of its integers.
+    """
+    if isinstance(value, cls):
+        return value
+    if type(value) is not int:
+        raise fail(what, f"{name} must be a {cls.__name__} number")
+    try:
+        return cls(value)
+    except ValueError as exc:
+        raise fail(what, f"{name} must be a {cls.__name__} number") from exc
+
+
+def version_value(value: object, what: str) -> int:
+    """The version field, which must be :data:`PROTOCOL_VERSION`.
+
+    Raises:
+        UnsupportedVersion: for any other value.
+    """
+    if type(value) is not int or value != PROTOCOL_VERSION:
+        raise UnsupportedVersion(f"{what}: version must be {PROTOCOL_VERSION}")
+    return value
+
+
+def check_now(now: object) -> int:
+    """``now`` as Unix seconds; raises :class:`InputError` if it is not an int >= 0."""
+    if type(now) is not int or now < 0:
+        raise InputError("now must be an int (Unix seconds, UTC)")
+    return now
+
+
+def check_skew(skew: object) -> int:
+    """A clock-skew bound in seconds; raises :class:`InputError` if not in [0, 3600]."""
+    if type(skew) is not int or not 0 <= skew <= 3600:
+        raise InputError("max_skew must be an int in [0, 3600] seconds")
+    return skew
+
+
+def not_in_future(time: int, now: int, skew: int, what: str, name: str) -> None:
+    """Raise :class:`ClockSkew` if ``time`` is later than ``now + skew``."""
+    if time > now + skew:
+        raise ClockSkew(f"{what}: {name} is later than now plus the allowed clock skew")
+
+
+def digest(data: bytes) -> bytes:
+    """SHA-256 of a message's bytes: how receipts and records name a check-in or receipt.
+
+    Raises:
+        InputError: if ``data`` is not bytes.
+    """
+    if not isinstance(data, (bytes, bytearray)):
+        raise InputError("digest input must be bytes")
+    return hashlib.sha256(data).digest()
+
+
+def resolve_key(source: KeySource, did: str, what: str) -> Ed25519PublicKey:
+    """The key ``source`` gives for ``did``.
+
+    Raises:
+        UnknownKey: the look-up knows no key for ``did`` (or returns something else).
+        InputError: ``source`` is neither a key nor a callable.
+    """
+    if isinstance(source, Ed25519PublicKey):
+        return source
+    if not callable(source):
+        raise InputError("key must be an Ed25519PublicKey or a look-up callable")
+    try:
+        key = source(did)
+    except LookupError as exc:
+        raise UnknownKey(f"{what}: no key known for the signer") from exc
+    if not isinstance(key, Ed25519PublicKey):
+        raise UnknownKey(f"{what}: no key known for the signer")
+    return key
+
+
+class Message(abc.ABC):
+    """Base of every protocol message: the integer-keyed deterministic CBOR codec.
+
+    Subclasses are frozen dataclasses that validate in ``__post_init__`` and define
+    ``_WHAT`` (a name for errors), ``_KEYS`` (the exact key set), ``_MAX_CBOR`` (the payload
+    cap), ``_to_map`` and ``_from_map``.
+    """
+
+    __slots__ = ()
+    _WHAT: ClassVar[str]
+    _KEYS: ClassVar[frozenset[int]]
+    _MAX_CBOR: ClassVar[int]
+
+    @abc.abstractmethod
+    def _to_map(self) -> dict[int, Any]:
+        """The CBOR map of this message (integer keys, key 0 the version)."""
+
+    @classmethod
+    @abc.abstractmethod
+    def _from_map(cls, m: dict[int, Any]) -> Self:
+        """Build the message from a decoded map whose key set is already checked."""
+
+    def to_cbor(self) -> bytes:
+        """The message as deterministic CBOR (RFC 8949 section 4.2.1).
+
+        Raises:
+            OversizeMessage: if the encoding exceeds the format's size cap.
+        """
+        data = cbor.encode(self._to_map())
+        if len(data) > self._MAX_CBOR:
+            raise OversizeMessage(f"{self._WHAT}: {len(data)} bytes exceeds {self._MAX_CBOR}")
+        return data
+
+    @classmethod
+    def from_cbor(cls, data: bytes) -> Self:
+        """Decode strictly (size, CBOR rules, version, exact keys, types, ranges).
+
+        Raises:
+            OversizeMessage: over the size cap.
+            UnsupportedVersion: a version other than 1.
+            MalformedMessage: anything else wrong.
+            BadPseudonym: a pseudonym field that is not an Ed25519 did:key.
+        """
+        return cls._from_map(decode_map(data, cls._WHAT, cls._KEYS, cls._MAX_CBOR))
+
+
+def decode_map(data: object, what: str, keys: frozenset[int], max_size: int) -> dict[int, Any]:
+    """Decode a message map and check its size, version and exact key set.
+
+    Raises:
+        OversizeMessage, UnsupportedVersion, MalformedMessage: as :meth:`Message.from_cbor`.
+    """
+    if type(data) is not bytes:
+        raise fail(what, "input must be bytes")
+    if len(data) > max_size:
+        raise OversizeMessage(f"{what}: {len(data)} bytes exceeds {max_size}")
+    try:
+        m = cbor.decode(data, max_size=max_size, max_depth=_MAX_DEPTH, allowed_tags=_NO_TAGS)
+    except DecodeError as exc:
+        raise fail(what, exc.message) from exc
+    if type(m) is not dict:
+        raise fail(what, "must be a CBOR map")
+    # The version decides the key table, so it is checked before the key set.
+    version_value(m.get(KEY_VERSION), what)
+    if m.keys() != keys:
+        missing = sorted(keys - m.keys())
+        extra = sorted(map(str, m.keys() - keys))
+        raise fail(what, f"wrong key set (missing {missing}, unexpected {extra})")
+    return m
+
+
+class Signed(Message):
+    """A message carried as a COSE_Sign1 (EdDSA): adds :meth:`sign` and strict opening.
+
+    Subclasses also define ``_MAX_MESSAGE`` (the cap on the whole COSE message) and
+    ``_AAD_NAME`` (the type name bound into the signature as external AAD).
+    """
+
+    __slots__ = ()
+    _MAX_MESSAGE: ClassVar[int]
+    _AAD_NAME: ClassVar[bytes]
+
+    @classmethod
+    def _aad(cls) -> bytes:
+        return _AAD_PREFIX + cls._AAD_NAME
+
+    def sign(self, key: Ed25519PrivateKey) -> bytes:
+        """This message as a tagged COSE_Sign1 (RFC 9052 section 4.2) signed by ``key``.
+
+        Raises:
+            InvalidKey: if ``key`` is not an :class:`~did.keys.Ed25519PrivateKey`.
+            OversizeMessage: if the payload or the whole message exceeds its cap.
+        """
+        if not isinstance(key, Ed25519PrivateKey):
+            raise InvalidKey("signing needs an Ed25519PrivateKey")
+        message = cose.sign1(self.to_cbor(), key, external_aad=self._aad())
+        if len(message) > self._MAX_MESSAGE:
+            raise OversizeMessage(
+                f"{self._WHAT}: signed message of {len(message)} bytes exceeds {self._MAX_MESSAGE}"
+            )
+        return message
+
+    @classmethod
+    def parse_unverified(cls, data: bytes) -> tuple[cose.CoseSign1, Self]:
+        """Parse the COSE_Sign1 and its payload strictly, without checking the signature.
+
+        Use :meth:`check_signature` next; the returned message is not yet authentic.
+
+        Raises:
+            OversizeMessage: the message is over its cap.
+            BadAlgorithm: the algorithm is not EdDSA, or the headers are not exactly
+                ``{alg: EdDSA}`` and empty.
+            MalformedMessage: the COSE structure or the payload is malformed.
+            UnsupportedVersion, BadPseudonym: as :meth:`Message.from_cbor`.
+        """
+        if type(data) is not bytes:
+            raise fail(cls._WHAT, "input must be bytes")
+        if len(data) > cls._MAX_MESSAGE:
+            raise OversizeMessage(f"{cls._WHAT}: {len(data)} bytes exceeds {cls._MAX_MESSAGE}")
+        try:
+            parsed = cose.CoseSign1.from_bytes(data, max_size=cls._MAX_MESSAGE, require_tag=True)
+        except cose.UnsupportedAlgorithm as exc:
+            raise BadAlgorithm(f"{cls._WHAT}: only EdDSA is accepted") from exc
+        except DecodeError as exc:
+            raise fail(cls._WHAT, exc.message) from exc
+        if parsed.protected_bytes != PROTECTED_EDDSA or parsed.unprotected:
+            raise BadAlgorithm(f"{cls._WHAT}: headers must be exactly {{alg: EdDSA}} and empty")
+        return parsed, cls.from_cbor(parsed.payload)
+
+    @classmethod
+    def check_signature(
+        cls,
+        parsed: cose.CoseSign1,
+        key: Ed25519PublicKey,
+        *,
+        error: type[BadSignature] = BadSignature,
+    ) -> None:
+        """Verify the EdDSA signature of an opened message under ``key``.
+
+        Raises:
+            BadSignature: (or ``error``) if the signature does not verify.
+        """
+        try:
+            parsed.verify(key, external_aad=cls._aad())
+        except InvalidSignature as exc:
+            raise error(f"{cls._WHAT}: signature does not verify") from exc
