@@ -10,6 +10,15 @@ Quick start::
 Sub-modules are imported on demand so that a phone app pays only for what it uses.
 """
 
+from did._days import RETENTION_DAYS, SECONDS_PER_DAY, day_of, day_start
 from did.errors import AnshimError, InputError, VerificationError
 
-__all__ = ["AnshimError", "InputError", "VerificationError"]
+__all__ = [
+    "RETENTION_DAYS",
+    "SECONDS_PER_DAY",
+    "AnshimError",
+    "InputError",
+    "VerificationError",
+    "day_of",
+    "day_start",
+]

@@ -8,14 +8,12 @@ environment variable, or an interactive prompt, in that order.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from did._cli import CliError
+from did.cli import CliError, add_passphrase_file, print_json, read_passphrase
 from did.didkey import REPRESENTATIONS, did_from_public_key, did_key_document
 from did.didweb import did_web_document, did_web_to_url
 from did.errors import KeyFileError
@@ -39,45 +37,12 @@ _DEFAULT_KEY_FILE = "anshim-key.json"
 
 __all__ = ["register"]
 
-PASSPHRASE_ENV = "ANSHIM_PASSPHRASE"  # noqa: S105 (the variable name, not a secret)
 _KDF_CHOICES: dict[str, KdfParams] = {
     "interactive": KDF_INTERACTIVE,
     "moderate": KDF_MODERATE,
     "sensitive": KDF_SENSITIVE,
     "unsafe-test": KDF_TEST,
 }
-_MAX_PASSPHRASE_FILE = 4096
-
-
-def _print_json(obj: Any) -> None:
-    print(json.dumps(obj, indent=2, ensure_ascii=False))
-
-
-def _passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
-    """The passphrase from --passphrase-file, $ANSHIM_PASSPHRASE, or a prompt."""
-    path = getattr(args, "passphrase_file", None)
-    if path:
-        with open(path, "rb") as fh:
-            raw = fh.read(_MAX_PASSPHRASE_FILE + 1)
-        if len(raw) > _MAX_PASSPHRASE_FILE:
-            raise CliError("passphrase file is too large")
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise CliError("passphrase file is not UTF-8") from exc
-        lines = text.splitlines()
-        value = lines[0] if lines else ""
-    elif os.environ.get(PASSPHRASE_ENV):
-        value = os.environ[PASSPHRASE_ENV]
-    else:
-        if not sys.stdin.isatty():
-            raise CliError(f"no passphrase: use --passphrase-file or ${PASSPHRASE_ENV}")
-        value = getpass.getpass("Passphrase: ")
-        if confirm and getpass.getpass("Repeat passphrase: ") != value:
-            raise CliError("passphrases do not match")
-    if not value:
-        raise CliError("the passphrase must not be empty")
-    return value
 
 
 def _load_key(args: argparse.Namespace) -> Ed25519PrivateKey:
@@ -88,7 +53,7 @@ def _load_key(args: argparse.Namespace) -> Ed25519PrivateKey:
         plaintext = json.loads(head).get("unsafe-plaintext") is True
     except (ValueError, AttributeError):
         plaintext = False
-    passphrase = None if plaintext else _passphrase(args, confirm=False)
+    passphrase = None if plaintext else read_passphrase(args, confirm=False)
     return load_private_key(args.key, passphrase, unsafe_allow_plaintext=unsafe)
 
 
@@ -111,9 +76,9 @@ def _cmd_key_generate(args: argparse.Namespace) -> int:
         save_plaintext_key_unsafe(args.out, key)
         print("warning: the key file is NOT encrypted (tests only)", file=sys.stderr)
     else:
-        passphrase = _passphrase(args, confirm=True)
+        passphrase = read_passphrase(args, confirm=True)
         save_private_key(args.out, key, passphrase, kdf=_KDF_CHOICES[args.kdf])
-    _print_json({**_public_info(key.public_key), "file": str(args.out)})
+    print_json({**_public_info(key.public_key), "file": str(args.out)})
     return 0
 
 
@@ -128,11 +93,11 @@ def _cmd_key_show(args: argparse.Namespace) -> int:
         public = obj.get("public")
         if not isinstance(public, dict):
             raise KeyFileError("plaintext key file has no public metadata")
-        _print_json({**public, "kind": obj.get("kind"), "encrypted": False})
+        print_json({**public, "kind": obj.get("kind"), "encrypted": False})
         return 0
     public = read_public(blob)
     kdf = obj.get("kdf", {}) if isinstance(obj, dict) else {}
-    _print_json(
+    print_json(
         {
             **public,
             "kind": obj.get("kind"),
@@ -152,7 +117,7 @@ def _cmd_did_create_key(args: argparse.Namespace) -> int:
         raise CliError("give --key FILE or --public-key MULTIKEY")
     did = did_from_public_key(public)
     doc = did_key_document(did, representation=args.representation)
-    _print_json({"did": did, "didDocument": doc.to_json()})
+    print_json({"did": did, "didDocument": doc.to_json()})
     return 0
 
 
@@ -188,17 +153,8 @@ def _cmd_did_resolve(args: argparse.Namespace) -> int:
         message = result.resolution_metadata.get("errorMessage", "")
         print(f"anshim: error: {message} [{result.error}]", file=sys.stderr)
         return 2
-    _print_json(result.to_json())
+    print_json(result.to_json())
     return 1 if result.deactivated else 0
-
-
-def _add_passphrase_file(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--passphrase-file",
-        metavar="FILE",
-        help=f"read the passphrase from the first line of FILE (else ${PASSPHRASE_ENV}, "
-        "else a prompt)",
-    )
 
 
 def _add_key_file(parser: argparse.ArgumentParser, *, required: bool) -> None:
@@ -208,7 +164,7 @@ def _add_key_file(parser: argparse.ArgumentParser, *, required: bool) -> None:
         action="store_true",
         help="accept an unencrypted key file (tests only)",
     )
-    _add_passphrase_file(parser)
+    add_passphrase_file(parser)
 
 
 def _group(sub: Any, name: str, help_text: str) -> tuple[argparse.ArgumentParser, Any]:
@@ -244,7 +200,7 @@ def register(subparsers: Any) -> None:
         default="moderate",
         help="Argon2id cost profile (default: moderate; unsafe-test is for tests only)",
     )
-    _add_passphrase_file(gen)
+    add_passphrase_file(gen)
     gen.set_defaults(handler=_cmd_key_generate, help_parser=gen)
 
     show = key_sub.add_parser(

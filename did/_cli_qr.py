@@ -3,7 +3,7 @@
 ``anshim qr encode --prefix AV --hex A1…`` prints the QR text and can write SVG/PNG files
 or draw the code in the terminal; ``anshim qr decode TEXT --prefix AV`` prints the payload
 as hex, and also as JSON when it is deterministic CBOR. Bad input exits with status 2 and
-one line on stderr (see :mod:`did._cli`).
+one line on stderr (see :mod:`did.cli`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from did import cbor, qr
-from did._cli import CliError
+from did.cli import CliError
 from did.errors import DecodeError, EncodingError
 
 __all__ = ["register"]

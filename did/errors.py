@@ -15,6 +15,7 @@ problem details, CLI output and DID Resolution metadata); messages never contain
     │   ├── InvalidDid                     a malformed DID or DID URL       (code invalidDid)
     │   ├── MethodNotSupported             an unsupported DID method (methodNotSupported)
     │   ├── InvalidDidDocument             a DID document that breaks DID Core
+    │   ├── InvalidTime                    a Unix time or zone offset out of range
     │   └── KeyFileError                   a key file that cannot be read or decrypted
     ├── VerificationError                  a cryptographic check failed
     │   └── InvalidSignature               a signature does not verify
@@ -39,6 +40,7 @@ __all__ = [
     "InvalidDidDocument",
     "InvalidKey",
     "InvalidSignature",
+    "InvalidTime",
     "KeyFileError",
     "MethodNotSupported",
     "NotFound",
@@ -108,6 +110,12 @@ class InvalidDidDocument(InputError):
     """A DID document that violates DID Core or our strict rules."""
 
     code = "invalidDidDocument"
+
+
+class InvalidTime(InputError):
+    """A Unix time that is not a non-negative int, or a zone offset beyond ±14 hours."""
+
+    code = "invalidTime"
 
 
 class KeyFileError(InputError):

@@ -16,16 +16,15 @@ the retention period (DESIGN.md "Shredding": 28 days) counted back from ``--now`
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import os
 import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from did._cli import CliError
+from did import RETENTION_DAYS
+from did.cli import PASSPHRASE_ENV, CliError, read_passphrase, warn
 from did.keyfile import KDF_MODERATE, KDF_TEST, KdfParams, atomic_write
 from escrow._auditlog import AuditLog
 from escrow._ceremony import Roster, deal, finalize, publish
@@ -39,15 +38,9 @@ from escrow.errors import WarrantError
 
 __all__ = ["register"]
 
-PASSPHRASE_ENV = "ANSHIM_PASSPHRASE"  # noqa: S105 (the variable's name, not a secret)
 _MAX_FILE = 256 * 1024 * 1024
 #: DESIGN.md "Shredding": custodians destroy the shares of epochs older than 28 days.
-RETENTION_DAYS = 28
 _LAST_ISO_TIME = 253402300799  # 9999-12-31T23:59:59Z
-
-
-def _warn(message: str) -> None:
-    print(f"anshim escrow: warning: {message}", file=sys.stderr)
 
 
 def _progress(items: Iterable[Any], desc: str) -> Iterable[Any]:
@@ -68,30 +61,15 @@ def _write(path: str, data: bytes) -> None:
     atomic_write(path, data, mode=0o644)
 
 
-def _passphrase(args: argparse.Namespace) -> str:
-    if args.passphrase_file:
-        lines = _read(args.passphrase_file).decode("utf-8", "replace").splitlines()
-        value = lines[0] if lines else ""
-    elif os.environ.get(PASSPHRASE_ENV):
-        value = os.environ[PASSPHRASE_ENV]
-    elif sys.stdin.isatty():
-        value = getpass.getpass("Store passphrase: ")
-    else:
-        raise CliError(f"no passphrase: use --passphrase-file or ${PASSPHRASE_ENV}")
-    if not value:
-        raise CliError("the passphrase must not be empty")
-    return value
-
-
 def _kdf(args: argparse.Namespace) -> KdfParams:
     if not args.unsafe_fast_kdf:
         return KDF_MODERATE
-    _warn("--unsafe-fast-kdf: the store is rewritten with the minimum Argon2id limits")
+    warn("--unsafe-fast-kdf: the store is rewritten with the minimum Argon2id limits")
     return KDF_TEST
 
 
 def _store(args: argparse.Namespace) -> tuple[ShareStore, str]:
-    passphrase = _passphrase(args)
+    passphrase = _store_passphrase(args)
     return ShareStore.load(args.store, passphrase, kdf=_kdf(args)), passphrase
 
 
@@ -112,7 +90,7 @@ def _directory(path: str) -> EpochKeyDirectory:
 def _log(args: argparse.Namespace) -> AuditLog | None:
     # Parsing makes exactly one of --log and --unsafe-no-log required.
     if args.log is None:
-        _warn("--unsafe-no-log: this action is not recorded in any audit log")
+        warn("--unsafe-no-log: this action is not recorded in any audit log")
         return None
     return AuditLog.from_bytes(_read(args.log)) if Path(args.log).exists() else AuditLog()
 
@@ -122,9 +100,13 @@ def _out(obj: Any) -> int:
     return 0
 
 
+def _store_passphrase(args: argparse.Namespace) -> str:
+    return read_passphrase(args, prompt="Store passphrase: ")
+
+
 # -- handlers ---------------------------------------------------------------------------------
 def _keygen(args: argparse.Namespace) -> int:
-    store = ShareStore.create(args.store, _passphrase(args), kdf=_kdf(args))
+    store = ShareStore.create(args.store, _store_passphrase(args), kdf=_kdf(args))
     return _out({"did": store.did, "store": str(args.store)})
 
 

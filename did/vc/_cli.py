@@ -12,12 +12,11 @@ import argparse
 import datetime as _dt
 import importlib
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from did._cli import CliError
+from did.cli import PASSPHRASE_ENV, CliError, print_json, read_passphrase
 from did.didkey import did_from_public_key, verification_method_id
 from did.errors import AnshimError, InputError, VerificationError
 from did.keyfile import atomic_write, load_private_key
@@ -35,17 +34,11 @@ from did.vc.verify import verify_credential, verify_presentation
 
 __all__ = ["register"]
 
-PASSPHRASE_ENV = "ANSHIM_PASSPHRASE"  # noqa: S105 (the variable's name, not a secret)
 _FORMATS = {
     "jcs": "eddsa-jcs-2022",
     "rdfc": "eddsa-rdfc-2022",
     "ed25519-2020": "Ed25519Signature2020",
 }
-_MAX_PASSPHRASE_FILE = 4096
-
-
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, indent=2, ensure_ascii=False))
 
 
 def _read(path: str) -> bytes:
@@ -56,26 +49,8 @@ def _read(path: str) -> bytes:
     return data
 
 
-def _passphrase(args: argparse.Namespace) -> str:
-    if args.passphrase_file:
-        with open(args.passphrase_file, "rb") as fh:
-            raw = fh.read(_MAX_PASSPHRASE_FILE + 1)
-        if len(raw) > _MAX_PASSPHRASE_FILE:
-            raise CliError("passphrase file is too large")
-        try:
-            lines = raw.decode("utf-8").splitlines()
-        except UnicodeDecodeError:
-            raise CliError("passphrase file is not UTF-8") from None
-        value = lines[0] if lines else ""
-    else:
-        value = os.environ.get(PASSPHRASE_ENV, "")
-    if not value:
-        raise CliError(f"no passphrase: use --passphrase-file or ${PASSPHRASE_ENV}")
-    return value
-
-
 def _key(args: argparse.Namespace) -> Ed25519PrivateKey:
-    return load_private_key(args.key, _passphrase(args))
+    return load_private_key(args.key, read_passphrase(args))
 
 
 def _now(args: argparse.Namespace) -> _dt.datetime:
@@ -109,13 +84,13 @@ def _policy(args: argparse.Namespace) -> TrustPolicy | None:
 def _verdict(run: Callable[[], dict[str, Any]]) -> int:
     """Print the JSON verdict; 0 valid, 1 invalid, 2 unusable input."""
     try:
-        _print_json(run())
+        print_json(run())
         return 0
     except VerificationError as exc:
-        _print_json({"verified": False, "error": exc.code, "message": exc.message})
+        print_json({"verified": False, "error": exc.code, "message": exc.message})
         return 1
     except AnshimError as exc:
-        _print_json({"verified": False, "error": exc.code, "message": exc.message})
+        print_json({"verified": False, "error": exc.code, "message": exc.message})
         return 2
 
 
@@ -132,7 +107,7 @@ def _cmd_vc_issue(args: argparse.Namespace) -> int:
     secured = add_proof(
         credential, key, ProofOptions(verification_method=method), suite=_FORMATS[args.format]
     )
-    _print_json(secured)
+    print_json(secured)
     return 0
 
 
@@ -166,7 +141,7 @@ def _cmd_vp_create(args: argparse.Namespace) -> int:
         domain=args.domain,
         suite=_FORMATS[args.format],
     )
-    _print_json(vp)
+    print_json(vp)
     return 0
 
 
@@ -198,7 +173,7 @@ def _cmd_status_create(args: argparse.Namespace) -> int:
     unsigned = status_list.to_credential(issuer=did, list_url=args.url)
     signed = add_proof(unsigned, key, ProofOptions(verification_method=verification_method_id(did)))
     _write_list(args.out, signed)
-    _print_json(
+    print_json(
         {"url": args.url, "purpose": args.purpose, "size": status_list.size, "file": args.out}
     )
     return 0
@@ -220,7 +195,7 @@ def _cmd_status_revoke(args: argparse.Namespace) -> int:
     )
     signed = add_proof(unsigned, key, ProofOptions(verification_method=verification_method_id(did)))
     _write_list(args.list, signed)
-    _print_json({"index": args.index, "purpose": status_list.purpose, "set": not args.clear})
+    print_json({"index": args.index, "purpose": status_list.purpose, "set": not args.clear})
     return 0
 
 
@@ -231,15 +206,15 @@ def _cmd_status_check(args: argparse.Namespace) -> int:
             credential, now=_now(args)
         )
     except (RevokedCredential, SuspendedCredential) as exc:
-        _print_json({"status": exc.code})
+        print_json({"status": exc.code})
         return 1
     except VerificationError as exc:
-        _print_json({"status": "unknown", "error": exc.code, "message": exc.message})
+        print_json({"status": "unknown", "error": exc.code, "message": exc.message})
         return 1
     except AnshimError as exc:
-        _print_json({"status": "unknown", "error": exc.code, "message": exc.message})
+        print_json({"status": "unknown", "error": exc.code, "message": exc.message})
         return 2
-    _print_json({"status": "valid", "entries": len(credential.status)})
+    print_json({"status": "valid", "entries": len(credential.status)})
     return 0
 
 

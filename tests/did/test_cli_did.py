@@ -1,4 +1,4 @@
-"""``anshim key`` and ``anshim did`` through did._cli.main, with exit codes and output."""
+"""``anshim key`` and ``anshim did`` through did.cli.main, with exit codes and output."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-import did._cli
-from did._cli import main
+import did.cli
+from did.cli import main
 from did.keyfile import load_private_key
 
 PASS = "cli test passphrase"
@@ -21,7 +21,7 @@ ED_DID = "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp"
 def _only_did_commands(monkeypatch: pytest.MonkeyPatch) -> None:
     # Test this module's commands alone, whatever other role packages are installed.
     ep = EntryPoint(name="did", value="did._cli_did:register", group="anshim.cli")
-    monkeypatch.setattr(did._cli, "entry_points", lambda group: [ep])
+    monkeypatch.setattr(did.cli, "entry_points", lambda group: [ep])
     monkeypatch.delenv("ANSHIM_PASSPHRASE", raising=False)
 
 

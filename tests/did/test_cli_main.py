@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from did import _cli
+from did import cli as _cli
 
 EXPECTED_GROUPS = {"key", "did", "qr", "vc", "vp", "status", "escrow"}
 
@@ -68,7 +68,7 @@ def test_missing_plugin_module_is_reported_not_raised(
 
 def test_console_script_runs_without_traceback() -> None:
     proc = subprocess.run(
-        [sys.executable, "-c", "from did._cli import main; raise SystemExit(main())", "did"],
+        [sys.executable, "-c", "from did.cli import main; raise SystemExit(main())", "did"],
         capture_output=True,
         text=True,
         timeout=60,

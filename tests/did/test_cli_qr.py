@@ -10,23 +10,23 @@ from typing import Any
 
 import pytest
 
-import did._cli
+import did.cli
 from did import cbor, qr
 
 
 @pytest.fixture(autouse=True)
 def _only_qr_commands(monkeypatch: pytest.MonkeyPatch) -> None:
-    # did._cli loads every installed sub-command; restrict it to ours so these tests do
+    # did.cli loads every installed sub-command; restrict it to ours so these tests do
     # not depend on other packages being importable.
     def qr_only(group: str) -> list[Any]:
         return [ep for ep in entry_points(group=group) if ep.name == "qr"]
 
-    monkeypatch.setattr(did._cli, "entry_points", qr_only)
+    monkeypatch.setattr(did.cli, "entry_points", qr_only)
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     try:
-        status = did._cli.main(argv)
+        status = did.cli.main(argv)
     except SystemExit as exc:  # argparse usage errors and --help
         status = int(exc.code or 0)
     out, err = capsys.readouterr()

@@ -13,8 +13,8 @@ from pathlib import Path
 import base58
 import pytest
 
-from did._cli import main
 from did._multibase import b64url_encode
+from did.cli import main
 from did.errors import AnshimError
 from did.keyfile import KDF_TEST, save_private_key
 from did.keys import Ed25519PrivateKey, X25519PrivateKey

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from did._cli import main
+from did.cli import main
 
 ANSHIM = Path(sys.executable).with_name("anshim")
 

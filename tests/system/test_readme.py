@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from did._cli import main
+from did.cli import main
 from tests.paths import ROOT as _ROOT
 
 ROOT = _ROOT

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from did._cli import main
+from did.cli import main
 from did.didkey import did_from_public_key
 from did.keyfile import KDF_TEST, save_private_key
 from did.keys import Ed25519PrivateKey

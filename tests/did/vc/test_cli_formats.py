@@ -1,6 +1,6 @@
 """anshim vc issue in every format issue 3 names (jcs, rdfc, ed25519-2020, jwt), each verified
 by anshim vc verify (0 valid, 1 tampered), and unusable input to every vc/vp/status command:
-exit 2 with one readable line, never a traceback. Run through did._cli.main, which loads the
+exit 2 with one readable line, never a traceback. Run through did.cli.main, which loads the
 command groups from the installed `anshim.cli` entry points."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from did._cli import main
 from did._multibase import b64url_decode, b64url_encode
+from did.cli import main
 from did.keyfile import KDF_TEST, save_private_key
 from did.keys import Ed25519PrivateKey
 
