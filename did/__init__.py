@@ -11,6 +11,7 @@ Sub-modules are imported on demand so that a phone app pays only for what it use
 """
 
 from did._days import RETENTION_DAYS, SECONDS_PER_DAY, day_of, day_start
+from did._replay import MemoryReplayStore, ReplayStore
 from did.errors import AnshimError, InputError, VerificationError
 
 __all__ = [
@@ -18,6 +19,8 @@ __all__ = [
     "SECONDS_PER_DAY",
     "AnshimError",
     "InputError",
+    "MemoryReplayStore",
+    "ReplayStore",
     "VerificationError",
     "day_of",
     "day_start",

@@ -17,6 +17,7 @@ problem details, CLI output and DID Resolution metadata); messages never contain
     │   ├── InvalidDidDocument             a DID document that breaks DID Core
     │   ├── InvalidTime                    a Unix time or zone offset out of range
     │   └── KeyFileError                   a key file that cannot be read or decrypted
+    ├── ReplayStoreFull                    the in-memory replay store holds only live claims
     ├── VerificationError                  a cryptographic check failed
     │   └── InvalidSignature               a signature does not verify
     └── ResolutionError                    a DID could not be resolved
@@ -44,6 +45,7 @@ __all__ = [
     "KeyFileError",
     "MethodNotSupported",
     "NotFound",
+    "ReplayStoreFull",
     "ResolutionError",
     "TransportError",
     "VerificationError",
@@ -122,6 +124,15 @@ class KeyFileError(InputError):
     """A key file that cannot be parsed or decrypted (wrong passphrase or tampering)."""
 
     code = "invalidKeyFile"
+
+
+class ReplayStoreFull(AnshimError):
+    """The replay store cannot remember another claim; what asked for it is refused.
+
+    Refusing is the safe answer: forgetting an unexpired claim would reopen a replay.
+    """
+
+    code = "replayStoreFull"
 
 
 class VerificationError(AnshimError):

@@ -32,6 +32,7 @@ rest is private: ``_validate`` (steps 1-6, check-outs), ``_replay`` (replay stor
 assisted entry), ``_disclosure`` (diary disclosures).
 """
 
+from did import MemoryReplayStore, ReplayStore
 from verifier._challenges import FORGET_AFTER, ChallengeBook
 from verifier._disclosure import VenueKeys, verify_disclosure
 from verifier._dwell import DEFAULT_DWELL, FALLBACK_DWELL, default_dwell, time_out_of
@@ -43,7 +44,6 @@ from verifier._gateway import (
     seal_sms_checkin,
 )
 from verifier._policy import DEFAULT_THRESHOLD, EntryPolicy, read_device
-from verifier._replay import DEFAULT_MAX_ENTRIES, MemoryReplayStore, ReplayStore
 from verifier._validate import (
     Admission,
     Departure,
@@ -55,7 +55,6 @@ from verifier._venue import VenueContext, VisitBook
 
 __all__ = [
     "DEFAULT_DWELL",
-    "DEFAULT_MAX_ENTRIES",
     "DEFAULT_THRESHOLD",
     "FALLBACK_DWELL",
     "FORGET_AFTER",

@@ -26,6 +26,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from did import ReplayStore
 from did.didkey import ed25519_public_key_from_did
 from did.errors import InputError
 from escrow import EpochKey, VisitLabel, check_envelope_structure
@@ -54,7 +55,6 @@ from protocol.errors import (
 )
 from protocol.wire import check_now, fail, not_in_future
 from verifier._policy import EntryPolicy, read_device
-from verifier._replay import ReplayStore
 from verifier._venue import VenueContext, VisitBook
 from verifier.errors import NoOpenVisit, ReplayedCheckIn
 

@@ -15,17 +15,13 @@ so wallets, venues and the registry share one vocabulary.
     └── UnknownKey
         └── UnknownDevice       unknown_device     a reading from a device the venue did not
                                                    register
-    did.errors.AnshimError
-    └── ReplayStoreFull         replay_store_full  the in-memory replay store is full of live
-                                                   claims (a capacity problem, not the visitor's)
 """
 
 from __future__ import annotations
 
-from did.errors import AnshimError
 from protocol.errors import ProtocolError, ReplayedChallenge, UnknownKey
 
-__all__ = ["NoOpenVisit", "ReplayStoreFull", "ReplayedCheckIn", "UnknownDevice"]
+__all__ = ["NoOpenVisit", "ReplayedCheckIn", "UnknownDevice"]
 
 
 class ReplayedCheckIn(ReplayedChallenge):
@@ -45,10 +41,3 @@ class UnknownDevice(UnknownKey):
     """A thermal or mask reading signed by a device this venue did not register."""
 
     code = "unknown_device"
-
-
-class ReplayStoreFull(AnshimError):
-    """The in-memory replay store holds its maximum of live claims; forgetting one would
-    re-open a replay window, so the check-in is refused instead (retry later)."""
-
-    code = "replay_store_full"

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tests.verifier.support as sup
+from did.errors import ReplayStoreFull
 from protocol import (
     ANY_VENUE,
     ENVELOPE_SIZE,
@@ -40,7 +41,7 @@ from verifier import (
     validate_checkin,
     validate_checkout,
 )
-from verifier.errors import NoOpenVisit, ReplayStoreFull, UnknownDevice
+from verifier.errors import NoOpenVisit, UnknownDevice
 
 NOW = sup.NOW
 

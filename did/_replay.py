@@ -1,6 +1,12 @@
-"""The replay store (DESIGN.md "Validation at the venue" step 3: "unused (replay cache)").
+"""The one replay store of anshim: an atomic, expiring test-and-set of byte keys.
 
-The validation core claims two kinds of keys in it: each answered kiosk challenge nonce (a
+Every single-use thing goes through it: the venue's kiosk challenges and accepted
+check-ins (DESIGN.md "Validation at the venue" step 3: "unused (replay cache)"), thermal
+readings (used once), and the challenges that verifiable presentations answer
+(:func:`did.vc.verify_presentation`). A venue service shares one store across all the venues
+it hosts, so a holder-shown code relayed to a second venue is refused there too.
+
+The venue's validation core claims two kinds of keys in it: each answered kiosk challenge nonce (a
 challenge is good for one check-in), and the digest of each accepted presentation (so the
 same signed bytes are never accepted twice, whatever the mode). Step 3 only looks
 (:meth:`ReplayStore.held`); the claims are made when the check-in is admitted, after steps
@@ -21,8 +27,7 @@ from __future__ import annotations
 import heapq
 from typing import Protocol, runtime_checkable
 
-from did.errors import InputError
-from verifier.errors import ReplayStoreFull
+from did.errors import InputError, ReplayStoreFull
 
 __all__ = ["DEFAULT_MAX_ENTRIES", "MemoryReplayStore", "ReplayStore"]
 
