@@ -22,12 +22,10 @@ from collections.abc import Callable
 
 import nacl.signing
 
-from did import cbor, cose
-from did.keys import Ed25519PrivateKey
+from did import Ed25519PrivateKey, cbor, cose
 
 try:  # did:key resolution lands in parallel with this module; measured when present.
-    from did.didkey import did_from_public_key, did_key_document
-    from did.resolver import Resolver
+    from did import Resolver, did_from_public_key, did_key_document
 except ImportError:  # pragma: no cover - depends on the checkout
     did_key_document = None  # type: ignore[assignment]
 

@@ -13,11 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from did.cli import CliError, add_passphrase_file, print_json, read_passphrase
-from did.didkey import REPRESENTATIONS, did_from_public_key, did_key_document
-from did.didweb import did_web_document, did_web_to_url
-from did.errors import KeyFileError
-from did.keyfile import (
+from did._didkey import REPRESENTATIONS, did_from_public_key, did_key_document
+from did._didweb import did_web_document, did_web_to_url
+from did._keyfile import (
     KDF_INTERACTIVE,
     KDF_MODERATE,
     KDF_SENSITIVE,
@@ -29,9 +27,11 @@ from did.keyfile import (
     save_plaintext_key_unsafe,
     save_private_key,
 )
-from did.keys import Ed25519PrivateKey, Ed25519PublicKey
-from did.resolver import Resolver
-from did.transport import Transport
+from did._keys import Ed25519PrivateKey, Ed25519PublicKey
+from did._resolver import Resolver
+from did._transport import Transport
+from did.cli import CliError, add_passphrase_file, print_json, read_passphrase
+from did.errors import KeyFileError
 
 _DEFAULT_KEY_FILE = "anshim-key.json"
 
@@ -138,7 +138,7 @@ def _cmd_did_create_web(args: argparse.Namespace) -> int:
 
 def _default_transport() -> Transport | None:
     try:
-        from did.transport import HttpTransport
+        from did._transport import HttpTransport
 
         return HttpTransport()
     except ImportError:  # httpx (the server extra) is not installed

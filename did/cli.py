@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from typing import Any
 
-from did.errors import AnshimError
+from did.errors import AnshimError, CliError
 
 __all__ = [
     "MAX_INPUT_FILE",
@@ -40,12 +40,6 @@ __all__ = [
 ]
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-class CliError(AnshimError):
-    """A usage error detected by a command handler (exit status 2)."""
-
-    code = "usage"
 
 
 class _Parser(argparse.ArgumentParser):

@@ -10,18 +10,32 @@ problem details, CLI output and DID Resolution metadata); messages never contain
     AnshimError
     ├── InputError (ValueError)            bad input: the caller can fix it
     │   ├── DecodeError                    bytes/text that do not parse (CBOR, base45, …)
-    │   │   └── EncodingError              a value that cannot be encoded deterministically
+    │   │   ├── EncodingError              a value that cannot be encoded deterministically
+    │   │   ├── CoseError                  a malformed COSE_Sign1              (coseMalformed)
+    │   │   │   ├── CoseCriticalHeader     a bad or unknown ``crit`` header
+    │   │   │   ├── CoseAlgUnprotected     ``alg`` outside the protected header
+    │   │   │   ├── CoseMissingTag         tag 18 required and absent
+    │   │   │   └── CoseDetachedPayload    a detached payload not supplied
+    │   │   └── QrTextError                QR text that is not PREFIX:BASE45
     │   ├── InvalidKey                     wrong length, wrong type, bad JWK or Multikey
     │   ├── InvalidDid                     a malformed DID or DID URL       (code invalidDid)
     │   ├── MethodNotSupported             an unsupported DID method (methodNotSupported)
+    │   │   └── UnsupportedPublicKeyType   a did:key of a type anshim does not sign with
+    │   ├── RepresentationNotSupported     a DID document representation not available
+    │   ├── UnsupportedAlgorithm           a COSE ``alg`` other than EdDSA
     │   ├── InvalidDidDocument             a DID document that breaks DID Core
     │   ├── InvalidTime                    a Unix time or zone offset out of range
     │   └── KeyFileError                   a key file that cannot be read or decrypted
     ├── ReplayStoreFull                    the in-memory replay store holds only live claims
+    ├── CliError                           a command-line usage error (exit status 2)
     ├── VerificationError                  a cryptographic check failed
-    │   └── InvalidSignature               a signature does not verify
+    │   ├── InvalidSignature               a signature does not verify
+    │   └── MethodNotAuthorized            a key not listed under the needed relationship
     └── ResolutionError                    a DID could not be resolved
         ├── NotFound                       (code notFound)
+        │   ├── VerificationMethodNotFound a DID URL naming no method of the document
+        │   └── Gone                       removed on purpose (HTTP 410)
+        ├── DidDeactivated                 the controller deactivated the DID (deactivated)
         └── TransportError                 the transport failed or the answer was too large
 
 Role packages (credentials, escrow, wallet, verifier, registry) root their own errors in
@@ -34,8 +48,16 @@ from __future__ import annotations
 
 __all__ = [
     "AnshimError",
+    "CliError",
+    "CoseAlgUnprotected",
+    "CoseCriticalHeader",
+    "CoseDetachedPayload",
+    "CoseError",
+    "CoseMissingTag",
     "DecodeError",
+    "DidDeactivated",
     "EncodingError",
+    "Gone",
     "InputError",
     "InvalidDid",
     "InvalidDidDocument",
@@ -43,12 +65,18 @@ __all__ = [
     "InvalidSignature",
     "InvalidTime",
     "KeyFileError",
+    "MethodNotAuthorized",
     "MethodNotSupported",
     "NotFound",
+    "QrTextError",
     "ReplayStoreFull",
+    "RepresentationNotSupported",
     "ResolutionError",
     "TransportError",
+    "UnsupportedAlgorithm",
+    "UnsupportedPublicKeyType",
     "VerificationError",
+    "VerificationMethodNotFound",
 ]
 
 
@@ -163,3 +191,89 @@ class TransportError(ResolutionError):
     """The transport failed, timed out, or returned too much data."""
 
     code = "transportError"
+
+
+class RepresentationNotSupported(InputError):
+    """A DID document representation that is not available (``representationNotSupported``)."""
+
+    code = "representationNotSupported"
+
+
+class UnsupportedPublicKeyType(MethodNotSupported):
+    """A well-formed did:key whose key type anshim does not use for signing (P-256 …)."""
+
+    code = "invalidPublicKeyType"
+
+
+class VerificationMethodNotFound(NotFound):
+    """A DID URL that names no verification method of the document."""
+
+    code = "verificationMethodNotFound"
+
+
+class MethodNotAuthorized(VerificationError):
+    """A verification method that is not listed under the required relationship."""
+
+    code = "verificationMethodNotAuthorized"
+
+
+class DidDeactivated(ResolutionError):
+    """The DID was deactivated by its controller (document metadata ``deactivated``)."""
+
+    code = "deactivated"
+
+
+class Gone(NotFound):
+    """The resource existed and was removed on purpose (HTTP 410): a deactivated DID."""
+
+    code = "gone"
+
+
+class UnsupportedAlgorithm(InputError):
+    """A COSE message whose ``alg`` is not EdDSA (-8), or that names no algorithm."""
+
+    code = "unsupportedAlgorithm"
+
+
+class CoseError(DecodeError):
+    """A COSE_Sign1 message that is malformed or breaks the policy of :mod:`did.cose`;
+    the subclasses name the more precise failures."""
+
+    code = "coseMalformed"
+
+
+class QrTextError(DecodeError):
+    """QR text that is not ``PREFIX:BASE45`` under the strict rules of this module."""
+
+    code = "invalidQrText"
+
+
+class CliError(AnshimError):
+    """A usage error detected by a command handler (exit status 2)."""
+
+    code = "usage"
+
+
+class CoseCriticalHeader(CoseError):
+    """A ``crit`` header that is malformed, unprotected, or names a label not understood
+    (RFC 9052 section 3.1)."""
+
+    code = "coseCriticalHeader"
+
+
+class CoseAlgUnprotected(CoseError):
+    """``alg`` outside the protected header (RFC 9052 section 3.1)."""
+
+    code = "coseAlgUnprotected"
+
+
+class CoseMissingTag(CoseError):
+    """A COSE_Sign1 without its CBOR tag 18 where the tag is required."""
+
+    code = "coseMissingTag"
+
+
+class CoseDetachedPayload(CoseError):
+    """A detached (``nil``) payload the caller did not supply."""
+
+    code = "coseDetachedPayload"

@@ -16,9 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from did.didkey import did_from_public_key
-from did.keyfile import KDF_INTERACTIVE
-from did.keys import Ed25519PrivateKey
+from did import KDF_INTERACTIVE, Ed25519PrivateKey, did_from_public_key
 from escrow import (
     Envelope,
     ShareStore,

@@ -8,13 +8,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from did import cbor, cose, qr
-from did.didkey import did_from_public_key
-from did.didweb import did_web_document, did_web_to_url
+from did import (
+    Ed25519PrivateKey,
+    InMemoryTransport,
+    Resolver,
+    cbor,
+    cose,
+    did_from_public_key,
+    did_web_document,
+    did_web_to_url,
+    qr,
+)
 from did.errors import InvalidSignature
-from did.keys import Ed25519PrivateKey
-from did.resolver import Resolver
-from did.transport import InMemoryTransport
 
 OUT = Path(__file__).resolve().parent.parent / "out"
 

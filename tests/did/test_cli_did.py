@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 import did.cli
+from did import load_private_key
 from did.cli import main
-from did.keyfile import load_private_key
 
 PASS = "cli test passphrase"
 ED_DID = "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp"
@@ -147,8 +147,7 @@ def test_did_create_web_writes_a_document_that_resolves(
     )  # fmt: skip
     assert code == 0
     assert "https://registry.example/venues/v1/did.json" in err
-    from did.resolver import Resolver
-    from did.transport import InMemoryTransport
+    from did import InMemoryTransport, Resolver
 
     transport = InMemoryTransport(
         {"https://registry.example/venues/v1/did.json": out_file.read_bytes()}

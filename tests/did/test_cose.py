@@ -12,10 +12,9 @@ from pycose.keys import OKPKey
 from pycose.keys.curves import Ed25519
 from pycose.messages import Sign1Message
 
-from did import cbor, cose
+from did import Ed25519PrivateKey, cbor, cose
 from did.cose import CoseError, CoseSign1, UnsupportedAlgorithm, sign1, verify1
 from did.errors import DecodeError, EncodingError, InputError, InvalidKey, InvalidSignature
-from did.keys import Ed25519PrivateKey
 
 # cose-wg/Examples, eddsa-examples/eddsa-sig-01.json ("EdDSA-01: EdDSA - 25519 - sign0"):
 # the key is RFC 8032 section 7.1 TEST 1; protected {1: -8, 3: 0}, unprotected {4: h'3131'},

@@ -7,9 +7,9 @@ import contextlib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from did import Ed25519PrivateKey
 from did.cose import CoseError, CoseSign1, UnsupportedAlgorithm, sign1, verify1
 from did.errors import InvalidSignature
-from did.keys import Ed25519PrivateKey
 
 KEY = Ed25519PrivateKey.from_seed(b"\x07" * 32)
 

@@ -14,20 +14,27 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from did._multibase import ED25519_PUB, P256_PUB, X25519_PUB, b64url_encode, multibase_encode
-from did.didkey import (
+from did import (
+    ED25519_PUB,
+    P256_PUB,
     REPRESENTATIONS,
+    X25519_PUB,
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
     RepresentationNotSupported,
     UnsupportedPublicKeyType,
+    X25519PrivateKey,
+    X25519PublicKey,
+    b64url_encode,
     did_from_public_key,
     did_key_document,
     ec_public_key_from_did_key,
     ed25519_public_key_from_did,
+    multibase_encode,
     public_key_from_did_key,
     verification_method_id,
 )
 from did.errors import InvalidDid, InvalidKey, MethodNotSupported
-from did.keys import Ed25519PrivateKey, Ed25519PublicKey, X25519PrivateKey, X25519PublicKey
 from tests.paths import VECTORS as _VECTORS
 
 VECTORS = _VECTORS / "did-method-key"

@@ -14,15 +14,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from did._multibase import ED25519_PUB
-from did.didkey import (
+from did import ED25519_PUB, Ed25519PrivateKey, Ed25519PublicKey
+from did._didkey import (
     _plain_ed25519_raw,
     did_from_public_key,
     ed25519_public_key_from_did,
     public_key_from_did_key,
 )
 from did.errors import InvalidDid
-from did.keys import Ed25519PrivateKey, Ed25519PublicKey
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 # The order-2 point (0, -1) of edwards25519: adding it to a key gives a mixed-order point.

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from did.didweb import did_web_document, did_web_to_url, url_to_did_web
-from did.document import DidDocument
+from did import (
+    DidDocument,
+    Ed25519PrivateKey,
+    X25519PrivateKey,
+    did_web_document,
+    did_web_to_url,
+    url_to_did_web,
+)
 from did.errors import InvalidDid, InvalidDidDocument, InvalidKey, MethodNotSupported
-from did.keys import Ed25519PrivateKey, X25519PrivateKey
 
 # The did:web specification's own examples (section 3.2, "Read (Resolve)") and ours.
 MAPPING = [

@@ -9,10 +9,15 @@ from typing import Any
 import base58
 import pytest
 
-from did.didkey import did_key_document
-from did.document import DidDocument, VerificationMethod, VerificationMethodNotFound
+from did import (
+    DidDocument,
+    Ed25519PrivateKey,
+    VerificationMethod,
+    VerificationMethodNotFound,
+    X25519PrivateKey,
+    did_key_document,
+)
 from did.errors import InvalidDidDocument, InvalidKey, NotFound
-from did.keys import Ed25519PrivateKey, X25519PrivateKey
 
 SK = Ed25519PrivateKey.from_seed(bytes(range(32)))
 XK = X25519PrivateKey.from_bytes(bytes(range(1, 33))).public_key

@@ -12,14 +12,15 @@ from typing import Any
 import base58
 import pytest
 
-from did._multibase import b64url_encode
-from did.errors import KeyFileError
-from did.keyfile import (
+from did import (
     KDF_MODERATE,
     KDF_SENSITIVE,
     KDF_TEST,
+    Ed25519PrivateKey,
     KdfParams,
+    X25519PrivateKey,
     atomic_write,
+    b64url_encode,
     decrypt_secret,
     encrypt_secret,
     load_private_key,
@@ -27,7 +28,7 @@ from did.keyfile import (
     save_plaintext_key_unsafe,
     save_private_key,
 )
-from did.keys import Ed25519PrivateKey, X25519PrivateKey
+from did.errors import KeyFileError
 
 SECRET = bytes(range(32))
 PASS = "correct horse battery staple"
@@ -183,7 +184,7 @@ def test_plaintext_key_needs_explicit_unsafe_opt_in(
 ) -> None:
     sk = Ed25519PrivateKey.generate()
     path = tmp_path / "test.key"
-    with caplog.at_level(logging.WARNING, logger="did.keyfile"):
+    with caplog.at_level(logging.WARNING, logger="did._keyfile"):
         save_plaintext_key_unsafe(path, sk)
     assert "UNENCRYPTED" in caplog.text
     assert sk.to_multikey() not in caplog.text
@@ -229,8 +230,8 @@ def test_regression_header_integer_beyond_jcs_range_is_a_key_file_error() -> Non
     # integer beyond 2**53 - 1) escaped as rfc8785's IntegerDomainError.
     import json
 
+    from did import KDF_TEST, decrypt_secret, encrypt_secret
     from did.errors import KeyFileError
-    from did.keyfile import KDF_TEST, decrypt_secret, encrypt_secret
 
     blob = json.loads(encrypt_secret(b"secret", "pw", kind="k", kdf=KDF_TEST, public={"n": 1}))
     blob["public"]["n"] = 2**53

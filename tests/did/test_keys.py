@@ -7,16 +7,16 @@ import pickle
 
 import pytest
 
-from did._multibase import b64url_encode
-from did.errors import InvalidKey, InvalidSignature
-from did.keys import (
+from did import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
     X25519PrivateKey,
     X25519PublicKey,
+    b64url_encode,
     public_key_from_jwk,
     public_key_from_multikey,
 )
+from did.errors import InvalidKey, InvalidSignature
 
 # RFC 8032 section 7.1: (secret key, public key, message, signature), all hex.
 RFC8032 = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from did._multibase import b64url_decode, multibase_decode, multibase_encode
+from did import b64url_decode, multibase_decode, multibase_encode
 from did.errors import DecodeError
 from tests.paths import VECTORS as _VECTORS
 

@@ -10,13 +10,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from did._didsyntax import parse_did_url
-from did._multibase import multibase_decode, multibase_encode, multicodec_unwrap
-from did.didkey import did_from_public_key, verification_method_id
+from did import (
+    Ed25519PrivateKey,
+    Resolver,
+    did_from_public_key,
+    multibase_decode,
+    multibase_encode,
+    multicodec_unwrap,
+    parse_did_url,
+    public_key_from_multikey,
+    verification_method_id,
+)
 from did.errors import AnshimError, InputError
-from did.keys import Ed25519PrivateKey, public_key_from_multikey
 from did.qr import base45_decode, base45_encode
-from did.resolver import Resolver
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 KEY = Ed25519PrivateKey.from_seed(bytes(range(32, 64)))

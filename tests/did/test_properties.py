@@ -10,15 +10,26 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from did._multibase import multibase_decode, multibase_encode
-from did.didkey import did_from_public_key, did_key_document, public_key_from_did_key
-from did.didweb import did_web_document, did_web_to_url, url_to_did_web
-from did.document import DidDocument
+from did import (
+    KDF_TEST,
+    DidDocument,
+    Ed25519PrivateKey,
+    InMemoryTransport,
+    Resolver,
+    decrypt_secret,
+    did_from_public_key,
+    did_key_document,
+    did_web_document,
+    did_web_to_url,
+    encrypt_secret,
+    multibase_decode,
+    multibase_encode,
+    public_key_from_did_key,
+    public_key_from_jwk,
+    read_public,
+    url_to_did_web,
+)
 from did.errors import AnshimError
-from did.keyfile import KDF_TEST, decrypt_secret, encrypt_secret, read_public
-from did.keys import Ed25519PrivateKey, public_key_from_jwk
-from did.resolver import Resolver
-from did.transport import InMemoryTransport
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

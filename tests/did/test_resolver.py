@@ -8,9 +8,20 @@ from typing import Any
 import httpx
 import pytest
 
-from did.didkey import did_from_public_key
-from did.didweb import did_web_document
-from did.document import VerificationMethodNotFound
+from did import (
+    DidDeactivated,
+    Ed25519PrivateKey,
+    Gone,
+    HttpTransport,
+    InMemoryTransport,
+    MethodNotAuthorized,
+    Resolver,
+    Transport,
+    VerificationMethodNotFound,
+    X25519PrivateKey,
+    did_from_public_key,
+    did_web_document,
+)
 from did.errors import (
     InvalidDid,
     InvalidDidDocument,
@@ -19,9 +30,6 @@ from did.errors import (
     NotFound,
     TransportError,
 )
-from did.keys import Ed25519PrivateKey, X25519PrivateKey
-from did.resolver import DidDeactivated, MethodNotAuthorized, Resolver
-from did.transport import Gone, HttpTransport, InMemoryTransport, Transport
 
 SK = Ed25519PrivateKey.from_seed(bytes(32))
 XK = X25519PrivateKey.from_bytes(bytes(range(32))).public_key
@@ -262,9 +270,8 @@ def test_core_import_does_not_pull_in_httpx() -> None:
     import sys
 
     code = (
-        "import sys, did.resolver, did.transport, did.didweb, did.didkey, did.keyfile;"
-        "from did.transport import InMemoryTransport;"
-        "from did.resolver import Resolver;"
+        "import sys;"
+        "from did import InMemoryTransport, Resolver;"
         "Resolver(transport=InMemoryTransport()).resolve('did:web:example.com');"
         "sys.exit(1 if 'httpx' in sys.modules else 0)"
     )

@@ -13,11 +13,9 @@ from pathlib import Path
 import base58
 import pytest
 
-from did._multibase import b64url_encode
+from did import KDF_TEST, Ed25519PrivateKey, X25519PrivateKey, b64url_encode, save_private_key
 from did.cli import main
 from did.errors import AnshimError
-from did.keyfile import KDF_TEST, save_private_key
-from did.keys import Ed25519PrivateKey, X25519PrivateKey
 
 SEED = bytes(range(200, 232))
 PASS = "a passphrase nobody should ever see"

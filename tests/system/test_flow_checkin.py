@@ -15,13 +15,17 @@ from pathlib import Path
 import pytest
 
 import tests.verifier.support as sup
-from did.didkey import did_from_public_key
-from did.didweb import did_web_document, did_web_to_url
+from did import (
+    KDF_TEST,
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+    InMemoryTransport,
+    Resolver,
+    did_from_public_key,
+    did_web_document,
+    did_web_to_url,
+)
 from did.errors import InputError
-from did.keyfile import KDF_TEST
-from did.keys import Ed25519PrivateKey, Ed25519PublicKey
-from did.resolver import Resolver
-from did.transport import InMemoryTransport
 from escrow import (
     Envelope,
     EpochKeyDirectory,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-import did.keyfile
-from did.keyfile import KDF_TEST, read_public
+import did._keyfile
+from did import KDF_TEST, read_public
 from tests.wallet.support import NOW, PASS, REGISTRY, new_wallet
 from wallet import Wallet, WalletCorrupted, WrongPassphrase, _store
 
@@ -74,8 +74,8 @@ def test_corruption_is_reported_as_corruption(tmp_path: Path, where: str) -> Non
 def test_saves_do_not_rerun_argon2id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     w = new_wallet(tmp_path, enrolled=False)
     calls = []
-    real = did.keyfile._derive
-    monkeypatch.setattr(did.keyfile, "_derive", lambda *a: calls.append(1) or real(*a))
+    real = did._keyfile._derive
+    monkeypatch.setattr(did._keyfile, "_derive", lambda *a: calls.append(1) or real(*a))
     before = w.path.read_bytes()
     w.save(now=NOW)
     w.save(now=NOW)

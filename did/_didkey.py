@@ -2,7 +2,7 @@
 
 Quick start::
 
-    from did.didkey import did_from_public_key, did_key_document, public_key_from_did_key
+    from did._didkey import did_from_public_key, did_key_document, public_key_from_did_key
     did = did_from_public_key(sk.public_key)       # 'did:key:z6Mk…'
     public_key_from_did_key(did)                   # Ed25519PublicKey
     did_key_document(did).to_json()                # Multikey form of the DID document
@@ -26,22 +26,17 @@ import nacl.bindings as _nb
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from did._didsyntax import parse_did_url
-from did._multibase import (
-    ED25519_PUB,
-    P256_PUB,
-    X25519_PUB,
-    b64url_encode,
-    multibase_decode,
-)
-from did.document import DID_CONTEXT_V1, DidDocument
+from did._document import DID_CONTEXT_V1, DidDocument
+from did._keys import Ed25519PublicKey, X25519PublicKey
+from did._multibase import ED25519_PUB, P256_PUB, X25519_PUB, b64url_encode, multibase_decode
 from did.errors import (
     DecodeError,
-    InputError,
     InvalidDid,
     InvalidKey,
     MethodNotSupported,
+    RepresentationNotSupported,
+    UnsupportedPublicKeyType,
 )
-from did.keys import Ed25519PublicKey, X25519PublicKey
 
 __all__ = [
     "REPRESENTATIONS",
@@ -92,18 +87,6 @@ _SIGNING_RELATIONSHIPS = (
     "capabilityInvocation",
     "capabilityDelegation",
 )
-
-
-class UnsupportedPublicKeyType(MethodNotSupported):
-    """A well-formed did:key whose key type anshim does not use for signing (P-256 …)."""
-
-    code = "invalidPublicKeyType"
-
-
-class RepresentationNotSupported(InputError):
-    """A DID document representation that is not available (``representationNotSupported``)."""
-
-    code = "representationNotSupported"
 
 
 def _parse(did: str) -> tuple[str, bytes]:

@@ -2,7 +2,7 @@
 
 Quick start::
 
-    from did.transport import InMemoryTransport, HttpTransport
+    from did._transport import InMemoryTransport, HttpTransport
     t = InMemoryTransport({"https://example.com/.well-known/did.json": doc_bytes})
     t.get("https://example.com/.well-known/did.json", max_bytes=65536, timeout=5.0)
 
@@ -19,17 +19,11 @@ from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
-from did.errors import NotFound, TransportError
+from did.errors import Gone, NotFound, TransportError
 
 __all__ = ["Gone", "HttpTransport", "InMemoryTransport", "Transport"]
 
 _log = logging.getLogger(__name__)
-
-
-class Gone(NotFound):
-    """The resource existed and was removed on purpose (HTTP 410): a deactivated DID."""
-
-    code = "gone"
 
 
 @runtime_checkable

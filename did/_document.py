@@ -2,7 +2,7 @@
 
 Quick start::
 
-    from did.document import DidDocument
+    from did._document import DidDocument
     doc = DidDocument.from_json(text)              # raises InvalidDidDocument
     for vm in doc.methods_for("assertionMethod"):
         key = vm.public_key()                      # Ed25519PublicKey | X25519PublicKey
@@ -35,13 +35,19 @@ from did._docjson import (
     load_json_object,
     thaw,
 )
-from did._multibase import MAX_MULTIBASE_CHARS
-from did.errors import DecodeError, InvalidDid, InvalidDidDocument, InvalidKey, NotFound
-from did.keys import (
+from did._keys import (
     Ed25519PublicKey,
     X25519PublicKey,
     public_key_from_jwk,
     public_key_from_multikey,
+)
+from did._multibase import MAX_MULTIBASE_CHARS
+from did.errors import (
+    DecodeError,
+    InvalidDid,
+    InvalidDidDocument,
+    InvalidKey,
+    VerificationMethodNotFound,
 )
 
 __all__ = [
@@ -76,10 +82,6 @@ _KEY_MATERIAL = frozenset(
 # RFC 7517/7518: JWK members that carry private or symmetric key material.
 _PRIVATE_JWK_MEMBERS = frozenset(("d", "p", "q", "dp", "dq", "qi", "oth", "k"))
 _B58_ALPHABET = frozenset("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
-
-
-class VerificationMethodNotFound(NotFound):
-    """A DID URL that names no verification method of the document (``notFound``)."""
 
 
 def _absolute(ref: object, base: str, what: str) -> str:

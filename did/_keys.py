@@ -6,7 +6,7 @@ in ``repr`` or ``str``.
 
 Quick start::
 
-    from did.keys import Ed25519PrivateKey
+    from did._keys import Ed25519PrivateKey
     sk = Ed25519PrivateKey.generate()
     sig = sk.sign(b"hello")
     sk.public_key.verify(sig, b"hello")          # raises InvalidSignature if wrong

@@ -1,38 +1,4 @@
-"""COSE_Sign1 with EdDSA over Ed25519 (RFC 9052 section 4, RFC 9053 section 2.2).
-
-Every anshim check-in, venue code and receipt is a COSE_Sign1 message. This module signs
-and verifies them and nothing else: one signer, one algorithm (EdDSA, ``alg`` -8).
-
-Quick start::
-
-    from did import cbor, cose
-    from did.keys import Ed25519PrivateKey
-    key = Ed25519PrivateKey.generate()
-    msg = cose.sign1(cbor.encode({"v": 1}), key, kid=b"venue-1")
-    payload = cose.verify1(msg, key.public_key)          # raises InvalidSignature
-    parsed = cose.CoseSign1.from_bytes(msg)              # raises CoseError
-    parsed.kid                                           # b'venue-1'
-
-Decoding policy (documented choices):
-
-* The message as a whole must be deterministic CBOR (RFC 8949 section 4.2.1) and pass the
-  strict checks of :func:`did.cbor.decode`; otherwise one signed message would have many
-  byte forms, and anything keyed on the bytes (replay caches, logs) could be fooled.
-* The *protected header* is the one exception: its bytes are covered by the signature
-  exactly as sent (RFC 9052 section 4.4), so a map that another implementation encoded in a
-  valid but non-deterministic way is accepted there (still definite-length, no duplicate
-  keys, no tags). Messages made here are always fully deterministic.
-* ``alg`` must be EdDSA (-8) and must sit in the protected header; an ``alg`` in the
-  unprotected header is refused, as is any label present in both headers (section 3).
-* ``crit`` (section 3.1) must be protected, non-empty, name labels present in the protected
-  header, and name only labels the caller declares it understands.
-* A detached payload (``nil``) is refused unless the caller supplies the payload.
-
-Error codes: :class:`CoseError` ``coseMalformed`` (and ``coseCriticalHeader``,
-``coseDetachedPayload``, ``coseAlgUnprotected``, ``coseMissingTag`` for those cases),
-:class:`UnsupportedAlgorithm` ``unsupportedAlgorithm``, and
-:class:`~did.errors.InvalidSignature` ``invalidSignature``.
-"""
+"""The implementation of :mod:`did.cose` (its docstring describes it)."""
 
 from __future__ import annotations
 
@@ -44,8 +10,19 @@ from nacl.bindings import crypto_sign_open as _sign_open
 from nacl.exceptions import BadSignatureError, CryptoError
 
 from did import cbor
-from did.errors import DecodeError, EncodingError, InputError, InvalidKey, InvalidSignature
-from did.keys import Ed25519PrivateKey, Ed25519PublicKey
+from did._keys import Ed25519PrivateKey, Ed25519PublicKey
+from did.errors import (
+    CoseAlgUnprotected,
+    CoseCriticalHeader,
+    CoseDetachedPayload,
+    CoseError,
+    CoseMissingTag,
+    DecodeError,
+    EncodingError,
+    InvalidKey,
+    InvalidSignature,
+    UnsupportedAlgorithm,
+)
 
 __all__ = [
     "ALG_EDDSA",
@@ -82,21 +59,6 @@ _SIG_STRUCTURE_PREFIX = b"\x84" + cbor.encode("Signature1")
 # Deterministic encodings of the protected headers {1: -8} and {1: -8, 4: <kid>}.
 _PROTECTED_ALG_ONLY = cbor.encode({HEADER_ALG: ALG_EDDSA})
 _PROTECTED_ALG_KID_PREFIX = b"\xa2" + cbor.encode(HEADER_ALG) + cbor.encode(ALG_EDDSA) + b"\x04"
-
-
-class CoseError(DecodeError):
-    """A COSE_Sign1 message that is malformed or breaks the policy of this module.
-
-    ``code`` is ``coseMalformed`` unless a more precise code applies (module docstring).
-    """
-
-    code = "coseMalformed"
-
-
-class UnsupportedAlgorithm(InputError):
-    """A COSE message whose ``alg`` is not EdDSA (-8), or that names no algorithm."""
-
-    code = "unsupportedAlgorithm"
 
 
 def _bstr_head(length: int) -> bytes:
@@ -145,14 +107,14 @@ def _check_crit(protected: Mapping[Any, Any], understood: Collection[int | str])
     # present in the protected header; a recipient that does not understand one must refuse.
     crit = protected[HEADER_CRIT]
     if not isinstance(crit, list) or not crit:
-        raise CoseError("crit must be a non-empty array", code="coseCriticalHeader")
+        raise CoseCriticalHeader("crit must be a non-empty array")
     for label in crit:
         if isinstance(label, bool) or not isinstance(label, (int, str)):
-            raise CoseError("crit labels must be integers or text", code="coseCriticalHeader")
+            raise CoseCriticalHeader("crit labels must be integers or text")
         if label not in protected:
-            raise CoseError(f"crit names absent header {label!r}", code="coseCriticalHeader")
+            raise CoseCriticalHeader(f"crit names absent header {label!r}")
         if label not in understood:
-            raise CoseError(f"critical header {label!r} not understood", code="coseCriticalHeader")
+            raise CoseCriticalHeader(f"critical header {label!r} not understood")
 
 
 def _check_headers(
@@ -162,13 +124,13 @@ def _check_headers(
 ) -> None:
     """Apply the header rules of the module docstring (shared by signing and parsing)."""
     if HEADER_ALG in unprotected:
-        raise CoseError("alg must be in the protected header", code="coseAlgUnprotected")
+        raise CoseAlgUnprotected("alg must be in the protected header")
     both = protected.keys() & unprotected.keys()
     if both:
         # RFC 9052 section 3: a label must not occur in both buckets.
         raise CoseError(f"header label(s) {sorted(map(str, both))} in both headers")
     if HEADER_CRIT in unprotected:
-        raise CoseError("crit must be in the protected header", code="coseCriticalHeader")
+        raise CoseCriticalHeader("crit must be in the protected header")
     if HEADER_ALG not in protected:
         raise UnsupportedAlgorithm("protected header names no algorithm")
     alg = protected[HEADER_ALG]
@@ -237,7 +199,7 @@ class CoseSign1:
         if isinstance(item, cbor.Tag):
             item = item.value
         elif require_tag:
-            raise CoseError("COSE_Sign1 must carry tag 18", code="coseMissingTag")
+            raise CoseMissingTag("COSE_Sign1 must carry tag 18")
         # RFC 9052 section 4.2: COSE_Sign1 = [protected bstr, unprotected map, payload
         # bstr / nil, signature bstr].
         if type(item) is not list or len(item) != 4:
@@ -251,7 +213,7 @@ class CoseSign1:
             raise CoseError("EdDSA signature must be a 64-byte string")
         if payload is None:
             if detached_payload is None:
-                raise CoseError("detached payload not supplied", code="coseDetachedPayload")
+                raise CoseDetachedPayload("detached payload not supplied")
             payload = _require_bytes(detached_payload, "detached payload")
         elif type(payload) is not bytes:
             raise CoseError("payload must be a byte string or nil")
@@ -288,7 +250,7 @@ class CoseSign1:
 
         Raises:
             InvalidSignature: the signature does not verify under ``key``.
-            InvalidKey: ``key`` is not an :class:`~did.keys.Ed25519PublicKey`.
+            InvalidKey: ``key`` is not an :class:`~did.Ed25519PublicKey`.
             EncodingError: ``external_aad`` is not bytes.
         """
         if not isinstance(key, Ed25519PublicKey):
@@ -327,7 +289,7 @@ def sign1(
         CoseError: conflicting headers (a label in both, ``alg`` in ``unprotected``, ``kid``
             given twice, a malformed ``crit``).
         UnsupportedAlgorithm: ``protected`` names an algorithm other than EdDSA.
-        InvalidKey: ``key`` is not an :class:`~did.keys.Ed25519PrivateKey`.
+        InvalidKey: ``key`` is not an :class:`~did.Ed25519PrivateKey`.
     """
     if not isinstance(key, Ed25519PrivateKey):
         raise InvalidKey("COSE EdDSA signing needs an Ed25519PrivateKey")

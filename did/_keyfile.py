@@ -2,11 +2,11 @@
 
 Quick start::
 
-    from did.keyfile import KDF_MODERATE, encrypt_secret, decrypt_secret
+    from did._keyfile import KDF_MODERATE, encrypt_secret, decrypt_secret
     blob = encrypt_secret(secret, "correct horse", kind="escrow-share", public={"epoch": 7})
     decrypt_secret(blob, "correct horse", kind="escrow-share")   # raises KeyFileError
 
-    from did.keyfile import save_private_key, load_private_key
+    from did._keyfile import save_private_key, load_private_key
     save_private_key("venue.key", sk, passphrase)
     sk = load_private_key("venue.key", passphrase)
 
@@ -34,9 +34,9 @@ import nacl.utils
 import rfc8785
 
 from did._docjson import check_bounds, load_json_object
+from did._keys import Ed25519PrivateKey
 from did._multibase import MAX_MULTIBASE_CHARS, b64url_decode, b64url_encode
 from did.errors import DecodeError, InvalidKey, KeyFileError
-from did.keys import Ed25519PrivateKey
 
 __all__ = [
     "ED25519_KEY_KIND",

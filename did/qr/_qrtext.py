@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import segno
 
-from did.errors import DecodeError, EncodingError
+from did.errors import DecodeError, EncodingError, QrTextError
 
 __all__ = [
     "BASE45_ALPHABET",
@@ -54,12 +54,6 @@ _PREFIX_RE = re.compile(r"[A-Z0-9]{2,8}")
 _ALPHANUMERIC = frozenset(BASE45_ALPHABET)
 # QR error-correction level M (15% recovery): posters get scuffed and screens glare.
 _ERROR_LEVEL = "m"
-
-
-class QrTextError(DecodeError):
-    """QR text that is not ``PREFIX:BASE45`` under the strict rules of this module."""
-
-    code = "invalidQrText"
 
 
 # ---------------------------------------------------------------------------------------

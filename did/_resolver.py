@@ -2,8 +2,8 @@
 
 Quick start::
 
-    from did.resolver import Resolver
-    from did.transport import InMemoryTransport
+    from did._resolver import Resolver
+    from did._transport import InMemoryTransport
     resolver = Resolver(transport=InMemoryTransport({...}))
     result = resolver.resolve("did:web:example.com")      # never raises
     result.to_json()["didResolutionMetadata"]             # {"contentType": ...} or {"error": ...}
@@ -25,28 +25,28 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from did._didsyntax import parse_did_url
-from did.didkey import (
+from did._didkey import (
     REPRESENTATIONS,
     RepresentationNotSupported,
     did_key_document,
     ed25519_public_key_from_did,
 )
-from did.didweb import did_web_to_url
-from did.document import RELATIONSHIPS, DidDocument, VerificationMethod
+from did._didsyntax import parse_did_url
+from did._didweb import did_web_to_url
+from did._document import RELATIONSHIPS, DidDocument, VerificationMethod
+from did._keys import Ed25519PublicKey
+from did._transport import Gone, Transport
 from did.errors import (
     AnshimError,
+    DidDeactivated,
     InvalidDid,
     InvalidDidDocument,
     InvalidKey,
+    MethodNotAuthorized,
     MethodNotSupported,
     NotFound,
-    ResolutionError,
     TransportError,
-    VerificationError,
 )
-from did.keys import Ed25519PublicKey
-from did.transport import Gone, Transport
 
 __all__ = [
     "DID_RESOLUTION_CONTEXT",
@@ -61,18 +61,6 @@ _DID_JSON = "application/did+json"
 _DID_LD_JSON = "application/did+ld+json"
 _MAX_CACHE_ENTRIES = 10_000
 _FETCH_TIMEOUT = 10.0
-
-
-class DidDeactivated(ResolutionError):
-    """The DID was deactivated by its controller (document metadata ``deactivated``)."""
-
-    code = "deactivated"
-
-
-class MethodNotAuthorized(VerificationError):
-    """A verification method that is not listed under the required relationship."""
-
-    code = "verificationMethodNotAuthorized"
 
 
 def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -135,10 +123,10 @@ def _error_code(exc: BaseException) -> str:
 
 
 class Resolver:
-    """Resolves did:key locally and did:web through a :class:`~did.transport.Transport`.
+    """Resolves did:key locally and did:web through a :class:`~did.Transport`.
 
     ``did_key_representation`` picks the did:key document form (see
-    :data:`did.didkey.REPRESENTATIONS`). Without a transport, did:web answers
+    :data:`did.REPRESENTATIONS`). Without a transport, did:web answers
     ``methodNotSupported``.
 
     Raises:

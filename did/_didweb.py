@@ -2,7 +2,7 @@
 
 Quick start::
 
-    from did.didweb import did_web_to_url, url_to_did_web, did_web_document
+    from did._didweb import did_web_to_url, url_to_did_web, did_web_document
     did_web_to_url("did:web:example.com%3A3000:user:alice")
     # 'https://example.com:3000/user/alice/did.json'
     url_to_did_web("https://example.com/.well-known/did.json")   # 'did:web:example.com'
@@ -23,9 +23,9 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from did._didsyntax import parse_did_url
-from did.document import DID_CONTEXT_V1, DidDocument
+from did._document import DID_CONTEXT_V1, DidDocument
+from did._keys import Ed25519PublicKey, X25519PublicKey
 from did.errors import InvalidDid, InvalidKey, MethodNotSupported
-from did.keys import Ed25519PublicKey, X25519PublicKey
 
 __all__ = ["did_web_document", "did_web_to_url", "url_to_did_web"]
 
