@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-EXTRAS := dev,jsonld,server
+EXTRAS := cli,dev,jsonld,server
 STAMP := $(VENV)/.installed-$(EXTRAS)
 
 .PHONY: demo test lint typecheck unit bench install clean

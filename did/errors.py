@@ -28,6 +28,7 @@ problem details, CLI output and DID Resolution metadata); messages never contain
     │   └── KeyFileError                   a key file that cannot be read or decrypted
     ├── ReplayStoreFull                    the in-memory replay store holds only live claims
     ├── CliError                           a command-line usage error (exit status 2)
+    ├── QrRenderingUnavailable             QR rendering without segno (the ``cli`` extra)
     ├── VerificationError                  a cryptographic check failed
     │   ├── InvalidSignature               a signature does not verify
     │   └── MethodNotAuthorized            a key not listed under the needed relationship
@@ -68,6 +69,7 @@ __all__ = [
     "MethodNotAuthorized",
     "MethodNotSupported",
     "NotFound",
+    "QrRenderingUnavailable",
     "QrTextError",
     "ReplayStoreFull",
     "RepresentationNotSupported",
@@ -252,6 +254,12 @@ class CliError(AnshimError):
     """A usage error detected by a command handler (exit status 2)."""
 
     code = "usage"
+
+
+class QrRenderingUnavailable(AnshimError):
+    """Rendering a QR code needs segno, which the ``cli`` extra installs."""
+
+    code = "qrRenderingUnavailable"
 
 
 class CoseCriticalHeader(CoseError):

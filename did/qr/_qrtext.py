@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import segno
 
-from did.errors import DecodeError, EncodingError, QrTextError
+from did.errors import DecodeError, EncodingError, QrRenderingUnavailable, QrTextError
 
 __all__ = [
     "BASE45_ALPHABET",
@@ -200,12 +200,19 @@ def make_qr(text: str) -> segno.QRCode:
     Raises:
         EncodingError: ``text`` has characters outside the QR alphanumeric set, or is too
             long for a version-40 QR code.
+        QrRenderingUnavailable: segno (the ``cli`` extra) is not installed.
     """
     if not isinstance(text, str) or not text or not _ALPHANUMERIC.issuperset(text):
         raise EncodingError("QR text must be non-empty and use only the alphanumeric set")
     # segno is imported on first rendering: its writers import xml.sax and so urllib and
-    # http.client, which a phone app that only decodes QR text must not pay for.
-    import segno
+    # http.client, which a phone app that only decodes QR text must not pay for. It is an
+    # optional dependency (the ``cli`` extra): phones render QR codes with their own toolkit.
+    try:
+        import segno
+    except ImportError as exc:
+        raise QrRenderingUnavailable(
+            "rendering QR codes needs segno: install anshim with the 'cli' extra"
+        ) from exc
 
     try:
         return segno.make(text, mode="alphanumeric", error=_ERROR_LEVEL, micro=False)
