@@ -38,6 +38,7 @@ from did._keys import Ed25519PublicKey
 from did._transport import Gone, Transport
 from did.errors import (
     AnshimError,
+    ControllerMismatch,
     DidDeactivated,
     InvalidDid,
     InvalidDidDocument,
@@ -186,6 +187,7 @@ class Resolver:
 
         Raises:
             InvalidDid: if ``did_url`` is malformed, has a path or query, or no fragment.
+            ControllerMismatch: if the method's ``controller`` is not the document's DID.
             MethodNotAuthorized: if ``relationship`` is given and the method is not in it.
             InvalidDidDocument: for an unknown relationship name.
             NotFound: if the document has no such method (or the DID does not exist).
@@ -198,6 +200,11 @@ class Resolver:
             raise InvalidDidDocument(f"unknown verification relationship {relationship!r}")
         doc = self.resolve_document(url.did)
         vm = doc.verification_method(did_url)
+        if vm.controller != doc.id:
+            # Controlled Identifiers 1.0 §3.3 step 7: the method's controller must be the
+            # document it was retrieved from, or the document could lend its subject's
+            # authority to a key another party controls.
+            raise ControllerMismatch("the verification method is controlled by another DID")
         if relationship is not None and not doc.has_relationship(vm.id, relationship):
             raise MethodNotAuthorized(f"verification method is not authorised for {relationship}")
         return vm

@@ -31,7 +31,8 @@ problem details, CLI output and DID Resolution metadata); messages never contain
     ├── QrRenderingUnavailable             QR rendering without segno (the ``cli`` extra)
     ├── VerificationError                  a cryptographic check failed
     │   ├── InvalidSignature               a signature does not verify
-    │   └── MethodNotAuthorized            a key not listed under the needed relationship
+    │   ├── MethodNotAuthorized            a key not listed under the needed relationship
+    │   └── ControllerMismatch             a method whose controller is another DID
     └── ResolutionError                    a DID could not be resolved
         ├── NotFound                       (code notFound)
         │   ├── VerificationMethodNotFound a DID URL naming no method of the document
@@ -50,6 +51,7 @@ from __future__ import annotations
 __all__ = [
     "AnshimError",
     "CliError",
+    "ControllerMismatch",
     "CoseAlgUnprotected",
     "CoseCriticalHeader",
     "CoseDetachedPayload",
@@ -285,3 +287,14 @@ class CoseDetachedPayload(CoseError):
     """A detached (``nil``) payload the caller did not supply."""
 
     code = "coseDetachedPayload"
+
+
+class ControllerMismatch(VerificationError):
+    """A verification method whose ``controller`` is not the DID of the document listing it.
+
+    Controlled Identifiers 1.0 §3.3 (retrieve verification method): such a method is refused
+    (``INVALID_VERIFICATION_METHOD``): otherwise a document could list another party's key
+    under ``assertionMethod`` and let that party sign as its subject.
+    """
+
+    code = "controllerMismatch"

@@ -16,21 +16,26 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from did import (
+    Ed25519PrivateKey,
+    InMemoryTransport,
+    Resolver,
+    Transport,
+    atomic_write,
+    did_from_public_key,
+    load_private_key,
+    verification_method_id,
+)
 from did.cli import PASSPHRASE_ENV, CliError, print_json, read_passphrase
-from did.didkey import did_from_public_key, verification_method_id
 from did.errors import AnshimError, InputError, VerificationError
-from did.keyfile import atomic_write, load_private_key
-from did.keys import Ed25519PrivateKey
-from did.resolver import Resolver
-from did.transport import InMemoryTransport, Transport
-from did.vc._suites import ProofOptions, parse_datetime
-from did.vc.credential import MAX_CREDENTIAL_BYTES, Credential, load_json
-from did.vc.data_integrity import add_proof
+from did.vc._credential import MAX_CREDENTIAL_BYTES, Credential, load_json
+from did.vc._data_integrity import add_proof
+from did.vc._policy import TrustedIssuers, TrustPolicy
+from did.vc._presentation import create_presentation
+from did.vc._status_list import PURPOSES, STATUS_LIST_MIN_ENTRIES, StatusList, StatusListChecker
+from did.vc._suites import ProofOptions, format_datetime, parse_datetime
+from did.vc._verify import verify_credential, verify_presentation
 from did.vc.errors import CredentialError, RevokedCredential, SuspendedCredential
-from did.vc.policy import TrustedIssuers, TrustPolicy
-from did.vc.presentation import create_presentation
-from did.vc.status_list import MIN_ENTRIES, PURPOSES, StatusList, StatusListChecker
-from did.vc.verify import verify_credential, verify_presentation
 
 __all__ = ["register"]
 
@@ -38,6 +43,7 @@ _FORMATS = {
     "jcs": "eddsa-jcs-2022",
     "rdfc": "eddsa-rdfc-2022",
     "ed25519-2020": "Ed25519Signature2020",
+    "ed25519-2018": "Ed25519Signature2018",
 }
 
 
@@ -51,6 +57,11 @@ def _read(path: str) -> bytes:
 
 def _key(args: argparse.Namespace) -> Ed25519PrivateKey:
     return load_private_key(args.key, read_passphrase(args))
+
+
+def _created(args: argparse.Namespace) -> str | None:
+    """The proof's ``created`` from ``--now`` (``None``: the clock at signing time)."""
+    return format_datetime(_now(args)) if args.now else None
 
 
 def _now(args: argparse.Namespace) -> _dt.datetime:
@@ -101,12 +112,11 @@ def _cmd_vc_issue(args: argparse.Namespace) -> int:
     method = args.verification_method or verification_method_id(did)
     credential.setdefault("issuer", did)
     if args.format == "jwt":
-        jwt = importlib.import_module("did.vc.jwt")
+        jwt = importlib.import_module("did.vc._jwt")
         print(jwt.issue_jwt_vc(credential, key, kid=method))
         return 0
-    secured = add_proof(
-        credential, key, ProofOptions(verification_method=method), suite=_FORMATS[args.format]
-    )
+    options = ProofOptions(verification_method=method, created=_created(args))
+    secured = add_proof(credential, key, options, suite=_FORMATS[args.format])
     print_json(secured)
     return 0
 
@@ -139,6 +149,7 @@ def _cmd_vp_create(args: argparse.Namespace) -> int:
         holder_key=key,
         challenge=args.challenge,
         domain=args.domain,
+        created=_created(args),
         suite=_FORMATS[args.format],
     )
     print_json(vp)
@@ -253,6 +264,7 @@ def register(subparsers: Any) -> None:
     _key_options(issue)
     issue.add_argument("--format", choices=[*_FORMATS, "jwt"], default="jcs")
     issue.add_argument("--verification-method", help="DID URL of the key (default: its did:key)")
+    issue.add_argument("--now", help="sign as of this XML dateTime (default: the clock)")
     issue.add_argument("credential", help="the unsigned credential (JSON file)")
     issue.set_defaults(handler=_cmd_vc_issue, help_parser=issue)
     verify = vc_sub.add_parser("verify", help="verify a credential (JSON or VC-JWT); JSON verdict")
@@ -268,6 +280,7 @@ def register(subparsers: Any) -> None:
     create.add_argument("--challenge", required=True, help="the verifier's challenge")
     create.add_argument("--domain", help="the verifier's domain")
     create.add_argument("--format", choices=list(_FORMATS), default="jcs")
+    create.add_argument("--now", help="sign as of this XML dateTime (default: the clock)")
     create.add_argument("credentials", nargs="*", help="credential files (JSON or VC-JWT)")
     create.set_defaults(handler=_cmd_vp_create, help_parser=create)
     vpv = vp_sub.add_parser("verify", help="verify a presentation and every credential in it")
@@ -284,7 +297,7 @@ def register(subparsers: Any) -> None:
     _key_options(st_create)
     st_create.add_argument("--url", required=True, help="where the list will be published")
     st_create.add_argument("--purpose", choices=PURPOSES, default="revocation")
-    st_create.add_argument("--size", type=int, default=MIN_ENTRIES)
+    st_create.add_argument("--size", type=int, default=STATUS_LIST_MIN_ENTRIES)
     st_create.add_argument("--out", required=True)
     st_create.set_defaults(handler=_cmd_status_create, help_parser=st_create)
     revoke = st_sub.add_parser("revoke", help="set (or --clear) a bit and re-sign the list")

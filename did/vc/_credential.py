@@ -6,13 +6,13 @@ VC Data Model 2.0 is what anshim issues. VC Data Model 1.1 (``issuanceDate`` /
 
 Quick start::
 
-    from did.vc.credential import Credential, Presentation
+    from did.vc import Credential, Presentation
     cred = Credential.from_json(data)       # bytes/str; strict and bounded
     cred.issuer, cred.types, cred.valid_until, cred.subject_ids
     cred.document                            # the JSON object, proof included
 
 Parsing checks structure only (VC Data Model 2.0 §4); proofs, validity and status are
-checked by :mod:`did.vc.verify`. Every failure raises :class:`~did.vc.errors.CredentialError`
+checked by :mod:`did.vc._verify`. Every failure raises :class:`~did.vc.errors.CredentialError`
 (a ``ValueError``) or, for presentations, :class:`~did.vc.errors.PresentationError`.
 """
 
@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from did._docjson import check_bounds, is_uri, load_json_object
+from did import check_bounds, is_uri, load_json_object
 from did.errors import DecodeError
 from did.vc._suites import parse_datetime
 from did.vc.errors import CredentialError, PresentationError

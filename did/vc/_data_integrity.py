@@ -6,10 +6,9 @@ This module is generic: the cryptography is in the registered suites
 
 Quick start::
 
-    from did.vc import data_integrity as di
-    from did.vc import ProofOptions
-    secured = di.add_proof(credential, key, ProofOptions(verification_method=vm))
-    di.verify_proofs(secured, resolver=Resolver(), expected_purpose="assertionMethod", now=now)
+    from did.vc import ProofOptions, add_proof, verify_proofs
+    secured = add_proof(credential, key, ProofOptions(verification_method=vm))
+    verify_proofs(secured, resolver=Resolver(), expected_purpose="assertionMethod", now=now)
 
 :func:`verify_proofs` raises a :class:`~did.vc.errors.ProofError` subclass on the first
 proof that fails; a document with several proofs (a proof set, Data Integrity 1.0
@@ -22,9 +21,8 @@ import datetime as _dt
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from did import Ed25519PrivateKey, Ed25519PublicKey, MethodNotAuthorized, Resolver
 from did.errors import AnshimError, InputError, TransportError
-from did.keys import Ed25519PrivateKey, Ed25519PublicKey
-from did.resolver import MethodNotAuthorized, Resolver
 from did.vc._suites import Cryptosuite, ProofOptions, get_suite, parse_datetime
 from did.vc.errors import (
     ChallengeMismatch,
@@ -32,11 +30,13 @@ from did.vc.errors import (
     DomainMismatch,
     MalformedProof,
     ProofExpired,
+    ProofNotYetValid,
     ProofPurposeMismatch,
     VerificationMethodError,
 )
 
 __all__ = [
+    "MAX_CLOCK_SKEW",
     "SUITE_NAMES",
     "KeyResolver",
     "add_proof",
@@ -49,13 +49,17 @@ SUITE_NAMES: Mapping[str, tuple[str, str | None]] = {
     "eddsa-jcs-2022": ("DataIntegrityProof", "eddsa-jcs-2022"),
     "eddsa-rdfc-2022": ("DataIntegrityProof", "eddsa-rdfc-2022"),
     "Ed25519Signature2020": ("Ed25519Signature2020", None),
+    "Ed25519Signature2018": ("Ed25519Signature2018", None),
 }
+#: How far in the future a proof's ``created`` may lie (the verifier's and the issuer's
+#: clocks disagree a little); beyond it the proof is refused.
+MAX_CLOCK_SKEW = _dt.timedelta(minutes=5)
 _MAX_PROOFS = 16
 _MAX_STRING = 2048
 
 
 class KeyResolver(Protocol):
-    """What verification needs from a resolver (:class:`did.resolver.Resolver` fits)."""
+    """What verification needs from a resolver (:class:`did.Resolver` fits)."""
 
     def verification_key(
         self, did_url: str, *, relationship: str = "assertionMethod"
@@ -140,17 +144,22 @@ def _check_proof_options(
     challenge: str | None,
     domain: str | None,
     now: _dt.datetime,
+    max_clock_skew: _dt.timedelta,
 ) -> None:
     """The suite-independent checks of Data Integrity 1.0 ``#verify-proof``."""
     _string(proof, "type")
     _string(proof, "verificationMethod")
     purpose = _string(proof, "proofPurpose")
     try:
-        if "created" in proof:
-            parse_datetime(proof["created"], "proof created")
+        created = parse_datetime(proof["created"], "proof created") if "created" in proof else None
         expires = parse_datetime(proof["expires"], "proof expires") if "expires" in proof else None
     except CredentialError as exc:
         raise MalformedProof(exc.message) from None
+    if created is not None and created > now + max_clock_skew:
+        # Data Integrity 1.0 §5 (security considerations): a proof dated in the future is
+        # refused beyond the allowed clock skew, or a key stolen today could sign proofs that
+        # look made later (after a rotation or revocation that should have stopped it).
+        raise ProofNotYetValid("the proof is dated in the future (created)")
     if purpose != expected_purpose:
         # #verify-proof step 4: the proof purpose must be the one the verifier expects.
         raise ProofPurposeMismatch(f"proofPurpose is {purpose!r:.64}, expected {expected_purpose}")
@@ -206,18 +215,21 @@ def verify_proofs(
     now: _dt.datetime | None = None,
     challenge: str | None = None,
     domain: str | None = None,
+    max_clock_skew: _dt.timedelta = MAX_CLOCK_SKEW,
 ) -> list[dict[str, Any]]:
     """Verify every proof on ``document`` (Data Integrity 1.0 ``#verify-proof``).
 
     Each proof's ``verificationMethod`` is resolved with ``resolver`` (default: a
-    :class:`did.resolver.Resolver` without transport, so did:key only) under the proof's
+    :class:`did.Resolver` without transport, so did:key only) under the proof's
     purpose, which must equal ``expected_purpose``. ``challenge`` and ``domain``, when given,
-    must match. ``now`` (default: the current UTC time) is compared with ``expires``.
+    must match. ``now`` (default: the current UTC time) is compared with ``expires``, and
+    a proof ``created`` later than ``now + max_clock_skew`` is refused.
     Returns the verified proofs, in document order.
 
     Raises :class:`~did.vc.errors.MalformedProof`,
     :class:`~did.vc.errors.UnsupportedCryptosuite`,
     :class:`~did.vc.errors.ProofPurposeMismatch`, :class:`~did.vc.errors.ProofExpired`,
+    :class:`~did.vc.errors.ProofNotYetValid`,
     :class:`~did.vc.errors.ChallengeMismatch`, :class:`~did.vc.errors.DomainMismatch`,
     :class:`~did.vc.errors.VerificationMethodError`,
     :class:`~did.vc.errors.InvalidProofSignature` or
@@ -231,12 +243,19 @@ def verify_proofs(
     when = now if now is not None else _dt.datetime.now(_dt.UTC)
     if when.tzinfo is None:
         raise InputError("now must be a timezone-aware datetime")
+    if not isinstance(max_clock_skew, _dt.timedelta) or max_clock_skew < _dt.timedelta(0):
+        raise InputError("max_clock_skew must be a non-negative timedelta")
     keys = resolver if resolver is not None else _DEFAULT_RESOLVER
     proofs = _proof_list(document)
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     for proof in proofs:
         _check_proof_options(
-            proof, expected_purpose=expected_purpose, challenge=challenge, domain=domain, now=when
+            proof,
+            expected_purpose=expected_purpose,
+            challenge=challenge,
+            domain=domain,
+            now=when,
+            max_clock_skew=max_clock_skew,
         )
         suite = get_suite(proof["type"], proof.get("cryptosuite"))
         public_key = _resolve_key(keys, proof)

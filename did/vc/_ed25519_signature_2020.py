@@ -8,8 +8,13 @@ the proof options carrying the document's ``@context``; ``SHA-256(proof options)
 SHA-256(document)`` signed with Ed25519; ``proofValue`` is base58btc multibase. There is no
 ``cryptosuite`` property.
 
-The document's ``@context`` must include ``https://w3id.org/security/suites/ed25519-2020/v1``,
-which defines the proof terms (for VC 1.1: ``credentials/v1`` followed by it).
+The proof terms are defined by ``https://w3id.org/security/suites/ed25519-2020/v1``. We
+issue with it in the document's ``@context`` (for VC 1.1: ``credentials/v1`` followed by
+it). DIDKit puts it in the proof instead (``proof["@context"]``): the CCG report lets a
+proof carry its own context, and the proof options are then canonicalized under the
+document's context followed by the proof's (:func:`legacy_signing_documents`). The
+``@context`` prefix rule of Data Integrity belongs to ``DataIntegrityProof``; it applies
+here only when the proof's context is a prefix of the document's.
 
 Quick start::
 
@@ -18,7 +23,7 @@ Quick start::
     proof = suite.create_proof(vc11_credential, key, ProofOptions(verification_method=vm))
     suite.verify_proof(vc11_credential, proof, key.public_key)   # raises ProofError
 
-Errors are those of :mod:`did.vc.eddsa_rdfc_2022`: creating raises input errors, verifying
+Errors are those of :mod:`did.vc._eddsa_rdfc_2022`: creating raises input errors, verifying
 raises only :class:`~did.vc.errors.ProofError` subclasses.
 """
 
@@ -27,20 +32,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from did._multibase import multibase_encode
+from did import Ed25519PrivateKey, Ed25519PublicKey, multibase_encode
 from did.errors import InvalidSignature
-from did.keys import Ed25519PrivateKey, Ed25519PublicKey
-from did.vc._rdfc import DEFAULT_LIMITS, RdfcLimits, canonicalize_document
-from did.vc._suites import ProofOptions, register_suite
-from did.vc.eddsa_rdfc_2022 import (
-    ProofTransformationError,
+from did.vc._eddsa_rdfc_2022 import (
     check_context_prefix,
     decode_proof_value,
     hashing,
     proof_configuration,
     proof_options_dict,
 )
-from did.vc.errors import CredentialError, InvalidProofSignature, MalformedProof
+from did.vc._rdfc import DEFAULT_LIMITS, RdfcLimits, canonicalize_document
+from did.vc._suites import ProofOptions, register_suite
+from did.vc.errors import (
+    ContextMismatch,
+    CredentialError,
+    InvalidProofSignature,
+    MalformedProof,
+    ProofTransformationError,
+)
 
 __all__ = [
     "ED25519_2020_CONTEXT",
@@ -48,17 +57,64 @@ __all__ = [
     "Ed25519Signature2020",
     "canonical_document",
     "canonical_proof_options",
+    "legacy_signing_documents",
     "sign_hash",
     "verify_hash",
 ]
 
 PROOF_TYPE = "Ed25519Signature2020"
 ED25519_2020_CONTEXT = "https://w3id.org/security/suites/ed25519-2020/v1"
+_SUITE_CONTEXTS = frozenset({ED25519_2020_CONTEXT})
+
+
+def _context_list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def _require_suite_context(document: Mapping[str, Any]) -> bool:
-    ctx = document.get("@context")
-    return ED25519_2020_CONTEXT in (ctx if isinstance(ctx, list) else [ctx])
+    return ED25519_2020_CONTEXT in _context_list(document.get("@context"))
+
+
+def legacy_signing_documents(
+    unsecured_document: Mapping[str, Any],
+    proof: Mapping[str, Any],
+    *,
+    suite_contexts: frozenset[str],
+    proof_contexts: frozenset[str],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The documents a legacy (2018/2020) proof is checked against: (document, options base).
+
+    The first is canonicalized as the signed document; the second lends its ``@context`` to
+    the proof options. Without ``proof["@context"]`` both are the document. A proof context
+    that is a prefix of the document's is Data Integrity's form (both take it). Otherwise the
+    proof context may hold only URLs from ``proof_contexts`` (the suite's own contexts, as
+    DIDKit writes them); the options are then read under the document's context followed by
+    the proof's, and the document under its own. Either way one of ``suite_contexts`` must be
+    in force for the options, or their terms (``challenge``, ``domain`` …) would silently
+    vanish from what is signed.
+
+    Raises:
+        ContextMismatch: if the proof's ``@context`` is neither a prefix of the document's
+            nor made only of the suite's own context URLs.
+        MalformedProof: if no context defining the suite's terms is in force.
+    """
+    document = dict(unsecured_document)
+    if "@context" not in proof:
+        base = document
+    else:
+        proof_ctx = _context_list(proof["@context"])
+        doc_ctx = _context_list(document.get("@context"))
+        if proof_ctx and doc_ctx[: len(proof_ctx)] == proof_ctx:
+            document = check_context_prefix(document, proof)
+            base = document
+        elif proof_ctx and all(isinstance(c, str) and c in proof_contexts for c in proof_ctx):
+            base = dict(document)
+            base["@context"] = [*doc_ctx, *proof_ctx]
+        else:
+            raise ContextMismatch("the proof's @context is not one this proof type allows")
+    if not suite_contexts & {c for c in _context_list(base.get("@context")) if isinstance(c, str)}:
+        raise MalformedProof(f"{proof.get('type')!s:.40} needs a context defining its terms")
+    return document, base
 
 
 def canonical_document(
@@ -148,8 +204,10 @@ class Ed25519Signature2020:
         """Verify an Ed25519Signature2020 proof.
 
         Raises:
-            MalformedProof: on a malformed proof or a document without the suite context.
-            ContextMismatch: if the proof's ``@context`` is not a prefix of the document's.
+            MalformedProof: on a malformed proof, or when neither the document nor the proof
+                carries the suite context.
+            ContextMismatch: if the proof's ``@context`` is neither a prefix of the
+                document's nor the suite context.
             ProofTransformationError: if the document cannot be canonicalized.
             InvalidProofSignature: if the signature does not verify.
         """
@@ -159,11 +217,14 @@ class Ed25519Signature2020:
         options = {k: v for k, v in proof.items() if k not in ("proofValue", "@context")}
         if options.get("type") != PROOF_TYPE or "cryptosuite" in options:
             raise MalformedProof("not an Ed25519Signature2020 proof")
-        document = check_context_prefix(unsecured_document, proof)
-        if not _require_suite_context(document):
-            raise MalformedProof(f"Ed25519Signature2020 needs {ED25519_2020_CONTEXT} in @context")
+        document, base = legacy_signing_documents(
+            unsecured_document,
+            proof,
+            suite_contexts=_SUITE_CONTEXTS,
+            proof_contexts=_SUITE_CONTEXTS,
+        )
         try:
-            config = canonical_proof_options(document, options, **self._kw)
+            config = canonical_proof_options(base, options, **self._kw)
             canonical = canonical_document(document, **self._kw)
         except (CredentialError, ValueError) as exc:
             code = getattr(exc, "code", "")

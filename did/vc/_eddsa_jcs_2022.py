@@ -7,13 +7,15 @@ is involved, so this suite needs only the core dependencies and is the default o
 
 Each function below is one algorithm of the specification, named after it, with its section
 anchor (``https://www.w3.org/TR/vc-di-eddsa/#…``). :data:`SUITE` is the registered
-:class:`~did.vc._suites.Cryptosuite`; most callers use :mod:`did.vc.data_integrity` instead.
+:class:`~did.vc.Cryptosuite`; most callers use :func:`did.vc.add_proof` and
+:func:`did.vc.verify_proofs` instead.
 
 Quick start::
 
-    from did.vc.eddsa_jcs_2022 import SUITE
-    proof = SUITE.create_proof(unsecured, key, ProofOptions(verification_method=vm))
-    SUITE.verify_proof(unsecured, proof, key.public_key)     # raises ProofError
+    from did.vc import EddsaJcs2022, ProofOptions
+    suite = EddsaJcs2022()
+    proof = suite.create_proof(unsecured, key, ProofOptions(verification_method=vm))
+    suite.verify_proof(unsecured, proof, key.public_key)     # raises ProofError
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from typing import Any
 import base58
 import rfc8785
 
+from did import Ed25519PrivateKey, Ed25519PublicKey
 from did.errors import InvalidKey, InvalidSignature
-from did.keys import Ed25519PrivateKey, Ed25519PublicKey
 from did.vc._suites import ProofOptions, parse_datetime, register_suite
 from did.vc.errors import (
     ContextMismatch,
@@ -245,7 +247,7 @@ def verify_proof(
 
 
 class EddsaJcs2022:
-    """The ``eddsa-jcs-2022`` :class:`~did.vc._suites.Cryptosuite` (stateless)."""
+    """The ``eddsa-jcs-2022`` :class:`~did.vc.Cryptosuite` (stateless)."""
 
     proof_type: str = PROOF_TYPE
     cryptosuite: str | None = CRYPTOSUITE

@@ -30,22 +30,21 @@ from typing import Any
 
 import base58
 
-from did._multibase import multibase_encode
+from did import Ed25519PrivateKey, Ed25519PublicKey, multibase_encode
 from did.errors import InputError, InvalidSignature
-from did.keys import Ed25519PrivateKey, Ed25519PublicKey
 from did.vc._rdfc import DEFAULT_LIMITS, RdfcLimits, canonicalize_document
 from did.vc._suites import ProofOptions, parse_datetime, register_suite
 from did.vc.errors import (
     CredentialError,
     InvalidProofSignature,
     MalformedProof,
+    ProofTransformationError,
 )
 
 __all__ = [
     "CRYPTOSUITE",
     "PROOF_TYPE",
     "EddsaRdfc2022",
-    "ProofTransformationError",
     "decode_proof_value",
     "hashing",
     "proof_configuration",
@@ -59,21 +58,6 @@ PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-rdfc-2022"
 _SIG_LEN = 64
 _MAX_PROOF_VALUE_CHARS = 128  # base58btc of 64 bytes is at most 88 characters plus "z"
-
-
-class ProofTransformationError(MalformedProof):
-    """The document or proof could not be transformed (``PROOF_TRANSFORMATION_ERROR``).
-
-    Raised while verifying when JSON-LD processing or canonicalization refuses the input (an
-    unbundled context, a poison graph…); the original error is the ``__cause__`` and its code
-    is in ``cause_code``.
-    """
-
-    code = "proofTransformationError"
-
-    def __init__(self, message: str, *, cause_code: str = "") -> None:
-        super().__init__(message)
-        self.cause_code = cause_code
 
 
 def proof_options_dict(
@@ -251,7 +235,7 @@ class EddsaRdfc2022:
     """The ``eddsa-rdfc-2022`` cryptosuite object registered with :mod:`did.vc._suites`.
 
     ``limits`` bounds RDFC-1.0 canonicalization; ``loader`` is an
-    :class:`~did.vc._jsonld.OfflineDocumentLoader` (default: the bundled contexts only).
+    :class:`~did.vc.OfflineDocumentLoader` (default: the bundled contexts only).
     """
 
     proof_type = PROOF_TYPE

@@ -10,12 +10,9 @@ other URL raises :class:`ContextNotBundled`. The loader never touches the networ
 PyLD is imported lazily, inside the functions that need it, so ``import did`` and
 ``import did.vc`` work without the ``jsonld`` extra.
 
-Errors::
-
-    InputError
-    └── JsonLdProcessingError          PyLD rejected the document, or it is too large or deep
-        ├── ContextNotBundled          a context URL that is not bundled (never fetched)
-        └── JsonLdExtraMissing         the ``jsonld`` extra (PyLD) is not installed
+Errors (:mod:`did.vc.errors`): :class:`~did.vc.errors.JsonLdProcessingError` and its
+subclasses :class:`~did.vc.errors.ContextNotBundled` and
+:class:`~did.vc.errors.JsonLdExtraMissing`.
 """
 
 from __future__ import annotations
@@ -29,14 +26,12 @@ from importlib import resources
 from typing import Any
 
 from did.errors import InputError
+from did.vc.errors import ContextNotBundled, JsonLdExtraMissing, JsonLdProcessingError
 
 __all__ = [
     "BUNDLED_CONTEXTS",
     "MAX_JSON_DEPTH",
     "MAX_JSON_VALUES",
-    "ContextNotBundled",
-    "JsonLdExtraMissing",
-    "JsonLdProcessingError",
     "OfflineDocumentLoader",
     "bundled_context",
     "check_json_bounds",
@@ -62,24 +57,6 @@ BUNDLED_CONTEXTS: Mapping[str, str] = {
 # freely, so deep or huge inputs would otherwise end in RecursionError or memory exhaustion.
 MAX_JSON_DEPTH = 32
 MAX_JSON_VALUES = 20_000
-
-
-class JsonLdProcessingError(InputError):
-    """A document that JSON-LD processing rejects, or that exceeds our size/depth bounds."""
-
-    code = "jsonLdError"
-
-
-class ContextNotBundled(JsonLdProcessingError):
-    """A ``@context`` URL that is not bundled; the offline loader never fetches it."""
-
-    code = "contextNotBundled"
-
-
-class JsonLdExtraMissing(JsonLdProcessingError):
-    """PyLD is not installed: install anshim with the ``jsonld`` extra."""
-
-    code = "jsonLdExtraMissing"
 
 
 _cache_lock = threading.Lock()

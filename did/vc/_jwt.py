@@ -8,7 +8,7 @@ A credential travels as a compact JWS (RFC 7515) whose header is
 
 Quick start::
 
-    from did.vc.jwt import issue_jwt_vc, verify_jwt_vc
+    from did.vc import issue_jwt_vc, verify_jwt_vc
     token = issue_jwt_vc(credential, issuer_key, kid="did:key:z6Mk…#z6Mk…")
     credential = verify_jwt_vc(token, resolver=resolver, now=now)   # raises, never returns False
 
@@ -19,18 +19,15 @@ a key in the DID document's ``assertionMethod`` (``authentication`` for presenta
 must be the ``kid``'s DID, ``nbf``/``exp`` are checked against ``now``, and the ``vc`` claim must
 agree with ``iss``/``sub``/``jti``/``nbf``/``exp``.
 
-Errors::
-
-    CredentialError (InputError)
-    └── MalformedJwt                  not a well-formed compact JWS / JWT claims set
-    ProofError (VerificationError)
-    ├── JwtAlgorithmRefused           alg is not EdDSA (or crit is present)
-    ├── VerificationMethodError       kid missing, unresolvable, or not the issuer's
-    ├── ProofPurposeMismatch          kid not in assertionMethod / authentication
-    ├── InvalidProofSignature         the signature does not verify
-    ├── ChallengeMismatch / DomainMismatch   (presentations) nonce / aud
-    ExpiredCredential / NotYetValid   exp / nbf against now
-    IssuerMismatch                    vc.issuer (or vp.holder) differs from iss
+Errors (all in :mod:`did.vc.errors`): a malformed token raises
+:class:`~did.vc.errors.MalformedJwt`; an ``alg`` other than EdDSA (or ``crit``)
+:class:`~did.vc.errors.JwtAlgorithmRefused`; a ``kid`` that is missing, unresolvable or not the
+issuer's :class:`~did.vc.errors.VerificationMethodError`; a ``kid`` outside ``assertionMethod`` /
+``authentication`` :class:`~did.vc.errors.ProofPurposeMismatch`; a bad signature
+:class:`~did.vc.errors.InvalidProofSignature`; ``nonce`` / ``aud`` (presentations)
+:class:`~did.vc.errors.ChallengeMismatch` / :class:`~did.vc.errors.DomainMismatch`; ``exp`` /
+``nbf`` :class:`~did.vc.errors.ExpiredCredential` / :class:`~did.vc.errors.NotYetValid`; and a
+``vc.issuer`` (or ``vp.holder``) other than ``iss`` :class:`~did.vc.errors.IssuerMismatch`.
 """
 
 from __future__ import annotations
@@ -41,9 +38,8 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from did._multibase import b64url_decode, b64url_encode
-from did.errors import AnshimError, InputError, InvalidSignature, VerificationError
-from did.keys import Ed25519PrivateKey, Ed25519PublicKey
+from did import Ed25519PrivateKey, Ed25519PublicKey, b64url_decode, b64url_encode
+from did.errors import AnshimError, InputError, InvalidSignature, MethodNotAuthorized
 from did.vc._suites import parse_datetime
 from did.vc.errors import (
     ChallengeMismatch,
@@ -52,17 +48,16 @@ from did.vc.errors import (
     ExpiredCredential,
     InvalidProofSignature,
     IssuerMismatch,
+    JwtAlgorithmRefused,
+    MalformedJwt,
     NotYetValid,
     PresentationError,
     ProofPurposeMismatch,
-    UnsupportedCryptosuite,
     VerificationMethodError,
 )
 
 __all__ = [
     "MAX_JWT_CHARS",
-    "JwtAlgorithmRefused",
-    "MalformedJwt",
     "issue_jwt_vc",
     "issue_jwt_vp",
     "verify_jwt_vc",
@@ -71,18 +66,6 @@ __all__ = [
 
 MAX_JWT_CHARS = 64 * 1024
 _MAX_INT = 2**53  # JSON numbers beyond this lose precision in other implementations
-
-
-class MalformedJwt(CredentialError):
-    """A token that is not a well-formed compact JWS with a JWT claims set."""
-
-    code = "malformedJwt"
-
-
-class JwtAlgorithmRefused(UnsupportedCryptosuite):
-    """A JWS whose ``alg`` is not ``EdDSA`` or that declares ``crit`` extensions."""
-
-    code = "unsupportedJwtAlgorithm"
 
 
 def _json_object(segment: bytes, what: str) -> dict[str, Any]:
@@ -218,7 +201,7 @@ def _check_header(header: Mapping[str, Any]) -> str:
 def _resolve_key(resolver: Any, kid: str, relationship: str) -> Ed25519PublicKey:
     try:
         key = resolver.verification_key(kid, relationship=relationship)
-    except VerificationError as exc:  # MethodNotAuthorized: the key is not in the relationship
+    except MethodNotAuthorized as exc:  # the key is not listed under the relationship
         raise ProofPurposeMismatch(f"kid is not authorised for {relationship}") from exc
     except AnshimError as exc:
         raise VerificationMethodError(f"kid cannot be resolved: {exc.code}") from exc
@@ -275,7 +258,7 @@ def _verify(token: object, resolver: Any, relationship: str) -> tuple[dict[str, 
 def verify_jwt_vc(token: str, *, resolver: Any, now: _dt.datetime | None = None) -> dict[str, Any]:
     """Verify a VC-JWT and return the credential (the ``vc`` claim, with the JWT claims applied).
 
-    ``resolver`` is a :class:`did.resolver.Resolver` (anything with ``verification_key``).
+    ``resolver`` is a :class:`did.Resolver` (anything with ``verification_key``).
 
     Raises:
         MalformedJwt: if the token or its claims are malformed (size, segments, base64url,

@@ -9,7 +9,7 @@ named :class:`UnsafeNoOp` and logs a warning when created.
 
 Quick start::
 
-    from did.vc.policy import AllOf, TrustedIssuers
+    from did.vc import AllOf, TrustedIssuers
     policy = TrustedIssuers({"did:web:registry.example": ["VenueCredential"]})
     policy.check(credential)          # raises UntrustedIssuer
 """
@@ -20,7 +20,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Protocol, runtime_checkable
 
-from did.vc.credential import Credential
+from did.vc._credential import Credential
 from did.vc.errors import PolicyMisuse, UntrustedIssuer
 
 __all__ = ["AllOf", "AnyOf", "TrustPolicy", "TrustedIssuers", "UnsafeNoOp"]

@@ -1,108 +1,41 @@
-"""Verifiable presentations: creation, holder binding and challenge replay stores.
+"""Verifiable presentations: creation and holder binding.
 
-Verification is in :func:`did.vc.verify.verify_presentation`, which verifies the
-presentation proof (purpose ``authentication``, the verifier's challenge and domain), every
-embedded credential, holder binding, and — given a :class:`ReplayStore` — refuses a
-challenge it has seen before.
+Verification is in :func:`did.vc.verify_presentation`, which verifies the presentation
+proof (purpose ``authentication``, the verifier's challenge and domain), every embedded
+credential, holder binding, and — given the core :class:`did.ReplayStore` — refuses a
+challenge answered before.
 
 Quick start::
 
-    from did.vc.presentation import create_presentation, InMemoryReplayStore
+    from did.vc import create_presentation
     vp = create_presentation([secured_vc], holder_key=sk, holder=did,
                              challenge=nonce, domain="did:web:venue.example")
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
-from did.didkey import did_from_public_key, verification_method_id
+from did import Ed25519PrivateKey, did_from_public_key, verification_method_id
 from did.errors import InputError
-from did.keys import Ed25519PrivateKey
+from did.vc._credential import VC_V2_CONTEXT
+from did.vc._data_integrity import add_proof
 from did.vc._suites import Cryptosuite, ProofOptions
-from did.vc.credential import VC_V2_CONTEXT
-from did.vc.data_integrity import add_proof
-from did.vc.errors import ChallengeReused, CredentialError, HolderMismatch
+from did.vc.errors import CredentialError, HolderMismatch
 
 __all__ = [
-    "InMemoryReplayStore",
-    "ReplayStore",
-    "ReplayStoreFull",
+    "MAX_CHALLENGE_CHARS",
     "check_holder_binding",
     "create_presentation",
 ]
 
-_MAX_CHALLENGE_CHARS = 512
+#: The longest challenge a presentation may answer (characters).
+MAX_CHALLENGE_CHARS = 512
 # A string in verifiableCredential must be an enveloped credential, here a compact JWS (RFC
 # 7515 section 7.1: three base64url segments); anything else is not a credential at all.
 _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\Z")
-
-
-class ReplayStoreFull(ChallengeReused):
-    """The replay store cannot remember another challenge; the presentation is refused.
-
-    Refusing is the safe answer: forgetting an unexpired challenge would allow a replay.
-    """
-
-    code = "replayStoreFull"
-
-
-@runtime_checkable
-class ReplayStore(Protocol):
-    """Remembers the challenges that presentations have answered."""
-
-    def use(self, challenge: str, *, now: _dt.datetime) -> None:
-        """Record ``challenge``; raise :class:`~did.vc.errors.ChallengeReused` if seen."""
-        ...
-
-
-class InMemoryReplayStore:
-    """A :class:`ReplayStore` in a dict, for one process (tests, a single kiosk).
-
-    A challenge is remembered for ``ttl`` (it must outlive the challenge's own validity);
-    at most ``max_entries`` unexpired challenges are held. Thread-safe.
-    """
-
-    def __init__(
-        self, *, ttl: _dt.timedelta = _dt.timedelta(minutes=10), max_entries: int = 100_000
-    ) -> None:
-        if ttl <= _dt.timedelta(0) or max_entries < 1:
-            raise InputError("ttl must be positive and max_entries at least 1")
-        self._ttl = ttl
-        self._max = max_entries
-        self._seen: OrderedDict[str, _dt.datetime] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def use(self, challenge: str, *, now: _dt.datetime) -> None:
-        """Record ``challenge`` at ``now``.
-
-        Raises :class:`~did.vc.errors.ChallengeReused` when it was recorded within ``ttl``,
-        :class:`ReplayStoreFull` when the store is full of unexpired challenges, and
-        :class:`~did.errors.InputError` for a non-string or over-long challenge.
-        """
-        if not isinstance(challenge, str) or not 0 < len(challenge) <= _MAX_CHALLENGE_CHARS:
-            raise InputError("a challenge is a non-empty string of bounded length")
-        with self._lock:
-            # Entries are in insertion order, which is time order for a monotonic clock.
-            while self._seen:
-                oldest, at = next(iter(self._seen.items()))
-                if now - at < self._ttl:
-                    break
-                del self._seen[oldest]
-            seen_at = self._seen.get(challenge)
-            if seen_at is not None and now - seen_at < self._ttl:
-                raise ChallengeReused("this challenge has already been answered")
-            if len(self._seen) >= self._max:
-                raise ReplayStoreFull("too many recent challenges to remember another")
-            self._seen[challenge] = now
-
-    def __len__(self) -> int:
-        return len(self._seen)
 
 
 def check_holder_binding(
@@ -147,9 +80,9 @@ def create_presentation(
     Raises :class:`~did.errors.InputError` for an empty challenge,
     :class:`~did.vc.errors.CredentialError` for an entry that is neither an object nor a
     compact VC-JWT (so nothing else is ever signed into a presentation), and every error of
-    :func:`did.vc.data_integrity.add_proof`.
+    :func:`did.vc.add_proof`.
     """
-    if not isinstance(challenge, str) or not 0 < len(challenge) <= _MAX_CHALLENGE_CHARS:
+    if not isinstance(challenge, str) or not 0 < len(challenge) <= MAX_CHALLENGE_CHARS:
         raise InputError("a presentation needs a non-empty challenge from the verifier")
     own_did = did_from_public_key(holder_key.public_key)
     holder_did = holder if holder is not None else own_did

@@ -22,11 +22,8 @@ Quads are held as 4-tuples of N-Quads term strings: ``<iri>``, ``_:label`` or a 
 already in canonical form; the graph is ``""`` for the default graph. A term is a blank node
 exactly when it starts with ``_:``.
 
-Errors::
-
-    InputError
-    └── CanonicalizationError              a dataset that cannot be canonicalized
-        └── CanonicalizationLimitExceeded  a poison dataset: a configured work limit was hit
+Errors (:mod:`did.vc.errors`): :class:`~did.vc.errors.CanonicalizationError` and its
+subclass :class:`~did.vc.errors.CanonicalizationLimitExceeded`.
 """
 
 from __future__ import annotations
@@ -38,11 +35,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from did.errors import InputError
+from did.vc.errors import CanonicalizationError, CanonicalizationLimitExceeded
 
 __all__ = [
     "DEFAULT_LIMITS",
-    "CanonicalizationError",
-    "CanonicalizationLimitExceeded",
     "Quad",
     "RdfcLimits",
     "canonical_labels",
@@ -77,18 +73,6 @@ del _cp
 # N-Quads IRIREF excludes these characters (RDF 1.1 N-Quads section 6); an IRI containing one
 # would let a value break out of its term and forge extra quads, so it is refused.
 _IRI_FORBIDDEN = frozenset('<>"{}|^`\\' + "".join(chr(c) for c in range(0x21)))
-
-
-class CanonicalizationError(InputError):
-    """A dataset that cannot be canonicalized (malformed terms or quads)."""
-
-    code = "canonicalizationError"
-
-
-class CanonicalizationLimitExceeded(CanonicalizationError):
-    """A dataset that exceeds a work limit: treated as a poison dataset (RDFC-1.0 section 7.1)."""
-
-    code = "canonicalizationLimitExceeded"
 
 
 @dataclass(frozen=True)
@@ -420,7 +404,7 @@ def canonicalize_document(
 ) -> str:
     """JSON-LD document -> RDF dataset (offline, via PyLD) -> canonical N-Quads (RDFC-1.0).
 
-    ``loader`` is a :class:`did.vc._jsonld.OfflineDocumentLoader` (default: bundled contexts).
+    ``loader`` is a :class:`did.vc.OfflineDocumentLoader` (default: bundled contexts).
 
     Raises:
         ContextNotBundled: if the document names a context that is not available offline.

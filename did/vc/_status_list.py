@@ -9,7 +9,7 @@ as a ``BitstringStatusListCredential`` whose ``encodedList`` is the multibase ba
 byte.
 
 Verifier side: :class:`StatusListChecker` fetches each ``statusListCredential`` through a
-:class:`did.transport.Transport`, verifies it like any credential (it must be signed by the
+:class:`did.Transport`, verifies it like any credential (it must be signed by the
 credential's own issuer), caches it for its ``ttl``, and raises
 :class:`~did.vc.errors.RevokedCredential` or :class:`~did.vc.errors.SuspendedCredential`
 when the bit is set. Anything that prevents a clear answer raises
@@ -35,30 +35,33 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from did._multibase import b64url_decode, b64url_encode
+from did import Transport, b64url_decode, b64url_encode
 from did.errors import AnshimError, DecodeError, InputError, ResolutionError
-from did.transport import Transport
+from did.vc._credential import VC_V2_CONTEXT, Credential
+from did.vc._data_integrity import KeyResolver
 from did.vc._suites import format_datetime
-from did.vc.credential import VC_V2_CONTEXT, Credential
-from did.vc.data_integrity import KeyResolver
-from did.vc.errors import RevokedCredential, StatusCheckFailed, SuspendedCredential
-from did.vc.verify import verify_credential
+from did.vc._verify import verify_credential
+from did.vc.errors import (
+    RevokedCredential,
+    StatusCheckFailed,
+    StatusListFull,
+    SuspendedCredential,
+)
 
 __all__ = [
     "ENTRY_TYPE",
     "LIST_CREDENTIAL_TYPE",
-    "MIN_ENTRIES",
     "PURPOSES",
+    "STATUS_LIST_MIN_ENTRIES",
     "StatusList",
     "StatusListChecker",
-    "StatusListFull",
 ]
 
 ENTRY_TYPE = "BitstringStatusListEntry"
 LIST_CREDENTIAL_TYPE = "BitstringStatusListCredential"
 LIST_TYPE = "BitstringStatusList"
 # §2.1: the bitstring is at least 16 KB (131,072 entries) for group privacy.
-MIN_ENTRIES = 131_072
+STATUS_LIST_MIN_ENTRIES = 131_072
 PURPOSES = ("revocation", "suspension")
 # A bound on what a verifier inflates (a GZIP bomb would otherwise cost memory):
 # 2 MiB of bitstring is 16.7 million entries.
@@ -67,12 +70,6 @@ _MAX_ENCODED_CHARS = 1024 * 1024
 _MAX_INDEX_CHARS = 10
 _DEFAULT_TTL = _dt.timedelta(minutes=5)
 _FETCH_TIMEOUT = 10.0
-
-
-class StatusListFull(InputError):
-    """Every index of the status list has been allocated; start a new list."""
-
-    code = "statusListFull"
 
 
 def _check_purpose(purpose: object) -> str:
@@ -91,14 +88,16 @@ class StatusList:
 
     def __init__(
         self,
-        size: int = MIN_ENTRIES,
+        size: int = STATUS_LIST_MIN_ENTRIES,
         *,
         purpose: str = "revocation",
         bits: bytes | None = None,
         allocated: Iterable[int] = (),
     ) -> None:
-        if not isinstance(size, int) or size < MIN_ENTRIES or size % 8:
-            raise InputError(f"a status list has at least {MIN_ENTRIES} entries, a multiple of 8")
+        if not isinstance(size, int) or size < STATUS_LIST_MIN_ENTRIES or size % 8:
+            raise InputError(
+                f"a status list has at least {STATUS_LIST_MIN_ENTRIES} entries, a multiple of 8"
+            )
         if size // 8 > _MAX_LIST_BYTES:
             raise InputError("status list is too large")
         self.purpose = _check_purpose(purpose)
@@ -290,8 +289,8 @@ def _parse_entry(entry: Mapping[str, Any]) -> tuple[str, str, int]:
 class StatusListChecker:
     """Checks ``credentialStatus`` against fetched, verified, cached status lists.
 
-    ``transport`` fetches status list credentials (use :class:`did.transport.HttpTransport`
-    in production, :class:`did.transport.InMemoryTransport` in tests); ``resolver`` verifies
+    ``transport`` fetches status list credentials (use :class:`did.HttpTransport`
+    in production, :class:`did.InMemoryTransport` in tests); ``resolver`` verifies
     their proofs. A list is cached until its ``ttl`` (or ``default_ttl``) has passed, never
     beyond its ``validUntil``.
     """
@@ -327,6 +326,13 @@ class StatusListChecker:
                 f"the status list credential is invalid: {exc.message}"
             ) from exc
         list_vc = verified.credential
+        if list_vc.id != url:
+            # Bitstring Status List §3.2 (validate): the list credential must be the one the
+            # entry names. Without this, another list of the same issuer (where the bit is
+            # clear) served at this URL would un-revoke the credential.
+            raise StatusCheckFailed(
+                "the status list credential's id is not the URL it was fetched for"
+            )
         subject = list_vc.subjects[0]
         if LIST_CREDENTIAL_TYPE not in list_vc.types or subject.get("type") != LIST_TYPE:
             raise StatusCheckFailed("not a BitstringStatusListCredential")
@@ -354,7 +360,8 @@ class StatusListChecker:
         Raises :class:`~did.vc.errors.RevokedCredential`,
         :class:`~did.vc.errors.SuspendedCredential`, or
         :class:`~did.vc.errors.StatusCheckFailed` (unfetchable or invalid list, a list by
-        another issuer, a purpose mismatch, an index out of range, an unknown entry type).
+        another issuer, a list whose ``id`` is not the entry's URL, a purpose mismatch, an
+        index out of range, an unknown entry type).
         """
         for entry in credential.status:
             url, purpose, index = _parse_entry(entry)

@@ -2,15 +2,18 @@
 
 A cryptosuite turns an unsecured document plus proof options into a proof object, and checks
 a proof against a public key that the caller has already resolved from the proof's
-``verificationMethod``. :mod:`did.vc.data_integrity` finds suites here by
+``verificationMethod``. :mod:`did.vc._data_integrity` finds suites here by
 ``(proof type, cryptosuite)``:
 
-* ``("DataIntegrityProof", "eddsa-jcs-2022")`` — :mod:`did.vc.eddsa_jcs_2022` (core);
-* ``("DataIntegrityProof", "eddsa-rdfc-2022")`` — :mod:`did.vc.eddsa_rdfc_2022` (``jsonld`` extra);
-* ``("Ed25519Signature2020", None)`` — :mod:`did.vc.ed25519_signature_2020` (``jsonld`` extra).
+* ``("DataIntegrityProof", "eddsa-jcs-2022")`` — :mod:`did.vc._eddsa_jcs_2022` (core);
+* ``("DataIntegrityProof", "eddsa-rdfc-2022")`` — :mod:`did.vc._eddsa_rdfc_2022` (``jsonld`` extra);
+* ``("Ed25519Signature2020", None)`` — :mod:`did.vc._ed25519_signature_2020` (``jsonld`` extra);
+* ``("Ed25519Signature2018", None)`` — :mod:`did.vc._ed25519_signature_2018` (``jsonld`` extra).
 
-The modules register themselves when imported; :func:`get_suite` imports them on first use, so
-``import did.vc`` never pulls in PyLD.
+The modules register themselves when imported (``import did.vc`` imports them all);
+:func:`get_suite` also imports a listed module on first use, for a registry reset by a test.
+PyLD itself is imported only when a JSON-LD document is processed, so ``import did.vc``
+never pulls it in.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from did.keys import Ed25519PrivateKey, Ed25519PublicKey
+from did import Ed25519PrivateKey, Ed25519PublicKey
 from did.vc.errors import CredentialError, UnsupportedCryptosuite
 
 __all__ = [
@@ -130,9 +133,10 @@ class Cryptosuite(Protocol):
 # Suites that live in modules needing optional dependencies register themselves on import;
 # this table says which module to import for which key.
 _LAZY_MODULES: dict[tuple[str, str | None], str] = {
-    ("DataIntegrityProof", "eddsa-jcs-2022"): "did.vc.eddsa_jcs_2022",
-    ("DataIntegrityProof", "eddsa-rdfc-2022"): "did.vc.eddsa_rdfc_2022",
-    ("Ed25519Signature2020", None): "did.vc.ed25519_signature_2020",
+    ("DataIntegrityProof", "eddsa-jcs-2022"): "did.vc._eddsa_jcs_2022",
+    ("DataIntegrityProof", "eddsa-rdfc-2022"): "did.vc._eddsa_rdfc_2022",
+    ("Ed25519Signature2020", None): "did.vc._ed25519_signature_2020",
+    ("Ed25519Signature2018", None): "did.vc._ed25519_signature_2018",
 }
 
 _registry: dict[tuple[str, str | None], Cryptosuite] = {}

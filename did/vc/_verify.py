@@ -1,13 +1,13 @@
 """One entry point to verify a credential or a presentation, whatever its format.
 
 A JSON object with ``proof`` is verified through Data Integrity (any registered suite); a
-compact JWT string through :mod:`did.vc.jwt` (VC-JWT, EdDSA). Then the same checks apply
+compact JWT string through :mod:`did.vc._jwt` (VC-JWT, EdDSA). Then the same checks apply
 to every format, in this order: issuer binding, validity period (``now``), status list,
 trust policy.
 
 Quick start::
 
-    from did.vc.verify import verify_credential, verify_presentation
+    from did.vc import verify_credential, verify_presentation
     result = verify_credential(data, resolver=resolver, now=now, policy=policy, status=checker)
     result.credential.issuer
 
@@ -21,16 +21,21 @@ from __future__ import annotations
 import datetime as _dt
 import importlib
 import logging
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from did import ReplayStore, Resolver
 from did.errors import InputError
-from did.resolver import Resolver
-from did.vc.credential import Credential, Presentation, load_json
-from did.vc.data_integrity import KeyResolver, verify_proofs
+from did.vc._credential import Credential, Presentation, load_json
+from did.vc._data_integrity import MAX_CLOCK_SKEW, KeyResolver, verify_proofs
+from did.vc._policy import TrustPolicy
+from did.vc._presentation import MAX_CHALLENGE_CHARS, check_holder_binding
+from did.vc._suites import parse_datetime
 from did.vc.errors import (
+    ChallengeReused,
     CredentialError,
     ExpiredCredential,
     IssuerMismatch,
@@ -38,8 +43,6 @@ from did.vc.errors import (
     StatusCheckFailed,
     UnsupportedCryptosuite,
 )
-from did.vc.policy import TrustPolicy
-from did.vc.presentation import ReplayStore, check_holder_binding
 
 __all__ = [
     "StatusChecker",
@@ -54,10 +57,16 @@ _log = logging.getLogger(__name__)
 _JWT_RE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\Z")
 _MAX_JWT_CHARS = 512 * 1024
 _DEFAULT_RESOLVER = Resolver()
+#: How long a presentation's challenge stays claimed when no proof ``expires`` sooner. It
+#: must outlive the verifier's own validity window for the challenges it hands out.
+DEFAULT_CHALLENGE_TTL = _dt.timedelta(minutes=10)
+# Replay-store keys for presentation challenges carry this prefix, so that they never meet the
+# kiosk nonces or check-in digests that share one store (did.ReplayStore).
+_CHALLENGE_KEY_PREFIX = b"did.vc/presentation-challenge\x00"
 
 
 class StatusChecker(Protocol):
-    """Checks a credential's ``credentialStatus`` (see :mod:`did.vc.status_list`)."""
+    """Checks a credential's ``credentialStatus`` (see :mod:`did.vc._status_list`)."""
 
     def check(self, credential: Credential, *, now: _dt.datetime) -> None:
         """Raise a :class:`~did.vc.errors.StatusError` subclass if the status is not good."""
@@ -151,9 +160,9 @@ def _classify(data: object) -> dict[str, Any] | str:
 
 def _verify_jwt(token: str, resolver: KeyResolver, now: _dt.datetime) -> Credential:
     try:
-        jwt = importlib.import_module("did.vc.jwt")
+        jwt = importlib.import_module("did.vc._jwt")
     except ImportError:
-        raise UnsupportedCryptosuite("VC-JWT support (did.vc.jwt) is not installed") from None
+        raise UnsupportedCryptosuite("VC-JWT support (did.vc._jwt) is not installed") from None
     document = jwt.verify_jwt_vc(token, resolver=resolver, now=now)
     return Credential.from_dict(document)
 
@@ -165,6 +174,27 @@ def _check_issuer_binding(credential: Credential, methods: list[str]) -> None:
         raise IssuerMismatch("no proof on the credential was made by its issuer")
 
 
+def _claim_challenge(
+    store: ReplayStore,
+    challenge: str,
+    proofs: list[dict[str, Any]],
+    now: _dt.datetime,
+    ttl: _dt.timedelta,
+) -> None:
+    """Claim ``challenge`` in the core replay store for as long as it could be answered."""
+    # The presentation is refused once any of its proofs has expired, so the claim need not
+    # outlive the earliest ``expires``; without one it lasts ``ttl``.
+    until = now + ttl
+    for proof in proofs:
+        if "expires" in proof:
+            until = min(until, parse_datetime(proof["expires"], "proof expires"))
+    key = _CHALLENGE_KEY_PREFIX + challenge.encode("utf-8")
+    # Round up: a claim must never end before the moment it protects.
+    end = math.ceil(until.timestamp())
+    if not store.claim(key, until=end, now=int(now.timestamp())):
+        raise ChallengeReused("this challenge has already been answered")
+
+
 def verify_credential(
     data: object,
     *,
@@ -174,18 +204,20 @@ def verify_credential(
     status: StatusChecker | None = None,
     unsafe_skip_status: bool = False,
     unsafe_skip_issuer_binding: bool = False,
+    max_clock_skew: _dt.timedelta = MAX_CLOCK_SKEW,
 ) -> VerifiedCredential:
     """Verify a secured credential: a JSON object with ``proof``, or a compact VC-JWT.
 
-    ``data`` may be a dict, JSON text/bytes, a :class:`~did.vc.credential.Credential`, or a
-    JWT string. ``resolver`` resolves verification methods (default: did:key only). ``now``
+    ``data`` may be a dict, JSON text/bytes, a :class:`~did.vc.Credential`, or a JWT
+    string. ``resolver`` resolves verification methods (default: did:key only). ``now``
     (default: the current UTC time) is checked against the validity period and proof
-    expiry. A credential with ``credentialStatus`` needs a ``status`` checker unless
-    ``unsafe_skip_status``; ``policy`` (optional) decides whether the issuer is trusted.
+    expiry; a proof ``created`` after ``now + max_clock_skew`` is refused. A credential with
+    ``credentialStatus`` needs a ``status`` checker unless ``unsafe_skip_status``;
+    ``policy`` (optional) decides whether the issuer is trusted.
 
     Raises :class:`~did.vc.errors.CredentialError` (malformed),
-    every error of :func:`did.vc.data_integrity.verify_proofs` or of
-    ``did.vc.jwt.verify_jwt_vc``, :class:`~did.vc.errors.IssuerMismatch`,
+    every error of :func:`did.vc.verify_proofs` or of
+    :func:`did.vc.verify_jwt_vc`, :class:`~did.vc.errors.IssuerMismatch`,
     :class:`~did.vc.errors.NotYetValid`, :class:`~did.vc.errors.ExpiredCredential`,
     :class:`~did.vc.errors.RevokedCredential`, :class:`~did.vc.errors.SuspendedCredential`,
     :class:`~did.vc.errors.StatusCheckFailed` and :class:`~did.vc.errors.UntrustedIssuer`.
@@ -202,7 +234,13 @@ def verify_credential(
     else:
         credential = Credential.from_dict(item)
         proofs = tuple(
-            verify_proofs(item, resolver=keys, expected_purpose="assertionMethod", now=when)
+            verify_proofs(
+                item,
+                resolver=keys,
+                expected_purpose="assertionMethod",
+                now=when,
+                max_clock_skew=max_clock_skew,
+            )
         )
         first = proofs[0]
         fmt = first.get("cryptosuite") or first["type"]
@@ -233,28 +271,35 @@ def verify_presentation(
     resolver: KeyResolver | None = None,
     now: _dt.datetime | None = None,
     replay_store: ReplayStore | None = None,
+    challenge_ttl: _dt.timedelta = DEFAULT_CHALLENGE_TTL,
     policy: TrustPolicy | None = None,
     status: StatusChecker | None = None,
     unsafe_skip_status: bool = False,
     unsafe_skip_holder_binding: bool = False,
+    max_clock_skew: _dt.timedelta = MAX_CLOCK_SKEW,
 ) -> VerifiedPresentation:
     """Verify a presentation and *every* credential in it.
 
     The presentation's proofs must have purpose ``authentication`` and answer
     ``challenge`` (and ``domain`` when given). Holder binding: the proofs are by the
     ``holder`` DID and each credential has the holder as a subject. With a
-    ``replay_store``, a challenge answered before is refused. Each embedded credential goes
-    through :func:`verify_credential` with the same ``resolver``, ``now``, ``policy`` and
-    ``status``.
+    ``replay_store`` (the core :class:`did.ReplayStore`), the challenge is claimed once
+    everything has verified, until the earliest proof ``expires`` or, without one,
+    ``now + challenge_ttl``; a challenge answered before is refused. Each embedded
+    credential goes through :func:`verify_credential` with the same ``resolver``, ``now``,
+    ``policy`` and ``status``.
 
     Raises :class:`~did.vc.errors.PresentationError` (malformed), the proof errors of
-    :func:`did.vc.data_integrity.verify_proofs` (including
+    :func:`did.vc.verify_proofs` (including
     :class:`~did.vc.errors.ChallengeMismatch` and :class:`~did.vc.errors.DomainMismatch`),
-    :class:`~did.vc.errors.HolderMismatch`, :class:`~did.vc.errors.ChallengeReused`, and
-    every error of :func:`verify_credential` for an embedded credential.
+    :class:`~did.vc.errors.HolderMismatch`, :class:`~did.vc.errors.ChallengeReused`,
+    :class:`did.errors.ReplayStoreFull` from a full store, and every error of
+    :func:`verify_credential` for an embedded credential.
     """
-    if not isinstance(challenge, str) or not challenge:
+    if not isinstance(challenge, str) or not 0 < len(challenge) <= MAX_CHALLENGE_CHARS:
         raise InputError("verifying a presentation needs the challenge the verifier issued")
+    if not isinstance(challenge_ttl, _dt.timedelta) or challenge_ttl <= _dt.timedelta(0):
+        raise InputError("challenge_ttl must be a positive timedelta")
     when = _aware(now)
     keys = resolver if resolver is not None else _DEFAULT_RESOLVER
     item = _classify(data)
@@ -268,9 +313,8 @@ def verify_presentation(
         now=when,
         challenge=challenge,
         domain=domain,
+        max_clock_skew=max_clock_skew,
     )
-    if replay_store is not None:
-        replay_store.use(challenge, now=when)
     methods = [p["verificationMethod"] for p in proofs]
     if unsafe_skip_holder_binding:
         _log.warning("holder binding not checked (unsafe_skip_holder_binding)")
@@ -285,8 +329,13 @@ def verify_presentation(
             policy=policy,
             status=status,
             unsafe_skip_status=unsafe_skip_status,
+            max_clock_skew=max_clock_skew,
         )
         if not unsafe_skip_holder_binding:
             check_holder_binding(presentation.holder, methods, result.credential.subject_ids)
         verified.append(result)
+    if replay_store is not None:
+        # Claimed last, once everything verified (the atomic test-and-set decides between
+        # two copies verified at once), so a refused presentation leaves the challenge usable.
+        _claim_challenge(replay_store, challenge, proofs, when, challenge_ttl)
     return VerifiedPresentation(presentation=presentation, credentials=tuple(verified))

@@ -23,6 +23,7 @@ from did import (
     did_web_document,
 )
 from did.errors import (
+    ControllerMismatch,
     InvalidDid,
     InvalidDidDocument,
     InvalidKey,
@@ -276,3 +277,21 @@ def test_core_import_does_not_pull_in_httpx() -> None:
         "sys.exit(1 if 'httpx' in sys.modules else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_method_controlled_by_another_did_is_refused() -> None:
+    # Controlled Identifiers 1.0 §3.3: a document listing another party's key (controller:
+    # that party's DID) under its relationships must not lend that key its subject's name.
+    doc = json.loads(_hosted())
+    for vm in doc["verificationMethod"]:
+        vm["controller"] = KEY
+    resolver = Resolver(transport=InMemoryTransport({WEB_URL: json.dumps(doc).encode()}))
+    method = doc["assertionMethod"][0]
+    method = method if isinstance(method, str) else method["id"]
+    vm_id = method if method.startswith("did:") else WEB + method
+    with pytest.raises(ControllerMismatch):
+        resolver.dereference(vm_id, relationship="assertionMethod")
+    with pytest.raises(ControllerMismatch):
+        resolver.verification_key(vm_id)
+    # The resolution itself still succeeds: the document is well formed.
+    assert resolver.resolve(WEB).error is None

@@ -9,10 +9,8 @@ from typing import Any
 
 import pytest
 
+from did import KDF_TEST, Ed25519PrivateKey, did_from_public_key, save_private_key
 from did.cli import main
-from did.didkey import did_from_public_key
-from did.keyfile import KDF_TEST, save_private_key
-from did.keys import Ed25519PrivateKey
 
 PASS = "correct horse battery staple"
 
@@ -46,9 +44,20 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
 
 def test_issue_and_verify_jcs(env: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
     d = env["dir"]
-    code, out = _run(capsys, "vc", "issue", "--key", str(d / "issuer.key"), str(d / "cred.json"))
+    # Signed before validFrom, so that --now 2024 below reaches the validity check.
+    code, out = _run(
+        capsys,
+        "vc",
+        "issue",
+        "--key",
+        str(d / "issuer.key"),
+        "--now",
+        "2024-01-01T00:00:00Z",
+        str(d / "cred.json"),
+    )
     assert code == 0
     signed = json.loads(out)
+    assert signed["proof"]["created"] == "2024-01-01T00:00:00Z"
     assert signed["issuer"] == env["issuer"]
     assert signed["proof"]["cryptosuite"] == "eddsa-jcs-2022"
     (d / "signed.json").write_text(out)
@@ -88,7 +97,6 @@ def test_verify_unusable_input_exits_2(
 
 
 def test_issue_jwt_and_verify(env: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("did.vc.jwt")
     d = env["dir"]
     code, out = _run(
         capsys,

@@ -11,13 +11,12 @@ from typing import Any
 
 import pytest
 
-from did._multibase import b64url_decode, b64url_encode
+from did import KDF_TEST, Ed25519PrivateKey, b64url_decode, b64url_encode, save_private_key
 from did.cli import main
-from did.keyfile import KDF_TEST, save_private_key
-from did.keys import Ed25519PrivateKey
 
 PASS = "correct horse battery staple"
 NOW = "2025-06-01T00:00:00Z"
+SIGNED_AT = "2025-05-01T00:00:00Z"
 VC2 = {
     "@context": ["https://www.w3.org/ns/credentials/v2"],
     "type": ["VerifiableCredential", "VenueCredential"],
@@ -66,16 +65,18 @@ def _tamper(secured: str) -> str:
         ("jcs", "vc2.json", "eddsa-jcs-2022"),
         ("rdfc", "vc2.json", "eddsa-rdfc-2022"),
         ("ed25519-2020", "vc11.json", "Ed25519Signature2020"),
+        ("ed25519-2018", "vc11.json", "Ed25519Signature2018"),
         ("jwt", "vc2.json", "vc-jwt"),
     ],
 )
 def test_issue_in_every_format_verifies_and_tampering_exits_1(
     workdir: Path, capsys: pytest.CaptureFixture[str], fmt: str, source: str, reported: str
 ) -> None:
-    if fmt in ("rdfc", "ed25519-2020"):
+    if fmt in ("rdfc", "ed25519-2020", "ed25519-2018"):
         pytest.importorskip("pyld")
     key = str(workdir / "issuer.key")
-    assert main(["vc", "issue", "--key", key, "--format", fmt, str(workdir / source)]) == 0
+    issue = ["vc", "issue", "--key", key, "--format", fmt, "--now", SIGNED_AT]
+    assert main([*issue, str(workdir / source)]) == 0
     secured = capsys.readouterr().out.strip()
     (workdir / "secured").write_text(secured)
     assert main(["vc", "verify", str(workdir / "secured"), "--now", NOW]) == 0

@@ -13,11 +13,10 @@ from typing import Any
 
 import pytest
 
-from did.didkey import ed25519_public_key_from_did
+from did import Ed25519PrivateKey, ed25519_public_key_from_did
 from did.errors import InvalidKey
-from did.keys import Ed25519PrivateKey
 from did.vc import ProofOptions, get_suite
-from did.vc import eddsa_jcs_2022 as jcs
+from did.vc import _eddsa_jcs_2022 as jcs  # white-box: the spec's algorithm steps
 from did.vc.errors import (
     ContextMismatch,
     CredentialError,

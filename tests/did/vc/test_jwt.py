@@ -13,11 +13,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from did._multibase import b64url_decode, b64url_encode
-from did.didkey import did_from_public_key
+from did import Ed25519PrivateKey, Resolver, b64url_decode, b64url_encode, did_from_public_key
 from did.errors import AnshimError, InputError
-from did.keys import Ed25519PrivateKey
-from did.resolver import Resolver
+from did.vc import (
+    MAX_JWT_CHARS,
+    issue_jwt_vc,
+    issue_jwt_vp,
+    verify_jwt_vc,
+    verify_jwt_vp,
+)
 from did.vc.errors import (
     ChallengeMismatch,
     DomainMismatch,
@@ -25,20 +29,13 @@ from did.vc.errors import (
     HolderMismatch,
     InvalidProofSignature,
     IssuerMismatch,
+    JwtAlgorithmRefused,
+    MalformedJwt,
     NotYetValid,
     PresentationError,
     ProofError,
     ProofPurposeMismatch,
     VerificationMethodError,
-)
-from did.vc.jwt import (
-    MAX_JWT_CHARS,
-    JwtAlgorithmRefused,
-    MalformedJwt,
-    issue_jwt_vc,
-    issue_jwt_vp,
-    verify_jwt_vc,
-    verify_jwt_vp,
 )
 
 ISSUER_KEY = Ed25519PrivateKey.from_seed(bytes(range(32)))
@@ -383,7 +380,7 @@ def test_presentation_signed_under_assertion_only_key_is_refused() -> None:
     class AssertionOnly:
         def verification_key(self, kid: str, *, relationship: str) -> Any:
             if relationship != "assertionMethod":
-                from did.resolver import MethodNotAuthorized
+                from did import MethodNotAuthorized
 
                 raise MethodNotAuthorized("not authorised")
             return RESOLVER.verification_key(kid, relationship=relationship)

@@ -13,17 +13,17 @@ from typing import Any
 import base58
 import pytest
 
-from did._multibase import multibase_decode
-from did.keys import Ed25519PrivateKey, Ed25519PublicKey
-from did.vc._suites import ProofOptions, get_suite
-from did.vc.ed25519_signature_2020 import (
-    Ed25519Signature2020,
+from did import Ed25519PrivateKey, Ed25519PublicKey, multibase_decode
+from did.vc import Ed25519Signature2020, ProofOptions, get_suite
+
+# White-box: the spec's algorithm steps.
+from did.vc._ed25519_signature_2020 import (
     canonical_document,
     canonical_proof_options,
     sign_hash,
     verify_hash,
 )
-from did.vc.eddsa_rdfc_2022 import hashing
+from did.vc._eddsa_rdfc_2022 import hashing
 from did.vc.errors import CredentialError, InvalidProofSignature, MalformedProof, ProofError
 from tests.paths import VECTORS as _VECTORS
 

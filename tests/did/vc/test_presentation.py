@@ -9,12 +9,22 @@ from typing import Any
 
 import pytest
 
-from did.didkey import did_from_public_key, verification_method_id
-from did.errors import InputError
-from did.keys import Ed25519PrivateKey
-from did.vc import ProofOptions
-from did.vc.credential import Credential, Presentation
-from did.vc.data_integrity import add_proof
+from did import Ed25519PrivateKey, MemoryReplayStore, did_from_public_key, verification_method_id
+from did.errors import InputError, ReplayStoreFull
+from did.vc import (
+    DEFAULT_CHALLENGE_TTL,
+    AllOf,
+    AnyOf,
+    Credential,
+    Presentation,
+    ProofOptions,
+    TrustedIssuers,
+    UnsafeNoOp,
+    add_proof,
+    create_presentation,
+    issue_jwt_vc,
+    verify_presentation,
+)
 from did.vc.errors import (
     ChallengeMismatch,
     ChallengeReused,
@@ -27,11 +37,10 @@ from did.vc.errors import (
     ProofPurposeMismatch,
     UntrustedIssuer,
 )
-from did.vc.policy import AllOf, AnyOf, TrustedIssuers, UnsafeNoOp
-from did.vc.presentation import InMemoryReplayStore, ReplayStoreFull, create_presentation
-from did.vc.verify import verify_presentation
 
 NOW = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
+# Every proof here is dated, so verification never depends on the machine clock.
+SIGNED = "2025-05-31T23:00:00Z"
 ISSUER_KEY = Ed25519PrivateKey.from_seed(b"i" * 32)
 ISSUER = did_from_public_key(ISSUER_KEY.public_key)
 HOLDER_KEY = Ed25519PrivateKey.from_seed(b"h" * 32)
@@ -50,13 +59,14 @@ def _credential(
         "validFrom": "2025-01-01T00:00:00Z",
         "credentialSubject": {"id": subject, "phone": "+821012345678"},
     }
-    options = ProofOptions(verification_method=verification_method_id(ISSUER))
+    options = ProofOptions(verification_method=verification_method_id(ISSUER), created=SIGNED)
     return add_proof(doc, ISSUER_KEY, options)
 
 
 def _vp(creds: list[Any] | None = None, **kw: Any) -> dict[str, Any]:
     kw.setdefault("challenge", "c-123")
     kw.setdefault("domain", "did:web:venue.example")
+    kw.setdefault("created", SIGNED)
     return create_presentation(
         creds if creds is not None else [_credential()], holder_key=HOLDER_KEY, **kw
     )
@@ -96,7 +106,9 @@ def test_assertion_proof_is_not_an_authentication() -> None:
     vp = add_proof(
         doc,
         HOLDER_KEY,
-        ProofOptions(verification_method=verification_method_id(HOLDER), challenge="c"),
+        ProofOptions(
+            verification_method=verification_method_id(HOLDER), challenge="c", created=SIGNED
+        ),
     )
     with pytest.raises(ProofPurposeMismatch):
         verify_presentation(vp, challenge="c", now=NOW)
@@ -114,12 +126,14 @@ def test_every_embedded_credential_is_verified() -> None:
 
 def test_holder_binding() -> None:
     # Mallory presents the holder's credential under her own key and DID.
-    stolen = create_presentation([_credential()], holder_key=MALLORY_KEY, challenge="c")
+    stolen = create_presentation(
+        [_credential()], holder_key=MALLORY_KEY, challenge="c", created=SIGNED
+    )
     with pytest.raises(HolderMismatch):
         verify_presentation(stolen, challenge="c", now=NOW)
     # Mallory claims to be the holder but signs with her key.
     claimed = create_presentation(
-        [_credential()], holder_key=MALLORY_KEY, holder=HOLDER, challenge="c"
+        [_credential()], holder_key=MALLORY_KEY, holder=HOLDER, challenge="c", created=SIGNED
     )
     with pytest.raises(HolderMismatch):
         verify_presentation(claimed, challenge="c", now=NOW)
@@ -137,6 +151,7 @@ def test_unsigned_holder_field_in_document_without_holder() -> None:
         HOLDER_KEY,
         ProofOptions(
             verification_method=verification_method_id(HOLDER),
+            created=SIGNED,
             proof_purpose="authentication",
             challenge="c",
         ),
@@ -146,29 +161,75 @@ def test_unsigned_holder_field_in_document_without_holder() -> None:
 
 
 def test_replay_store_refuses_a_reused_challenge() -> None:
-    store = InMemoryReplayStore(ttl=dt.timedelta(minutes=5))
+    store = MemoryReplayStore()
     vp = _vp()
-    verify_presentation(
-        vp, challenge="c-123", domain="did:web:venue.example", now=NOW, replay_store=store
-    )
+    kw: dict[str, Any] = {"challenge": "c-123", "domain": "did:web:venue.example"}
+    # A refused presentation (wrong domain) does not use the challenge up.
+    with pytest.raises(DomainMismatch):
+        verify_presentation(vp, challenge="c-123", domain="x", now=NOW, replay_store=store)
+    verify_presentation(vp, now=NOW, replay_store=store, **kw)
     with pytest.raises(ChallengeReused):
+        verify_presentation(vp, now=NOW + dt.timedelta(minutes=9), replay_store=store, **kw)
+    # The claim lasts DEFAULT_CHALLENGE_TTL (the verifier's challenge has expired by then).
+    later = NOW + DEFAULT_CHALLENGE_TTL + dt.timedelta(seconds=1)
+    verify_presentation(vp, now=later, replay_store=store, **kw)
+
+
+class _RecordingStore:
+    """A did.ReplayStore that records each claim's end."""
+
+    def __init__(self) -> None:
+        self.claims: list[tuple[bytes, int, int]] = []
+
+    def held(self, key: bytes, *, now: int) -> bool:
+        return False
+
+    def claim(self, key: bytes, *, until: int, now: int) -> bool:
+        self.claims.append((key, until, now))
+        return True
+
+
+def test_replay_claim_lasts_until_the_presentation_expires() -> None:
+    expires = NOW + dt.timedelta(seconds=90)
+    doc = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "holder": HOLDER,
+    }
+    vp = add_proof(
+        doc,
+        HOLDER_KEY,
+        ProofOptions(
+            verification_method=verification_method_id(HOLDER),
+            created=SIGNED,
+            proof_purpose="authentication",
+            challenge="c-9",
+            expires=expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        ),
+    )
+    store = _RecordingStore()
+    verify_presentation(vp, challenge="c-9", now=NOW, replay_store=store)
+    [(key, until, now)] = store.claims
+    assert key.endswith(b"c-9")
+    assert until == int(expires.timestamp())
+    assert now == int(NOW.timestamp())
+    store.claims.clear()
+    verify_presentation(_vp(), challenge="c-123", now=NOW, replay_store=store)
+    assert store.claims[0][1] == int((NOW + DEFAULT_CHALLENGE_TTL).timestamp())
+    with pytest.raises(InputError):
         verify_presentation(
-            vp, challenge="c-123", domain="did:web:venue.example", now=NOW, replay_store=store
+            vp, challenge="c-9", now=NOW, replay_store=store, challenge_ttl=dt.timedelta(0)
         )
-    # After the ttl the entry is forgotten (the challenge itself must have expired by then).
-    later = NOW + dt.timedelta(minutes=6)
-    store.use("c-123", now=later)
 
 
 def test_replay_store_full_refuses() -> None:
-    store = InMemoryReplayStore(max_entries=2)
-    store.use("a", now=NOW)
-    store.use("b", now=NOW)
+    store = MemoryReplayStore(max_entries=1)
+    assert store.claim(b"someone else", until=int(NOW.timestamp()) + 60, now=int(NOW.timestamp()))
     with pytest.raises(ReplayStoreFull):
-        store.use("c", now=NOW)
-    assert len(store) == 2
-    with pytest.raises(InputError):
-        store.use("", now=NOW)
+        verify_presentation(
+            _vp(), challenge="c-123", domain="did:web:venue.example", now=NOW, replay_store=store
+        )
+    assert len(store) == 1
 
 
 def test_presentation_parsing() -> None:
@@ -253,7 +314,6 @@ def test_unsafe_noop_logs(caplog: pytest.LogCaptureFixture) -> None:
 
 
 def test_presentation_with_a_vc_jwt_inside() -> None:
-    jwt = pytest.importorskip("did.vc.jwt")
     doc = {
         "@context": ["https://www.w3.org/ns/credentials/v2"],
         "type": ["VerifiableCredential", "VenueCredential"],
@@ -261,12 +321,12 @@ def test_presentation_with_a_vc_jwt_inside() -> None:
         "validFrom": "2025-01-01T00:00:00Z",
         "credentialSubject": {"id": HOLDER, "phone": "+821012345678"},
     }
-    token = jwt.issue_jwt_vc(doc, ISSUER_KEY, kid=verification_method_id(ISSUER))
+    token = issue_jwt_vc(doc, ISSUER_KEY, kid=verification_method_id(ISSUER))
     vp = _vp([token])
     result = verify_presentation(vp, challenge="c-123", now=NOW)
     assert result.credentials[0].format == "vc-jwt"
     # The same JWT presented by Mallory fails holder binding.
-    stolen = create_presentation([token], holder_key=MALLORY_KEY, challenge="c")
+    stolen = create_presentation([token], holder_key=MALLORY_KEY, challenge="c", created=SIGNED)
     with pytest.raises(HolderMismatch):
         verify_presentation(stolen, challenge="c", now=NOW)
 

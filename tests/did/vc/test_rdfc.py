@@ -17,8 +17,6 @@ from hypothesis import strategies as st
 from did.errors import InputError
 from did.vc._jsonld import to_rdf_dataset
 from did.vc._rdfc import (
-    CanonicalizationError,
-    CanonicalizationLimitExceeded,
     Quad,
     RdfcLimits,
     canonical_labels,
@@ -26,6 +24,7 @@ from did.vc._rdfc import (
     escape_literal,
     quads_from_pyld,
 )
+from did.vc.errors import CanonicalizationError, CanonicalizationLimitExceeded
 from tests.paths import VECTORS as _VECTORS
 
 VECTORS = _VECTORS / "w3c-vc-di-eddsa"

@@ -19,15 +19,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from did._multibase import multibase_decode
+from did import Ed25519PrivateKey, Ed25519PublicKey, multibase_decode
 from did.errors import AnshimError
-from did.keys import Ed25519PrivateKey, Ed25519PublicKey
-from did.vc._jsonld import ContextNotBundled
-from did.vc._rdfc import CanonicalizationLimitExceeded, RdfcLimits, canonicalize
-from did.vc._suites import ProofOptions, get_suite
-from did.vc.eddsa_rdfc_2022 import (
-    EddsaRdfc2022,
-    ProofTransformationError,
+from did.vc import EddsaRdfc2022, ProofOptions, RdfcLimits, get_suite
+
+# White-box: the spec's algorithm steps and the canonicalizer under them.
+from did.vc._eddsa_rdfc_2022 import (
     decode_proof_value,
     hashing,
     proof_configuration,
@@ -35,7 +32,16 @@ from did.vc.eddsa_rdfc_2022 import (
     proof_verification,
     transformation,
 )
-from did.vc.errors import ContextMismatch, InvalidProofSignature, MalformedProof, ProofError
+from did.vc._rdfc import canonicalize
+from did.vc.errors import (
+    CanonicalizationLimitExceeded,
+    ContextMismatch,
+    ContextNotBundled,
+    InvalidProofSignature,
+    MalformedProof,
+    ProofError,
+    ProofTransformationError,
+)
 from tests.paths import VECTORS as _VECTORS
 
 V = _VECTORS / "w3c-vc-di-eddsa"

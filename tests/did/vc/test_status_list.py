@@ -12,17 +12,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from did.didkey import did_from_public_key, verification_method_id
+from did import Ed25519PrivateKey, InMemoryTransport, did_from_public_key, verification_method_id
 from did.errors import DecodeError, InputError
-from did.keys import Ed25519PrivateKey
-from did.transport import InMemoryTransport
-from did.vc import ProofOptions
-from did.vc.data_integrity import add_proof
-from did.vc.errors import RevokedCredential, StatusCheckFailed, SuspendedCredential
-from did.vc.status_list import MIN_ENTRIES, StatusList, StatusListChecker, StatusListFull
-from did.vc.verify import verify_credential
+from did.vc import (
+    STATUS_LIST_MIN_ENTRIES,
+    ProofOptions,
+    StatusList,
+    StatusListChecker,
+    add_proof,
+    verify_credential,
+)
+from did.vc.errors import (
+    RevokedCredential,
+    StatusCheckFailed,
+    StatusListFull,
+    SuspendedCredential,
+)
 
 NOW = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
+SIGNED = "2025-05-01T00:00:00Z"
 KEY = Ed25519PrivateKey.from_seed(b"r" * 32)
 ISSUER = did_from_public_key(KEY.public_key)
 OTHER_KEY = Ed25519PrivateKey.from_seed(b"o" * 32)
@@ -32,7 +40,9 @@ SUS_URL = "https://registry.example/status/sus"
 
 def _sign(doc: dict[str, Any], key: Ed25519PrivateKey = KEY) -> dict[str, Any]:
     did = did_from_public_key(key.public_key)
-    return add_proof(doc, key, ProofOptions(verification_method=verification_method_id(did)))
+    return add_proof(
+        doc, key, ProofOptions(verification_method=verification_method_id(did), created=SIGNED)
+    )
 
 
 def test_bit_order_index_zero_is_leftmost_bit() -> None:
@@ -40,7 +50,7 @@ def test_bit_order_index_zero_is_leftmost_bit() -> None:
     lst.set(0)
     lst.set(9)
     raw = gzip.decompress(base64.urlsafe_b64decode(lst.encode()[1:] + "=="))
-    assert len(raw) == MIN_ENTRIES // 8
+    assert len(raw) == STATUS_LIST_MIN_ENTRIES // 8
     assert raw[0] == 0b1000_0000
     assert raw[1] == 0b0100_0000
     assert lst.get(0)
@@ -69,11 +79,11 @@ def test_size_rules() -> None:
     with pytest.raises(InputError):
         StatusList(1024)
     with pytest.raises(InputError):
-        StatusList(MIN_ENTRIES + 1)
+        StatusList(STATUS_LIST_MIN_ENTRIES + 1)
     with pytest.raises(InputError):
         StatusList(purpose="message")
     with pytest.raises(InputError):
-        StatusList().get(MIN_ENTRIES)
+        StatusList().get(STATUS_LIST_MIN_ENTRIES)
 
 
 def test_allocation_is_random_and_never_reused() -> None:
@@ -86,7 +96,7 @@ def test_allocation_is_random_and_never_reused() -> None:
 
 
 def test_allocation_until_full() -> None:
-    allocated = set(range(MIN_ENTRIES)) - {5, 77_777}
+    allocated = set(range(STATUS_LIST_MIN_ENTRIES)) - {5, 77_777}
     lst = StatusList(allocated=allocated)
     assert {lst.allocate(), lst.allocate()} == {5, 77_777}
     with pytest.raises(StatusListFull):
@@ -188,6 +198,28 @@ def test_list_signed_by_someone_else_fails_closed() -> None:
     world.publish(key=OTHER_KEY)  # issuer field says ISSUER, the proof is by OTHER
     with pytest.raises(StatusCheckFailed):
         verify_credential(vc, now=NOW, status=StatusListChecker(world.transport))
+
+
+def test_status_list_swapped_for_another_list_of_the_same_issuer_does_not_unrevoke() -> None:
+    # Issue 9 §4 item 7: the issuer's revocation list (bit set) is replaced, at its URL, by
+    # another validly signed list of the same issuer and purpose where the bit is clear.
+    world = _World()
+    vc, index = world.issue()
+    world.rev.set(index)
+    world.publish()
+    with pytest.raises(RevokedCredential):
+        verify_credential(vc, now=NOW, status=StatusListChecker(world.transport))
+    other_url = "https://registry.example/status/other"
+    clean = StatusList(purpose="revocation").to_credential(issuer=ISSUER, list_url=other_url)
+    world.transport.put(REV_URL, json.dumps(_sign(clean)).encode())
+    with pytest.raises(StatusCheckFailed, match="id"):
+        verify_credential(vc, now=NOW, status=StatusListChecker(world.transport))
+    # The same clean list served at its own URL is accepted there: the check is the id.
+    world.transport.put(other_url, json.dumps(_sign(clean)).encode())
+    entry = {**world.rev.entry(index, other_url)}
+    doc = {k: v for k, v in vc.items() if k != "proof"}
+    doc["credentialStatus"] = [entry]
+    verify_credential(_sign(doc), now=NOW, status=StatusListChecker(world.transport))
 
 
 def test_unreachable_list_fails_closed() -> None:

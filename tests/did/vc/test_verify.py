@@ -13,12 +13,24 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from did.didkey import did_from_public_key, verification_method_id
+from did import (
+    Ed25519PrivateKey,
+    InMemoryTransport,
+    Resolver,
+    did_from_public_key,
+    did_web_to_url,
+    verification_method_id,
+)
 from did.errors import AnshimError, InputError
-from did.keys import Ed25519PrivateKey
-from did.vc import ProofOptions
-from did.vc.credential import Credential
-from did.vc.data_integrity import add_proof, verify_proofs
+from did.vc import (
+    Credential,
+    ProofOptions,
+    add_proof,
+    check_validity,
+    issue_jwt_vc,
+    verify_credential,
+    verify_proofs,
+)
 from did.vc.errors import (
     ContextMismatch,
     CredentialError,
@@ -28,15 +40,16 @@ from did.vc.errors import (
     MalformedProof,
     NotYetValid,
     ProofExpired,
+    ProofNotYetValid,
     ProofPurposeMismatch,
     StatusCheckFailed,
     UnsupportedCryptosuite,
     VerificationMethodError,
 )
-from did.vc.verify import check_validity, verify_credential
 from tests.paths import VECTORS
 
 NOW = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
+SIGNED = "2025-05-01T00:00:00Z"
 ISSUER_KEY = Ed25519PrivateKey.from_seed(bytes(range(32)))
 ISSUER = did_from_public_key(ISSUER_KEY.public_key)
 OTHER_KEY = Ed25519PrivateKey.from_seed(bytes(range(1, 33)))
@@ -258,7 +271,7 @@ def test_proof_set_every_proof_must_verify() -> None:
 
 
 def _jcs_proof_over(document: dict[str, Any]) -> dict[str, Any]:
-    from did.vc import eddsa_jcs_2022 as jcs
+    from did.vc import _eddsa_jcs_2022 as jcs  # white-box: sign a crafted proof
 
     proof = {
         "type": "DataIntegrityProof",
@@ -275,7 +288,7 @@ def _jcs_proof_over(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_proof_chain_verifies_and_missing_link_fails() -> None:
-    from did.vc import eddsa_jcs_2022 as jcs
+    from did.vc import _eddsa_jcs_2022 as jcs  # white-box: sign a crafted proof
 
     base = _unsigned()
     proof1 = jcs.create_proof(
@@ -368,7 +381,7 @@ def test_rdfc_suite_through_the_registry() -> None:
     secured = add_proof(
         _unsigned(),
         ISSUER_KEY,
-        ProofOptions(verification_method=verification_method_id(ISSUER)),
+        ProofOptions(verification_method=verification_method_id(ISSUER), created=SIGNED),
         suite="eddsa-rdfc-2022",
     )
     assert secured["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
@@ -379,15 +392,14 @@ def test_rdfc_suite_through_the_registry() -> None:
 
 
 def test_vc_jwt_through_the_same_entry() -> None:
-    jwt = pytest.importorskip("did.vc.jwt")
-    token = jwt.issue_jwt_vc(_unsigned(), ISSUER_KEY, kid=verification_method_id(ISSUER))
+    token = issue_jwt_vc(_unsigned(), ISSUER_KEY, kid=verification_method_id(ISSUER))
     result = verify_credential(token, now=NOW)
     assert result.format == "vc-jwt"
     assert result.credential.issuer == ISSUER
     with pytest.raises(ExpiredCredential):
         verify_credential(token, now=dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
     # A JWT whose payload was swapped fails the signature check.
-    other = jwt.issue_jwt_vc(
+    other = issue_jwt_vc(
         _set(_unsigned(), ("credentialSubject", "name"), "Evil"),
         ISSUER_KEY,
         kid=verification_method_id(ISSUER),
@@ -395,3 +407,65 @@ def test_vc_jwt_through_the_same_entry() -> None:
     h, _, s = token.split(".")
     with pytest.raises(InvalidProofSignature):
         verify_credential(f"{h}.{other.split('.')[1]}.{s}", now=NOW)
+
+
+def _web_issuer(controller: str) -> Resolver:
+    """A did:web issuer whose one assertionMethod key is OTHER_KEY, controlled by ``controller``."""
+    document = {
+        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+        "id": WEB_ISSUER,
+        "verificationMethod": [
+            {
+                "id": f"{WEB_ISSUER}#k",
+                "type": "Multikey",
+                "controller": controller,
+                "publicKeyMultibase": OTHER.removeprefix("did:key:"),
+            }
+        ],
+        "assertionMethod": [f"{WEB_ISSUER}#k"],
+    }
+    transport = InMemoryTransport()
+    transport.put(did_web_to_url(WEB_ISSUER), json.dumps(document).encode())
+    return Resolver(transport=transport)
+
+
+WEB_ISSUER = "did:web:issuer.example"
+
+
+def test_verification_method_controlled_by_another_did_is_not_the_issuers_key() -> None:
+    # Issue 9 §4 item 5 (Controlled Identifiers 1.0 §3.3): the issuer's did:web document lists,
+    # under assertionMethod, a key whose controller is OTHER. OTHER must not sign as the issuer.
+    options = ProofOptions(verification_method=f"{WEB_ISSUER}#k", created=SIGNED)
+    forged = add_proof(_unsigned(WEB_ISSUER), OTHER_KEY, options)
+    with pytest.raises(VerificationMethodError, match="controlled by another DID"):
+        verify_credential(forged, resolver=_web_issuer(OTHER), now=NOW)
+    # The same key, controlled by the issuer's own DID, is the issuer's.
+    assert verify_credential(forged, resolver=_web_issuer(WEB_ISSUER), now=NOW).credential
+    # And VC-JWT resolves its kid the same way.
+    token = issue_jwt_vc(_unsigned(WEB_ISSUER), OTHER_KEY, kid=f"{WEB_ISSUER}#k")
+    with pytest.raises(VerificationMethodError):
+        verify_credential(token, resolver=_web_issuer(OTHER), now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("created", "refused"),
+    [
+        ("2025-06-01T00:04:59Z", False),  # within the 5-minute clock skew
+        ("2025-06-01T00:05:00Z", False),  # exactly at the bound
+        ("2025-06-01T00:05:01Z", True),
+        ("2030-01-01T00:00:00Z", True),
+    ],
+)
+def test_proof_dated_in_the_future_is_refused(created: str, refused: bool) -> None:
+    # Issue 9 §4 item 6 (Data Integrity 1.0 security considerations).
+    options = ProofOptions(verification_method=verification_method_id(ISSUER), created=created)
+    secured = add_proof(_unsigned(), ISSUER_KEY, options)
+    if refused:
+        with pytest.raises(ProofNotYetValid):
+            verify_credential(secured, now=NOW)
+        # A verifier whose clock it trusts less may widen the bound, explicitly.
+        verify_credential(secured, now=NOW, max_clock_skew=dt.timedelta(days=3650))
+    else:
+        assert verify_credential(secured, now=NOW).proofs[0]["created"] == created
+    with pytest.raises(InputError):
+        verify_proofs(secured, now=NOW, max_clock_skew=dt.timedelta(seconds=-1))
