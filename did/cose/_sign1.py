@@ -1,4 +1,4 @@
-"""The implementation of :mod:`did.cose` (its docstring describes it)."""
+"""The implementation of :mod:`did.cose`; the package docstring describes it."""
 
 from __future__ import annotations
 
@@ -23,20 +23,6 @@ from did.errors import (
     InvalidSignature,
     UnsupportedAlgorithm,
 )
-
-__all__ = [
-    "ALG_EDDSA",
-    "COSE_SIGN1_TAG",
-    "HEADER_ALG",
-    "HEADER_CONTENT_TYPE",
-    "HEADER_CRIT",
-    "HEADER_KID",
-    "CoseError",
-    "CoseSign1",
-    "UnsupportedAlgorithm",
-    "sign1",
-    "verify1",
-]
 
 #: RFC 9052 section 4.2: the CBOR tag of a tagged COSE_Sign1 message.
 COSE_SIGN1_TAG = 18
