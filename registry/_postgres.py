@@ -1,0 +1,497 @@
+"""The production engine: PostgreSQL through psycopg 3 and psycopg-pool (DESIGN.md
+"Storage"), imported only when a ``postgresql://`` store is opened.
+
+Visits and trace seeds are partitioned by list on ``day``; a day's partitions are made on
+its first write (under an advisory lock, after checking the day was not purged) and
+inherit every index of the parent, so each partition has its own indexes and retention is
+``DROP TABLE`` of a day's partitions. Records enter with ``COPY … FROM STDIN (FORMAT
+BINARY)`` inside one transaction per batch, after the batch's ids were looked up and
+classified (new, check-out, unchanged, conflict); a concurrent writer that stored one of
+the ids in between makes the transaction fail on the primary key, and the batch is
+classified again. Commits use the server's ``synchronous_commit`` (``on`` by default:
+acknowledged means flushed to the server's WAL).
+
+Connection failures, a server shutting down or restarting, and a pool that cannot hand out
+a connection in time are :class:`~registry.errors.StoreUnavailable`. The pool checks a
+connection before lending it, so after a restart the next call gets a fresh one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from registry._categories import Category, category
+from registry._checks import check_day, check_days, check_venue_did, check_visit_ids
+from registry._model import (
+    DayStats,
+    Match,
+    PutResult,
+    StoredVisit,
+    TraceSeed,
+    Venue,
+    trace_seed_label,
+)
+from registry._schema import (
+    PARTITIONED_TABLES,
+    SCHEMA_VERSION,
+    citus_migrations,
+    postgres_migrations,
+    postgres_partition_ddl,
+)
+from registry._store import (
+    COLUMNS,
+    MAX_QUERY_ITEMS,
+    MIN_OVERLAP,
+    ContactWindow,
+    check_label_room,
+    check_venues,
+    classify,
+    conflict_error,
+    from_row,
+    key_of,
+    locator_pairs,
+    prepare_batch,
+    prepare_trace_seeds,
+    pseudonym_arg,
+    to_row,
+    whole_stay,
+)
+from registry.errors import ExpiredRecord, SchemaMismatch, StoreUnavailable
+
+__all__ = ["PostgresStore"]
+
+_COLS = ", ".join(COLUMNS)
+_COPY_TYPES = [
+    "text",
+    "int4",
+    "bytea",
+    "int8",
+    "int8",
+    "text",
+    "bytea",
+    "int2",
+    "int2",
+    "bytea",
+    "bytea",
+    "int2",
+    "bytea",
+]
+# Advisory lock keys (pg_advisory_xact_lock): schema migration, partition DDL and purge,
+# trace-seed writes.
+_LOCK_SCHEMA = 0x616E_7368_0001
+_LOCK_PARTITIONS = 0x616E_7368_0002
+_LOCK_TRACE_SEEDS = 0x616E_7368_0003
+_RETRIES = 3
+
+
+class PostgresStore:
+    """A store in one PostgreSQL database. Open with :func:`registry.open_store`
+    (``postgresql://user@host:port/db``, any libpq connection URL).
+
+    ``citus`` applies the Citus variant of the schema (needs the citus extension).
+
+    Raises (on opening):
+        StoreUnavailable: the server cannot be reached within ``timeout`` seconds.
+        SchemaMismatch: the database's schema is newer than this code.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 4,
+        timeout: float = 10.0,
+        citus: bool = False,
+    ) -> None:
+        import psycopg
+        import psycopg_pool
+
+        self._psycopg = psycopg
+        self._pool_errors: tuple[type[BaseException], ...] = (
+            psycopg.OperationalError,
+            psycopg.InterfaceError,
+            psycopg_pool.PoolTimeout,
+            psycopg_pool.TooManyRequests,
+        )
+        self.url = url
+        self._known_days: set[int] = set()
+        self._pool = psycopg_pool.ConnectionPool(
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            timeout=timeout,
+            open=False,
+            check=psycopg_pool.ConnectionPool.check_connection,
+            kwargs={"autocommit": True, "connect_timeout": max(1, int(timeout))},
+            name="anshim-registry",
+        )
+        with self._errors():
+            self._pool.open(wait=True, timeout=timeout)
+        try:
+            with self._conn() as conn:
+                _migrate(conn, citus_migrations() if citus else postgres_migrations())
+        except BaseException:
+            self._pool.close()
+            raise
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except self._pool_errors as exc:
+            raise StoreUnavailable(f"PostgreSQL store unavailable: {exc}") from exc
+
+    @contextlib.contextmanager
+    def _conn(self) -> Iterator[Any]:
+        with self._errors(), self._pool.connection() as conn:
+            yield conn
+
+    def close(self) -> None:
+        """Close the pool (idempotent)."""
+        self._pool.close()
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def schema_version(self) -> int:
+        """The highest migration applied."""
+        with self._conn() as conn:
+            return int(conn.execute("SELECT max(version) FROM registry_schema").fetchone()[0])
+
+    def _ensure_days(self, conn: Any, days: Iterable[int]) -> None:
+        # Make the partitions of days never written before; refuse purged days.
+        missing = sorted(set(days) - self._known_days)
+        if not missing:
+            return
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_PARTITIONS,))
+            horizon = _horizon(conn)
+            if missing[0] < horizon:
+                raise ExpiredRecord(
+                    f"day {missing[0]} was already deleted by retention (before {horizon})"
+                )
+            for day in missing:
+                for table in PARTITIONED_TABLES:
+                    conn.execute(postgres_partition_ddl(table, day))
+        self._known_days.update(missing)
+
+    def _writing(self, days: Iterable[int], write: Any) -> Any:
+        # Runs write(conn) in a transaction, after making the days' partitions. A row that
+        # finds no partition (another process purged its day since this one cached it) or
+        # a primary key taken meanwhile by a concurrent writer means: look again.
+        errors = self._psycopg.errors
+        for attempt in range(_RETRIES):
+            with self._conn() as conn:
+                self._ensure_days(conn, days)
+                try:
+                    with conn.transaction():
+                        return write(conn)
+                except errors.CheckViolation:
+                    self._known_days.clear()
+                    if attempt == _RETRIES - 1:
+                        raise
+                except errors.UniqueViolation:
+                    if attempt == _RETRIES - 1:
+                        raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- visits --------------------------------------------------------------------------
+
+    def put(self, records: Sequence[StoredVisit]) -> PutResult:
+        """Store a batch of records (:meth:`registry.Store.put`)."""
+        by_day = prepare_batch(records)
+        group = [r for day_group in by_day.values() for r in day_group]
+        days = sorted(by_day)
+
+        def write(conn: Any) -> PutResult:
+            stored: dict[tuple[str, int, bytes], tuple[Any, ...]] = {}
+            rows = conn.execute(
+                f"SELECT {_COLS} FROM visits WHERE day = ANY(%s) AND visit_id = ANY(%s)",
+                (days, [r.visit.visit_id for r in group]),
+            ).fetchall()
+            for row in rows:
+                stored[(row[0], row[1], row[2])] = row
+            inserts, updates, conflicts, unchanged = [], [], [], 0
+            for record in group:
+                row = stored.get(key_of(record))
+                if row is None:
+                    inserts.append(to_row(record))
+                    continue
+                new = to_row(record)
+                verdict = "unchanged" if tuple(row) == new else classify(record, from_row(row))
+                if verdict == "unchanged":
+                    unchanged += 1
+                elif verdict == "updated":
+                    updates.append(new)
+                else:
+                    conflicts.append(record.visit.visit_id)
+            if conflicts:
+                raise conflict_error(conflicts)
+            if inserts:
+                with (
+                    conn.cursor() as cur,
+                    cur.copy(f"COPY visits ({_COLS}) FROM STDIN (FORMAT BINARY)") as copy,
+                ):
+                    copy.set_types(_COPY_TYPES)
+                    for row in inserts:
+                        copy.write_row(row)
+            if updates:
+                with conn.cursor() as cur:
+                    cur.executemany(
+                        "UPDATE visits SET time_out = %s, signature = %s WHERE day = %s"
+                        " AND visit_id = %s AND venue = %s AND time_out IS NULL",
+                        [(r[4], r[12], r[1], r[2], r[0]) for r in updates],
+                    )
+            return PutResult(len(inserts), len(updates), unchanged)
+
+        result: PutResult = self._writing(days, write)
+        return result
+
+    # -- trace seeds ---------------------------------------------------------------------
+
+    def put_trace_seeds(self, seeds: Sequence[TraceSeed]) -> PutResult:
+        """Store sealed trace seeds, all or nothing (:meth:`registry.Store.put_trace_seeds`)."""
+        by_day = prepare_trace_seeds(seeds)
+
+        def write(conn: Any) -> PutResult:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_TRACE_SEEDS,))
+            new: list[TraceSeed] = []
+            for day, group in by_day.items():
+                stored: dict[bytes, set[bytes]] = {}
+                for label, digest in conn.execute(
+                    "SELECT label, envelope_hash FROM trace_seeds WHERE day = %s"
+                    " AND label = ANY(%s)",
+                    (day, sorted({s.label for s in group})),
+                ):
+                    stored.setdefault(label, set()).add(digest)
+                new += check_label_room(group, stored)
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO trace_seeds (label, day, envelope_hash, envelope)"
+                    " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                    [(s.label, s.day, s.envelope_hash, s.envelope) for s in new],
+                )
+            return PutResult(inserted=len(new), unchanged=len(seeds) - len(new))
+
+        result: PutResult = self._writing(sorted(by_day), write)
+        return result
+
+    def trace_seeds(self, label: bytes) -> list[bytes]:
+        """The envelopes stored under ``label`` (:meth:`registry.Store.trace_seeds`)."""
+        day = trace_seed_label(label).epoch
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT envelope FROM trace_seeds WHERE day = %s AND label = %s"
+                " ORDER BY envelope_hash",
+                (day, label),
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    # -- venues --------------------------------------------------------------------------
+
+    def put_venues(self, venues: Sequence[Venue]) -> None:
+        """Add or replace directory entries (:meth:`registry.Store.put_venues`)."""
+        entries = check_venues(venues)
+        with self._conn() as conn, conn.transaction(), conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO venues VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (did) DO UPDATE"
+                " SET category = excluded.category, signing_key = excluded.signing_key,"
+                " agreement_key = excluded.agreement_key, valid_from = excluded.valid_from,"
+                " valid_until = excluded.valid_until",
+                [
+                    (v.did, v.category, v.signing_key, v.agreement_key, v.valid_from, v.valid_until)
+                    for v in entries
+                ],
+            )
+
+    def venue(self, did: str) -> Venue | None:
+        """The directory entry of ``did`` (:meth:`registry.Store.venue`)."""
+        check_venue_did(did)
+        with self._conn() as conn:
+            row = conn.execute("SELECT * FROM venues WHERE did = %s", (did,)).fetchone()
+        return None if row is None else Venue(*row)
+
+    def venues(self) -> list[Venue]:
+        """Every directory entry, ordered by DID."""
+        with self._conn() as conn:
+            rows = conn.execute("SELECT * FROM venues ORDER BY did").fetchall()
+        return [Venue(*r) for r in rows]
+
+    def _categories(self, conn: Any, venues: Iterable[str]) -> dict[str, Category]:
+        names = sorted(set(venues))
+        rows = conn.execute(
+            "SELECT did, category FROM venues WHERE did = ANY(%s)", (names,)
+        ).fetchall()
+        found = dict(rows)
+        return {v: category(found.get(v)) for v in names}
+
+    # -- queries -------------------------------------------------------------------------
+
+    def contacts(
+        self,
+        venue: str,
+        start: int,
+        end: int,
+        *,
+        min_overlap: int = MIN_OVERLAP,
+        exclude: Iterable[bytes] = (),
+    ) -> list[Match]:
+        """The contacts of a stay (:meth:`registry.Store.contacts`)."""
+        skip = set(check_visit_ids(exclude, MAX_QUERY_ITEMS))
+        check_venue_did(venue)
+        with self._conn() as conn:
+            cat = self._categories(conn, [venue])[venue]
+            w = ContactWindow.of(venue, start, end, min_overlap, cat)
+            days = w.days
+            if not days:
+                return []
+            rows = conn.execute(
+                f"SELECT {_COLS} FROM visits WHERE day BETWEEN %s AND %s AND venue = %s"
+                " AND time_in BETWEEN %s AND %s AND coalesce(time_out, time_in + %s) >= %s",
+                (
+                    days.start,
+                    days[-1],
+                    venue,
+                    w.earliest_time_in,
+                    w.latest_time_in,
+                    w.dwell,
+                    w.lo + min_overlap,
+                ),
+            ).fetchall()
+        out = []
+        for row in rows:
+            if row[2] in skip:
+                continue
+            match = w.measure(from_row(row))
+            if match is not None:
+                out.append(match)
+        out.sort(key=lambda m: (m.start, m.record.visit.visit_id))
+        return out
+
+    def _matches(self, conn: Any, rows: list[tuple[Any, ...]]) -> list[Match]:
+        records = [from_row(r) for r in rows]
+        cats = self._categories(conn, [r.visit.venue for r in records])
+        return [whole_stay(r, cats[r.visit.venue]) for r in records]
+
+    def by_locators(self, day: int, pairs: Sequence[tuple[str, bytes]]) -> list[Match]:
+        """Records of ``day`` by (venue, locator) (:meth:`registry.Store.by_locators`)."""
+        check_day(day)
+        checked = locator_pairs(pairs, MAX_QUERY_ITEMS)
+        if not checked:
+            return []
+        with self._conn() as conn:
+            rows = conn.execute(
+                f"SELECT {', '.join('v.' + c for c in COLUMNS)} FROM visits v"
+                " JOIN unnest(%s::text[], %s::bytea[]) AS q(venue, locator)"
+                " ON v.venue = q.venue AND v.locator = q.locator WHERE v.day = %s",
+                ([p[0] for p in checked], [p[1] for p in checked], day),
+            ).fetchall()
+            return self._matches(conn, rows)
+
+    def by_pseudonym(self, pseudonym: str, day: int) -> list[Match]:
+        """Records of ``day`` under ``pseudonym`` (:meth:`registry.Store.by_pseudonym`)."""
+        pseudonym_arg(pseudonym)
+        check_day(day)
+        with self._conn() as conn:
+            rows = conn.execute(
+                f"SELECT {_COLS} FROM visits WHERE day = %s AND pseudonym = %s",
+                (day, pseudonym),
+            ).fetchall()
+            return self._matches(conn, rows)
+
+    def by_visit_ids(self, visit_ids: Sequence[bytes], *, days: range) -> list[Match]:
+        """Records by visit id over ``days`` (:meth:`registry.Store.by_visit_ids`)."""
+        ids = check_visit_ids(visit_ids, MAX_QUERY_ITEMS)
+        check_days(days)
+        if not ids or not days:
+            return []
+        with self._conn() as conn:
+            rows = conn.execute(
+                f"SELECT {_COLS} FROM visits WHERE day BETWEEN %s AND %s AND visit_id = ANY(%s)",
+                (days.start, days[-1], ids),
+            ).fetchall()
+            return self._matches(conn, rows)
+
+    # -- retention -----------------------------------------------------------------------
+
+    def days(self) -> list[int]:
+        """The days that have partitions, oldest first."""
+        with self._conn() as conn:
+            return _partition_days(conn)
+
+    def stats(self) -> list[DayStats]:
+        """Per-day figures (:meth:`registry.Store.stats`)."""
+        with self._conn() as conn:
+            days = _partition_days(conn)
+            visits = {
+                r[0]: r[1:]
+                for r in conn.execute(
+                    "SELECT day, count(*), count(time_out), count(DISTINCT venue)"
+                    " FROM visits GROUP BY day"
+                )
+            }
+            seeds = dict(conn.execute("SELECT day, count(*) FROM trace_seeds GROUP BY day"))
+        out = []
+        for d in days:
+            count, checked_out, venues = visits.get(d, (0, 0, 0))
+            out.append(DayStats(d, count, checked_out, venues, seeds.get(d, 0)))
+        return out
+
+    def purge(self, before: int) -> list[int]:
+        """Drop the partitions of every day older than ``before`` (:meth:`registry.Store.purge`)."""
+        check_day(before, "before")
+        with self._conn() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_PARTITIONS,))
+            conn.execute(
+                "INSERT INTO registry_meta VALUES ('purged_before', %s) ON CONFLICT (key)"
+                " DO UPDATE SET value = greatest(registry_meta.value, excluded.value)",
+                (before,),
+            )
+            gone = [d for d in _partition_days(conn) if d < before]
+            for day in gone:
+                for table in PARTITIONED_TABLES:
+                    conn.execute(f"DROP TABLE IF EXISTS {table}_d{day}")
+        self._known_days.difference_update(gone)
+        return gone
+
+
+def _horizon(conn: Any) -> int:
+    row = conn.execute("SELECT value FROM registry_meta WHERE key = 'purged_before'").fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def _partition_days(conn: Any) -> list[int]:
+    rows = conn.execute(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+        " WHERE i.inhparent = 'visits'::regclass"
+    ).fetchall()
+    return sorted(int(name.removeprefix("visits_d")) for (name,) in rows)
+
+
+def _migrate(conn: Any, migrations: Sequence[tuple[str, ...]]) -> None:
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_SCHEMA,))
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS registry_schema (version integer PRIMARY KEY,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        version = conn.execute("SELECT coalesce(max(version), 0) FROM registry_schema").fetchone()[
+            0
+        ]
+        if version > SCHEMA_VERSION:
+            raise SchemaMismatch(
+                f"schema version {version} is newer than this code ({SCHEMA_VERSION})"
+            )
+        for number in range(version + 1, len(migrations) + 1):
+            with conn.transaction():
+                for statement in migrations[number - 1]:
+                    conn.execute(statement)
+                conn.execute("INSERT INTO registry_schema (version) VALUES (%s)", (number,))

@@ -1,0 +1,442 @@
+"""The embedded engine: the standard library's ``sqlite3`` (DESIGN.md "Storage").
+
+Layout of a store folder::
+
+    registry.sqlite3          venues, settings, the journal of batches spanning days
+    visits-<day>.sqlite3      one file per day: its visit records and trace seeds
+    write.lock                held (flock) by the one writer at a time
+
+Retention removes a day's file (and its ``-wal``/``-shm`` companions): the data is gone
+from the file system, not only marked deleted.
+
+**Durability.** Every file runs in WAL mode with ``synchronous=FULL``: each commit fsyncs
+the write-ahead log before it returns, so an acknowledged batch survives a power cut or an
+operating-system crash. ``NORMAL`` (the common WAL setting) survives a crashed *process*
+but may lose the last commits on power loss, because it syncs only at checkpoints; an
+acknowledgement that a venue then deletes its copy on must not be lost, so ``FULL`` it is.
+A commit then costs one fsync per batch, which batching (up to 10,000 records) amortises.
+
+**Atomic batches across days.** SQLite commits are atomic per file; in WAL mode a
+transaction over several attached files is not atomic across a crash. A batch whose
+records fall on one day (the common case) is one transaction in one file. A batch spanning
+days is first written whole to the journal in the main file (one durable commit), then
+applied to each day file, then removed from the journal; a writer that finds a journal
+entry (the previous writer died) applies it again before anything else. Applying is
+idempotent, and conflicts were checked before the journal was written, so after a crash
+every batch is either wholly absent (not acknowledged) or wholly present.
+
+Writers take an exclusive ``flock`` on ``write.lock`` (released by the kernel when a
+process dies), so one writer works at a time across processes; readers never wait for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from registry._categories import Category, category
+from registry._checks import check_day, check_days, check_venue_did, check_visit_ids
+from registry._model import (
+    DayStats,
+    Match,
+    PutResult,
+    StoredVisit,
+    TraceSeed,
+    Venue,
+    trace_seed_label,
+)
+from registry._schema import SQLITE_DAY_MIGRATIONS, SQLITE_MAIN_MIGRATIONS
+from registry._sqlite_journal import (
+    COLS,
+    apply,
+    chunks,
+    migrate,
+    replay,
+    sort_out,
+    sqlite_errors,
+    transaction,
+    write_journal,
+)
+from registry._store import (
+    MAX_QUERY_ITEMS,
+    MIN_OVERLAP,
+    ContactWindow,
+    check_label_room,
+    check_venues,
+    from_row,
+    locator_pairs,
+    prepare_batch,
+    prepare_trace_seeds,
+    pseudonym_arg,
+    to_row,
+    whole_stay,
+)
+from registry.errors import ExpiredRecord, StoreUnavailable
+
+__all__ = ["SqliteStore"]
+
+_MAIN = "registry.sqlite3"
+_DAY_FILE = re.compile(r"\Avisits-(\d{1,10})\.sqlite3\Z")
+_COLS = COLS
+_MAX_OPEN_DAYS = 64
+
+
+class SqliteStore:
+    """A store in a folder of SQLite files (module docstring). Open with
+    :func:`registry.open_store` (``sqlite:///path/to/dir``).
+
+    Raises (on opening):
+        StoreUnavailable: the folder or its files cannot be opened (or are locked).
+        SchemaMismatch: a file's schema is newer than this code, or a file is damaged.
+    """
+
+    def __init__(
+        self, folder: str | os.PathLike[str], *, create: bool = False, timeout: float = 30.0
+    ):
+        self.folder = Path(folder)
+        self.url = f"sqlite:///{self.folder}"
+        self._timeout = timeout
+        self._lock = threading.RLock()
+        self._days: dict[int, sqlite3.Connection] = {}
+        with sqlite_errors():
+            if create:
+                self.folder.mkdir(parents=True, exist_ok=True)
+            elif not (self.folder / _MAIN).exists():
+                raise StoreUnavailable(f"no registry store at {self.folder} (run 'init')")
+            self._lockfile = open(self.folder / "write.lock", "a+b")  # noqa: SIM115
+            try:
+                self._main = self._connect(self.folder / _MAIN, SQLITE_MAIN_MIGRATIONS)
+            except BaseException:
+                self._lockfile.close()
+                raise
+            try:
+                with self._writing():
+                    pass  # completes a batch a dead writer left in the journal
+            except BaseException:
+                self.close()
+                raise
+
+    # -- connections ---------------------------------------------------------------------
+
+    def _connect(self, path: Path, migrations: Sequence[tuple[str, ...]]) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            path, timeout=self._timeout, isolation_level=None, check_same_thread=False
+        )
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            migrate(conn, migrations)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _day_path(self, day: int) -> Path:
+        return self.folder / f"visits-{day}.sqlite3"
+
+    def _day(self, day: int, *, create: bool) -> sqlite3.Connection | None:
+        conn = self._days.get(day)
+        if conn is not None:
+            return conn
+        path = self._day_path(day)
+        if not create and not path.exists():
+            return None
+        if len(self._days) >= _MAX_OPEN_DAYS:
+            self._days.pop(next(iter(self._days))).close()
+        conn = self._connect(path, SQLITE_DAY_MIGRATIONS)
+        self._days[day] = conn
+        return conn
+
+    def close(self) -> None:
+        """Close every file (idempotent)."""
+        with self._lock:
+            for conn in self._days.values():
+                conn.close()
+            self._days.clear()
+            if not self._lockfile.closed:
+                self._main.close()
+                self._lockfile.close()
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def schema_version(self) -> int:
+        """The schema version of the main file."""
+        with self._lock, sqlite_errors():
+            return int(self._main.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        # One writer at a time in this process (the lock) and across processes (flock);
+        # a journal left by a writer that died is applied first.
+        with self._lock, sqlite_errors():
+            fcntl.flock(self._lockfile.fileno(), fcntl.LOCK_EX)
+            try:
+                replay(self._main, self._day)
+                yield
+            finally:
+                fcntl.flock(self._lockfile.fileno(), fcntl.LOCK_UN)
+
+    def _horizon(self) -> int:
+        row = self._main.execute("SELECT value FROM meta WHERE key = 'purged_before'").fetchone()
+        return 0 if row is None else int(row[0])
+
+    def _check_horizon(self, days: Iterable[int]) -> None:
+        horizon = self._horizon()
+        old = sorted(d for d in days if d < horizon)
+        if old:
+            raise ExpiredRecord(f"day {old[0]} was already deleted by retention (before {horizon})")
+
+    # -- visits --------------------------------------------------------------------------
+
+    def put(self, records: Sequence[StoredVisit]) -> PutResult:
+        """Store a batch of records (:meth:`registry.Store.put`)."""
+        by_day = prepare_batch(records)
+        with self._writing():
+            self._check_horizon(by_day)
+            if len(by_day) == 1:
+                ((day, group),) = by_day.items()
+                conn = self._day(day, create=True)
+                assert conn is not None  # created on demand
+                with transaction(conn):
+                    inserts, updates, unchanged = sort_out(conn, group)
+                    apply(conn, inserts, updates)
+                return PutResult(len(inserts), len(updates), unchanged)
+            return self._put_days(by_day)
+
+    def _put_days(self, by_day: dict[int, list[StoredVisit]]) -> PutResult:
+        result = PutResult()
+        journal: list[tuple[Any, ...]] = []
+        for day, group in by_day.items():
+            conn = self._day(day, create=True)
+            assert conn is not None
+            inserts, updates, unchanged = sort_out(conn, group)
+            result += PutResult(len(inserts), len(updates), unchanged)
+            journal += [to_row(r) for r in inserts + updates]
+        if journal:
+            write_journal(self._main, journal)
+            replay(self._main, self._day)
+        return result
+
+    # -- trace seeds ---------------------------------------------------------------------
+
+    def put_trace_seeds(self, seeds: Sequence[TraceSeed]) -> PutResult:
+        """Store sealed trace seeds, all or nothing (:meth:`registry.Store.put_trace_seeds`)."""
+        by_day = prepare_trace_seeds(seeds)
+        with self._writing():
+            self._check_horizon(by_day)
+            new: list[TraceSeed] = []
+            for day, group in by_day.items():
+                conn = self._day(day, create=True)
+                assert conn is not None
+                stored: dict[bytes, set[bytes]] = {}
+                for chunk in chunks(sorted({s.label for s in group})):
+                    marks = ", ".join("?" * len(chunk))
+                    q = f"SELECT label, envelope_hash FROM trace_seeds WHERE label IN ({marks})"
+                    for label, digest in conn.execute(q, list(chunk)):
+                        stored.setdefault(bytes(label), set()).add(bytes(digest))
+                new += check_label_room(group, stored)
+            if new:
+                write_journal(
+                    self._main, (), [(t.label, t.day, t.envelope_hash, t.envelope) for t in new]
+                )
+                replay(self._main, self._day)
+            return PutResult(inserted=len(new), unchanged=len(seeds) - len(new))
+
+    def trace_seeds(self, label: bytes) -> list[bytes]:
+        """The envelopes stored under ``label`` (:meth:`registry.Store.trace_seeds`)."""
+        day = trace_seed_label(label).epoch
+        with self._lock, sqlite_errors():
+            conn = self._day(day, create=False)
+            if conn is None:
+                return []
+            rows = conn.execute(
+                "SELECT envelope FROM trace_seeds WHERE label = ? ORDER BY envelope_hash", (label,)
+            ).fetchall()
+            return [bytes(r[0]) for r in rows]
+
+    # -- venues --------------------------------------------------------------------------
+
+    def put_venues(self, venues: Sequence[Venue]) -> None:
+        """Add or replace directory entries (:meth:`registry.Store.put_venues`)."""
+        entries = check_venues(venues)
+        with self._writing(), transaction(self._main):
+            self._main.executemany(
+                "INSERT OR REPLACE INTO venues VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        v.did,
+                        v.category,
+                        v.signing_key,
+                        v.agreement_key,
+                        v.valid_from,
+                        v.valid_until,
+                    )
+                    for v in entries
+                ],
+            )
+
+    def venue(self, did: str) -> Venue | None:
+        """The directory entry of ``did`` (:meth:`registry.Store.venue`)."""
+        check_venue_did(did)
+        with self._lock, sqlite_errors():
+            row = self._main.execute("SELECT * FROM venues WHERE did = ?", (did,)).fetchone()
+        return None if row is None else _venue(row)
+
+    def venues(self) -> list[Venue]:
+        """Every directory entry, ordered by DID."""
+        with self._lock, sqlite_errors():
+            rows = self._main.execute("SELECT * FROM venues ORDER BY did").fetchall()
+        return [_venue(r) for r in rows]
+
+    def _category(self, venue: str) -> Category:
+        row = self._main.execute("SELECT category FROM venues WHERE did = ?", (venue,)).fetchone()
+        return category(None if row is None else row[0])
+
+    # -- queries -------------------------------------------------------------------------
+
+    def contacts(
+        self,
+        venue: str,
+        start: int,
+        end: int,
+        *,
+        min_overlap: int = MIN_OVERLAP,
+        exclude: Iterable[bytes] = (),
+    ) -> list[Match]:
+        """The contacts of a stay (:meth:`registry.Store.contacts`)."""
+        skip = set(check_visit_ids(exclude, MAX_QUERY_ITEMS))
+        with self._lock, sqlite_errors():
+            w = ContactWindow.of(venue, start, end, min_overlap, self._category(venue))
+            out: list[Match] = []
+            for day in w.days:
+                conn = self._day(day, create=False)
+                if conn is None:
+                    continue
+                rows = conn.execute(
+                    f"SELECT {_COLS} FROM visits WHERE venue = ? AND time_in BETWEEN ? AND ?"
+                    " AND coalesce(time_out, time_in + ?) >= ?",
+                    (venue, w.earliest_time_in, w.latest_time_in, w.dwell, w.lo + min_overlap),
+                ).fetchall()
+                for row in rows:
+                    if bytes(row[2]) in skip:
+                        continue
+                    match = w.measure(from_row(row))
+                    if match is not None:
+                        out.append(match)
+        out.sort(key=lambda m: (m.start, m.record.visit.visit_id))
+        return out
+
+    def _rows(self, days: Iterable[int], sql: str, params: Sequence[Any]) -> list[Match]:
+        out: list[Match] = []
+        cats: dict[str, Category] = {}
+        for day in days:
+            conn = self._day(day, create=False)
+            if conn is None:
+                continue
+            for row in conn.execute(sql, params).fetchall():
+                record = from_row(row)
+                venue = record.visit.venue
+                if venue not in cats:
+                    cats[venue] = self._category(venue)
+                out.append(whole_stay(record, cats[venue]))
+        return out
+
+    def by_locators(self, day: int, pairs: Sequence[tuple[str, bytes]]) -> list[Match]:
+        """Records of ``day`` by (venue, locator) (:meth:`registry.Store.by_locators`)."""
+        check_day(day)
+        checked = locator_pairs(pairs, MAX_QUERY_ITEMS)
+        out: list[Match] = []
+        with self._lock, sqlite_errors():
+            for chunk in chunks(checked, 400):
+                marks = ", ".join(["(?, ?)"] * len(chunk))
+                sql = f"SELECT {_COLS} FROM visits WHERE (venue, locator) IN (VALUES {marks})"
+                out += self._rows([day], sql, [x for pair in chunk for x in pair])
+        return out
+
+    def by_pseudonym(self, pseudonym: str, day: int) -> list[Match]:
+        """Records of ``day`` under ``pseudonym`` (:meth:`registry.Store.by_pseudonym`)."""
+        pseudonym_arg(pseudonym)
+        check_day(day)
+        with self._lock, sqlite_errors():
+            return self._rows([day], f"SELECT {_COLS} FROM visits WHERE pseudonym = ?", [pseudonym])
+
+    def by_visit_ids(self, visit_ids: Sequence[bytes], *, days: range) -> list[Match]:
+        """Records by visit id over ``days`` (:meth:`registry.Store.by_visit_ids`)."""
+        ids = check_visit_ids(visit_ids, MAX_QUERY_ITEMS)
+        check_days(days)
+        out: list[Match] = []
+        with self._lock, sqlite_errors():
+            for chunk in chunks(ids):
+                sql = (
+                    f"SELECT {_COLS} FROM visits WHERE visit_id IN ({', '.join('?' * len(chunk))})"
+                )
+                out += self._rows(days, sql, list(chunk))
+        return out
+
+    # -- retention -----------------------------------------------------------------------
+
+    def days(self) -> list[int]:
+        """The days that have a file, oldest first."""
+        with sqlite_errors():
+            found = (_DAY_FILE.match(p.name) for p in self.folder.iterdir())
+            return sorted(int(m.group(1)) for m in found if m)
+
+    def stats(self) -> list[DayStats]:
+        """Per-day figures (:meth:`registry.Store.stats`)."""
+        out = []
+        with self._lock, sqlite_errors():
+            for day in self.days():
+                conn = self._day(day, create=False)
+                if conn is None:
+                    continue
+                visits, out_count, venues = conn.execute(
+                    "SELECT count(*), count(time_out), count(DISTINCT venue) FROM visits"
+                ).fetchone()
+                (seeds,) = conn.execute("SELECT count(*) FROM trace_seeds").fetchone()
+                out.append(DayStats(day, visits, out_count, venues, seeds))
+        return out
+
+    def purge(self, before: int) -> list[int]:
+        """Delete every day file older than ``before`` (:meth:`registry.Store.purge`)."""
+        check_day(before, "before")
+        with self._writing():
+            self._main.execute(
+                "INSERT INTO meta VALUES ('purged_before', ?) ON CONFLICT (key)"
+                " DO UPDATE SET value = max(value, excluded.value)",
+                (before,),
+            )
+            gone = [d for d in self.days() if d < before]
+            for day in gone:
+                conn = self._days.pop(day, None)
+                if conn is not None:
+                    conn.close()
+                base = self._day_path(day)
+                for suffix in ("", "-wal", "-shm"):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(f"{base}{suffix}")
+            _fsync_dir(self.folder)
+            return gone
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _venue(row: tuple[Any, ...]) -> Venue:
+    did, cat, sk, ak, valid_from, valid_until = row
+    return Venue(did, cat, bytes(sk), bytes(ak), valid_from, valid_until)

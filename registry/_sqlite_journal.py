@@ -1,0 +1,180 @@
+"""SQLite plumbing for :mod:`registry._sqlite`: error mapping, transactions, migrations,
+sorting a day's records against what is stored, and the journal of batches that span day
+files (written whole in the main file first, then replayed into each day file; see
+:mod:`registry._sqlite` for why)."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol
+
+from registry._model import StoredVisit
+from registry._schema import SCHEMA_VERSION
+from registry._store import COLUMNS, classify, conflict_error, from_row, key_of, to_row
+from registry.errors import SchemaMismatch, StoreUnavailable
+
+__all__ = [
+    "COLS",
+    "MARKS",
+    "DayOpener",
+    "apply",
+    "apply_rows",
+    "chunks",
+    "migrate",
+    "replay",
+    "sort_out",
+    "sqlite_errors",
+    "transaction",
+    "write_journal",
+]
+
+COLS = ", ".join(COLUMNS)
+MARKS = ", ".join("?" * len(COLUMNS))
+_INSERT = f"INSERT INTO visits ({COLS}) VALUES ({MARKS}) ON CONFLICT DO NOTHING"
+_CHECK_OUT = (
+    "UPDATE visits SET time_out = ?, signature = ?"
+    " WHERE visit_id = ? AND venue = ? AND day = ? AND time_out IS NULL"
+)
+_CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
+
+
+class DayOpener(Protocol):
+    """Opens (or makes) the connection to a day's file."""
+
+    def __call__(self, day: int, *, create: bool) -> sqlite3.Connection | None: ...
+
+
+@contextlib.contextmanager
+def sqlite_errors() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        raise StoreUnavailable(f"SQLite store unavailable: {exc}") from exc
+    except sqlite3.DatabaseError as exc:
+        raise SchemaMismatch(f"SQLite store damaged: {exc}") from exc
+
+
+def chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[tuple[str, ...]]) -> None:
+    (version,) = conn.execute("PRAGMA user_version").fetchone()
+    if version > SCHEMA_VERSION:
+        raise SchemaMismatch(f"schema version {version} is newer than this code ({SCHEMA_VERSION})")
+    for number in range(version + 1, len(migrations) + 1):
+        with transaction(conn):
+            (now,) = conn.execute("PRAGMA user_version").fetchone()
+            if now < number:  # another process may have migrated meanwhile
+                for statement in migrations[number - 1]:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number}")
+
+
+def sort_out(
+    conn: sqlite3.Connection, group: list[StoredVisit]
+) -> tuple[list[StoredVisit], list[StoredVisit], int]:
+    # Classify a day's records against what is stored: new, check-outs, unchanged; any
+    # conflict refuses the whole batch (nothing has been written yet).
+    stored: dict[tuple[str, int, bytes], tuple[Any, ...]] = {}
+    ids = [r.visit.visit_id for r in group]
+    for chunk in chunks(ids):
+        sql = f"SELECT {COLS} FROM visits WHERE visit_id IN ({', '.join('?' * len(chunk))})"
+        for row in conn.execute(sql, list(chunk)):
+            stored[(row[0], row[1], bytes(row[2]))] = row
+    inserts: list[StoredVisit] = []
+    updates: list[StoredVisit] = []
+    conflicts: list[bytes] = []
+    unchanged = 0
+    for record in group:
+        row = stored.get(key_of(record))
+        if row is None:
+            inserts.append(record)
+            continue
+        verdict = "unchanged" if tuple(row) == to_row(record) else classify(record, from_row(row))
+        if verdict == "unchanged":
+            unchanged += 1
+        elif verdict == "updated":
+            updates.append(record)
+        else:
+            conflicts.append(record.visit.visit_id)
+    if conflicts:
+        raise conflict_error(conflicts)
+    return inserts, updates, unchanged
+
+
+def apply(conn: sqlite3.Connection, inserts: list[StoredVisit], updates: list[StoredVisit]) -> None:
+    apply_rows(conn, [to_row(r) for r in inserts + updates])
+
+
+def apply_rows(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    # Idempotent: a new row is inserted; a check-out extends a stored stay that has none.
+    conn.executemany(_INSERT, rows)
+    conn.executemany(
+        _CHECK_OUT,
+        [(r[4], r[12], r[2], r[0], r[1]) for r in rows if r[4] is not None],
+    )
+
+
+def write_journal(
+    main: sqlite3.Connection,
+    rows: Sequence[tuple[Any, ...]],
+    seeds: Sequence[tuple[bytes, int, bytes, bytes]] = (),
+) -> None:
+    """Journal a batch's visit rows or trace seeds in one durable commit of the main file."""
+    with transaction(main):
+        (batch,) = main.execute(
+            "SELECT max(b) + 1 FROM (SELECT coalesce(max(batch), 0) AS b FROM pending_visits"
+            " UNION ALL SELECT coalesce(max(batch), 0) FROM pending_trace_seeds)"
+        ).fetchone()
+        main.executemany(
+            f"INSERT INTO pending_visits (batch, {COLS}) VALUES (?, {MARKS})",
+            [(batch, *row) for row in rows],
+        )
+        main.executemany(
+            "INSERT INTO pending_trace_seeds VALUES (?, ?, ?, ?, ?)",
+            [(batch, *seed) for seed in seeds],
+        )
+
+
+def replay(main: sqlite3.Connection, open_day: DayOpener) -> None:
+    """Apply every journalled batch to its day files, then drop it from the journal.
+    Idempotent: a replay interrupted by a crash is simply replayed again."""
+    for (batch,) in main.execute(
+        "SELECT batch FROM pending_visits UNION SELECT batch FROM pending_trace_seeds ORDER BY 1"
+    ).fetchall():
+        rows = main.execute(
+            f"SELECT {COLS} FROM pending_visits WHERE batch = ?", (batch,)
+        ).fetchall()
+        seeds = main.execute(
+            "SELECT label, day, envelope_hash, envelope FROM pending_trace_seeds WHERE batch = ?",
+            (batch,),
+        ).fetchall()
+        for day in sorted({r[1] for r in rows} | {s[1] for s in seeds}):
+            conn = open_day(day, create=True)
+            assert conn is not None  # create=True always opens
+            with transaction(conn):
+                apply_rows(conn, [r for r in rows if r[1] == day])
+                conn.executemany(
+                    "INSERT INTO trace_seeds (label, day, envelope_hash, envelope)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    [s for s in seeds if s[1] == day],
+                )
+        with transaction(main):
+            main.execute("DELETE FROM pending_visits WHERE batch = ?", (batch,))
+            main.execute("DELETE FROM pending_trace_seeds WHERE batch = ?", (batch,))

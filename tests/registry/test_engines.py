@@ -1,0 +1,214 @@
+"""What each engine does underneath: files and pragmas (SQLite), partitions and indexes
+(PostgreSQL), migrations, the journal of batches spanning days, unavailability."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import registry
+from registry._schema import SQLITE_DAY_MIGRATIONS, SQLITE_MAIN_MIGRATIONS, postgres_migrations
+from registry._store import COLUMNS, to_row
+from registry.errors import InvalidStoreUrl, SchemaMismatch, StoreUnavailable
+from tests.registry.postgres_server import Server
+from tests.registry.support import DAY, T0, make_venue, make_visit
+
+Opener = Callable[..., registry.Store]
+psycopg = pytest.importorskip("psycopg", reason="the postgres extra is not installed")
+
+
+# -- SQLite -------------------------------------------------------------------------------
+
+
+def test_sqlite_runs_wal_with_full_synchronous_commits(sqlite_url: str, open_url: Opener) -> None:
+    store = open_url(sqlite_url)
+    store.put([make_visit(make_venue(1), T0 + 60)])
+    folder = Path(sqlite_url.removeprefix("sqlite://"))
+    for name in ("registry.sqlite3", f"visits-{DAY}.sqlite3"):
+        conn = sqlite3.connect(folder / name)
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        conn.close()
+    # synchronous is per connection: check the store's own.
+    assert store._main.execute("PRAGMA synchronous").fetchone()[0] == 2  # type: ignore[attr-defined]  # FULL
+
+
+def test_sqlite_purge_removes_the_day_file(sqlite_url: str, open_url: Opener) -> None:
+    store = open_url(sqlite_url)
+    kit = make_venue(1)
+    store.put([make_visit(kit, T0 + 60), make_visit(kit, T0 + 86400 + 60)])
+    folder = Path(sqlite_url.removeprefix("sqlite://"))
+    day_file = folder / f"visits-{DAY}.sqlite3"
+    assert day_file.exists()
+    store.purge(DAY + 1)
+    assert not day_file.exists()
+    assert not Path(f"{day_file}-wal").exists()
+    assert not Path(f"{day_file}-shm").exists()
+    assert (folder / f"visits-{DAY + 1}.sqlite3").exists()
+
+
+def test_sqlite_completes_a_batch_a_dead_writer_left_in_the_journal(
+    sqlite_url: str, open_url: Opener
+) -> None:
+    # A writer died after journalling a two-day batch and applying its first day only.
+    kit = make_venue(1)
+    batch = [make_visit(kit, T0 + 60), make_visit(kit, T0 + 86400 + 60)]
+    store = open_url(sqlite_url)
+    store.put(batch[:1])
+    store.close()
+    folder = Path(sqlite_url.removeprefix("sqlite://"))
+    main = sqlite3.connect(folder / "registry.sqlite3")
+    marks = ", ".join("?" * (len(COLUMNS) + 1))
+    main.executemany(
+        f"INSERT INTO pending_visits VALUES ({marks})", [(7, *to_row(r)) for r in batch]
+    )
+    main.commit()
+    main.close()
+    reopened = open_url(sqlite_url)
+    found = reopened.by_visit_ids([r.visit.visit_id for r in batch], days=range(DAY, DAY + 2))
+    assert {m.record for m in found} == set(batch)
+    check = sqlite3.connect(folder / "registry.sqlite3")
+    assert check.execute("SELECT count(*) FROM pending_visits").fetchone()[0] == 0
+    check.close()
+
+
+def test_sqlite_migrates_a_version_1_store(sqlite_url: str, open_url: Opener) -> None:
+    folder = Path(sqlite_url.removeprefix("sqlite://"))
+    folder.mkdir()
+    kit = make_venue(1)
+    record = make_visit(kit, T0 + 60)
+    for name, migrations in (
+        ("registry.sqlite3", SQLITE_MAIN_MIGRATIONS),
+        (f"visits-{DAY}.sqlite3", SQLITE_DAY_MIGRATIONS),
+    ):
+        conn = sqlite3.connect(folder / name)
+        for statement in migrations[0]:
+            conn.execute(statement)
+        if name.startswith("visits"):
+            marks = ", ".join("?" * len(COLUMNS))
+            conn.execute(
+                f"INSERT INTO visits ({', '.join(COLUMNS)}) VALUES ({marks})", to_row(record)
+            )
+        conn.execute("PRAGMA user_version = 1")
+        conn.commit()
+        conn.close()
+    store = open_url(sqlite_url)
+    assert store.schema_version() == registry.SCHEMA_VERSION == 2
+    assert [m.record for m in store.by_pseudonym(record.visit.pseudonym, DAY)] == [record]
+    assert store.stats()[0].trace_seeds == 0  # the version-2 table now exists
+
+
+def test_sqlite_refuses_a_newer_schema(sqlite_url: str, open_url: Opener) -> None:
+    open_url(sqlite_url).close()
+    folder = Path(sqlite_url.removeprefix("sqlite://"))
+    conn = sqlite3.connect(folder / "registry.sqlite3")
+    conn.execute("PRAGMA user_version = 99")
+    conn.commit()
+    conn.close()
+    with pytest.raises(SchemaMismatch):
+        registry.open_store(sqlite_url)
+
+
+def test_sqlite_store_must_exist_unless_created(tmp_path: Path) -> None:
+    with pytest.raises(StoreUnavailable):
+        registry.open_store(f"sqlite:///{tmp_path / 'missing'}")
+    with pytest.raises(InvalidStoreUrl):
+        registry.open_store("sqlite://relative/dir")
+    with pytest.raises(InvalidStoreUrl):
+        registry.open_store("mysql://db/registry")
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------
+
+
+def _partitions(url: str) -> dict[str, list[str]]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT c.relname, i.indexname FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid"
+            " LEFT JOIN pg_indexes i ON i.tablename = c.relname WHERE c.relkind = 'r' ORDER BY 1, 2"
+        ).fetchall()
+    out: dict[str, list[str]] = {}
+    for table, index in rows:
+        out.setdefault(table, []).append(index)
+    return out
+
+
+def test_postgres_partitions_by_day_with_their_own_indexes(pg_url: str, open_url: Opener) -> None:
+    store = open_url(pg_url)
+    kit = make_venue(1)
+    store.put([make_visit(kit, T0 + 60), make_visit(kit, T0 + 86400 + 60)])
+    parts = _partitions(pg_url)
+    assert set(parts) == {
+        f"visits_d{DAY}",
+        f"visits_d{DAY + 1}",
+        f"trace_seeds_d{DAY}",
+        f"trace_seeds_d{DAY + 1}",
+    }
+    assert (
+        len(parts[f"visits_d{DAY}"]) == 4
+    )  # primary key, (venue, time), (venue, locator), pseudonym
+    store.purge(DAY + 1)
+    assert set(_partitions(pg_url)) == {f"visits_d{DAY + 1}", f"trace_seeds_d{DAY + 1}"}
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT to_regclass(%s)", (f"visits_d{DAY}",)).fetchone() == (None,)
+
+
+def test_postgres_migrates_a_version_1_database(pg_url: str, open_url: Opener) -> None:
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE registry_schema (version integer PRIMARY KEY,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        for statement in postgres_migrations()[0]:
+            conn.execute(statement)
+        conn.execute("INSERT INTO registry_schema (version) VALUES (1)")
+    store = open_url(pg_url)
+    assert store.schema_version() == 2
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT to_regclass('trace_seeds')").fetchone() != (None,)
+        conn.execute("UPDATE registry_schema SET version = 99 WHERE version = 2")
+    with pytest.raises(SchemaMismatch):
+        registry.open_store(pg_url)
+
+
+def test_postgres_unreachable_is_store_unavailable(pg_server: Server) -> None:
+    closed = f"postgresql://anshim@127.0.0.1:{pg_server.port + 1}/postgres"
+    with pytest.raises(StoreUnavailable) as info:
+        registry.open_store(closed, timeout=1.0)
+    assert info.value.code == "storeUnavailable"
+    assert info.value.retryable
+
+
+def test_postgres_restart_is_store_unavailable_then_recovers(
+    pg_server: Server, pg_url: str, open_url: Opener
+) -> None:
+    store = open_url(pg_url, timeout=2.0)
+    kit = make_venue(1)
+    acknowledged = make_visit(kit, T0 + 60)
+    store.put([acknowledged])
+    pg_server.stop("fast")
+    try:
+        with pytest.raises(StoreUnavailable):
+            store.put([make_visit(kit, T0 + 120)])
+        with pytest.raises(StoreUnavailable):
+            store.contacts(kit.did, T0, T0 + 3600)
+    finally:
+        pg_server.start()
+    later = make_visit(kit, T0 + 180)
+    # StoreUnavailable is retryable: the pool reconnects with backoff after the restart.
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            assert store.put([later]).inserted == 1
+            break
+        except StoreUnavailable:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    found = store.by_visit_ids(
+        [acknowledged.visit.visit_id, later.visit.visit_id], days=range(DAY, DAY + 1)
+    )
+    assert len(found) == 2
