@@ -1,0 +1,290 @@
+"""Registry store figures on a synthetic island shaped like Jeju (DESIGN.md "Where it comes
+from"): 50,000 venues with skewed popularity, 600,000 holders, 15.7 check-ins per holder per
+week, 4 weeks — about 38 million records at full scale (``--records 38000000``).
+
+Prints one JSON object per engine (``sqlite``, ``postgres``)::
+
+    python benchmarks/bench_registry_store.py                     # 100,000 records
+    python benchmarks/bench_registry_store.py --records 1000000
+    python benchmarks/bench_registry_store.py --engines sqlite --postgres postgresql://…
+
+Records are real signed ``SealedVisit`` structures; their envelopes are random bytes of the
+right size (the queries never decrypt), and pseudonyms come from a pool of real did:keys
+(deriving one per record would only slow the generator). Ingest is timed around ``put``
+only (batches of 1,000, durable commits), not around making the records. Without
+``--postgres`` a throwaway server is started from the machine's binaries (as the tests do)
+and removed afterwards; the SQLite store lives in a temporary folder, removed too.
+The baseline, measured in the same run, is one fsync in the store's file system: the floor
+of a durable commit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import registry
+from did import Ed25519PrivateKey
+from protocol import (
+    ENVELOPE_SIZE,
+    Channel,
+    HealthDeclaration,
+    SealedVisit,
+    derive_trace_seed,
+    locator,
+    pseudonym_did,
+)
+
+VENUES = 50_000
+DAYS = 28
+FIRST_DAY = 19_800
+BATCH = 1000
+WEDDING_GUESTS = 1000
+CATEGORIES = ["restaurant", "cafe", "shop", "bar", "gym", "church", "karaoke", "office"]
+
+
+def _venue_did(i: int) -> str:
+    return f"did:web:registry.jeju.example:venues:v{i:05d}"
+
+
+class Island:
+    """The synthetic island: venues, popularity, a wedding hall, a case with a lost phone."""
+
+    def __init__(self, records: int, seed: int = 7) -> None:
+        self.rng = random.Random(seed)
+        self.records = records
+        self.key = Ed25519PrivateKey.generate()  # one venue key signs all (not verified)
+        self.pseudonyms = [pseudonym_did(Ed25519PrivateKey.generate()) for _ in range(4096)]
+        # Popularity: Zipf-like weights, so a few venues are very busy and most are quiet.
+        weights = [1 / (rank + 20) ** 0.9 for rank in range(VENUES)]
+        total = sum(weights)
+        self.cum = list(_accumulate([w / total for w in weights]))
+        self.wedding = 1  # a venue of middling popularity hosts the wedding
+        self.wedding_day = FIRST_DAY + DAYS // 2
+        self.case_wallet = os.urandom(32)
+        self.case_venues = [self.rng.randrange(VENUES) for _ in range(14)]
+
+    def venues(self) -> list[registry.Venue]:
+        return [
+            registry.Venue(
+                _venue_did(i),
+                "wedding_hall" if i == self.wedding else CATEGORIES[i % len(CATEGORIES)],
+                os.urandom(32),
+                os.urandom(32),
+                valid_from=0,
+            )
+            for i in range(VENUES)
+        ]
+
+    def _record(
+        self, venue: int, time_in: int, time_out: int | None, loc: bytes
+    ) -> registry.StoredVisit:
+        visit = SealedVisit(
+            visit_id=os.urandom(16),
+            venue=_venue_did(venue),
+            day=time_in // 86400,
+            time_in=time_in,
+            time_out=time_out,
+            pseudonym=self.rng.choice(self.pseudonyms),
+            locator=loc,
+            channel=Channel.QR_STATIC,
+            declaration=HealthDeclaration(False, False),
+            envelope=os.urandom(ENVELOPE_SIZE),
+            receipt_hash=os.urandom(32),
+        )
+        return registry.StoredVisit(visit, visit.sign(self.key)[-64:])
+
+    def batches(self) -> Iterator[list[registry.StoredVisit]]:
+        """Every record, in upload batches of 1,000 (day by day, as venues upload)."""
+        rng = self.rng
+        per_day = max(1, (self.records - WEDDING_GUESTS - 14) // DAYS)
+        for d in range(DAYS):
+            day = FIRST_DAY + d
+            start = day * 86400
+            batch: list[registry.StoredVisit] = []
+            extra: list[registry.StoredVisit] = []
+            if day == self.wedding_day:  # about 1,000 guests in one afternoon
+                noon = start + 12 * 3600
+                for _ in range(WEDDING_GUESTS):
+                    t = noon + rng.randrange(-1800, 1800)
+                    extra.append(
+                        self._record(
+                            self.wedding, t, t + rng.randrange(5400, 10800), os.urandom(16)
+                        )
+                    )
+            if d < 14:  # the case's own visit of that day, found later by its locator
+                venue = self.case_venues[d]
+                seed = derive_trace_seed(self.case_wallet, day)
+                t = start + 13 * 3600
+                extra.append(self._record(venue, t, t + 3600, locator(seed, _venue_did(venue))))
+            for i in range(per_day + len(extra)):
+                if i < len(extra):
+                    batch.append(extra[i])
+                else:
+                    venue = _bisect(self.cum, rng.random())
+                    t = start + 7 * 3600 + rng.randrange(16 * 3600)
+                    out = t + rng.randrange(600, 7200) if rng.random() < 0.6 else None
+                    batch.append(self._record(venue, t, out, os.urandom(16)))
+                if len(batch) == BATCH:
+                    yield batch
+                    batch = []
+            if batch:
+                yield batch
+
+
+def _accumulate(values: list[float]) -> Iterator[float]:
+    s = 0.0
+    for v in values:
+        s += v
+        yield s
+
+
+def _bisect(cum: list[float], x: float) -> int:
+    lo, hi = 0, len(cum) - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if cum[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _fsync_ms(folder: Path) -> float:
+    path = folder / "fsync.probe"
+    times = []
+    with open(path, "wb") as fh:
+        for _ in range(20):
+            fh.write(b"x" * 4096)
+            t = time.perf_counter()
+            fh.flush()
+            os.fsync(fh.fileno())
+            times.append((time.perf_counter() - t) * 1000)
+    path.unlink()
+    return round(statistics.median(times), 3)
+
+
+def _ms(samples: list[float]) -> dict[str, float]:
+    samples = sorted(samples)
+    p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+    return {"median": round(statistics.median(samples), 3), "p99": round(p99, 3)}
+
+
+def run(engine: str, url: str, records: int, folder: Path) -> dict[str, object]:
+    island = Island(records)
+    store = registry.open_store(url, create=True)
+    try:
+        venues = island.venues()
+        for i in range(0, len(venues), 10_000):
+            store.put_venues(venues[i : i + 10_000])
+        ingest_s, count = 0.0, 0
+        sample: list[registry.StoredVisit] = []  # ordinary stays to ask contacts of
+        every = max(1, island.records // BATCH // 200)
+        for n, batch in enumerate(island.batches()):
+            t = time.perf_counter()
+            store.put(batch)
+            ingest_s += time.perf_counter() - t
+            count += len(batch)
+            if n % every == 0:
+                sample.append(batch[-1])
+
+        # Contacts: the wedding hall's afternoon, and ordinary stays at random venues.
+        noon = island.wedding_day * 86400 + 12 * 3600
+        wedding_ms, found = [], 0
+        for _ in range(30):
+            t = time.perf_counter()
+            found = len(store.contacts(_venue_did(island.wedding), noon, noon + 2 * 3600))
+            wedding_ms.append((time.perf_counter() - t) * 1000)
+        ordinary_ms, ordinary_found = [], []
+        for record in sample:
+            v = record.visit
+            end = v.time_in + 3600 if v.time_out is None else v.time_out
+            t = time.perf_counter()
+            ordinary_found.append(len(store.contacts(v.venue, v.time_in, end)))
+            ordinary_ms.append((time.perf_counter() - t) * 1000)
+
+        # The lost phone: 14 days x every venue's locator computed and looked up.
+        seeds = {
+            FIRST_DAY + d: derive_trace_seed(island.case_wallet, FIRST_DAY + d) for d in range(14)
+        }
+        t = time.perf_counter()
+        case_visits = registry.lost_phone_visits(store, seeds, venues=venues)
+        lost_phone_s = time.perf_counter() - t
+
+        t = time.perf_counter()
+        dropped = store.purge(FIRST_DAY + 1)
+        drop_s = time.perf_counter() - t
+        return {
+            "engine": engine,
+            "records": count,
+            "venues": VENUES,
+            "days": DAYS,
+            "envelopes": f"random bytes of the right size ({ENVELOPE_SIZE} B), never decrypted",
+            "ingest_records_per_s": round(count / ingest_s),
+            "ingest_batch": BATCH,
+            "contacts_query_ms": {
+                "wedding_hall": {**_ms(wedding_ms), "contacts": found},
+                "ordinary": {
+                    **_ms(ordinary_ms),
+                    "contacts_median": statistics.median(ordinary_found),
+                },
+            },
+            "lost_phone_lookup_s": round(lost_phone_s, 3),
+            "lost_phone_locators": 14 * VENUES,
+            "lost_phone_found": len(case_visits),
+            "retention_drop_day_s": round(drop_s, 3),
+            "retention_dropped_days": dropped,
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "baseline_fsync_ms": _fsync_ms(folder),
+        }
+    finally:
+        store.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--engines", default="sqlite,postgres")
+    parser.add_argument("--postgres", help="a PostgreSQL URL (default: a throwaway server)")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="anshim-bench-"))
+    server = None
+    try:
+        for engine in args.engines.split(","):
+            if engine == "sqlite":
+                url = f"sqlite://{work / 'sqlite'}"
+            else:
+                url = args.postgres
+                if url is None:
+                    from tests.registry import postgres_server
+
+                    bindir = postgres_server.find_bindir()
+                    if bindir is None:
+                        print(json.dumps({"engine": "postgres", "skipped": "no server binaries"}))
+                        continue
+                    server = postgres_server.start_server(
+                        bindir, Path(tempfile.mkdtemp(prefix="anshim-bench-pg-"))
+                    )
+                    url = server.create_database("bench")
+            print(json.dumps(run(engine, url, args.records, work)), flush=True)
+    finally:
+        if server is not None:
+            server.stop("fast")
+            shutil.rmtree(server.folder, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
