@@ -170,8 +170,8 @@ class Case:
         return self._venues
 
     def _venue_key(self, did: str) -> Ed25519PublicKey | None:
-        info = self.venues().get(did)
-        return None if info is None else Ed25519PublicKey.from_bytes(info.signing_key)
+        raw = self.registry.venue_key(did)
+        return None if raw is None else Ed25519PublicKey.from_bytes(raw)
 
     # -- round 1: the case's own stays --------------------------------------------------
     def _write_stays(

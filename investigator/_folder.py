@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,8 @@ _NONCE = sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 _MAX_FILE = 256 * 1024 * 1024
 _MAX_TEXT = 512
 _LOG = "log.jsonl"
+#: A case id as the registry accepts it in every query: 1 to 64 of ``[A-Za-z0-9._:-]``.
+CASE_ID_PATTERN = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._:-]{0,63}\Z")
 
 
 def _text(value: object, what: str, *, empty: bool = False) -> str:
@@ -102,7 +105,8 @@ class CaseRecord:
     trusted_issuers: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
-        _text(self.case_id, "case_id")
+        if not isinstance(self.case_id, str) or not CASE_ID_PATTERN.match(self.case_id):
+            raise CaseInputError("case_id must be 1 to 64 of A-Z a-z 0-9 . _ : -")
         _text(self.purpose, "purpose")
         _text(self.registry, "registry", empty=True)
         for name in ("investigator", "authority"):

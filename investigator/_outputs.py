@@ -115,7 +115,7 @@ def publish_notice(
         RegistryUnavailable, RegistryRefused: from the registry.
     """
     _check_notice(venue, start, end, risk, message)
-    notice = case.registry.publish_notice(case.record.case_id, venue, start, end, risk, message)
+    notice = case.registry.publish_notice(venue, start, end, risk, message)
     return _keep(
         case, notice, "notice-published", now=now, extra={"window": [start, end], "risk": risk}
     )
@@ -130,7 +130,7 @@ def withdraw_notice(case: Case, notice_id: str, *, reason: str, now: int) -> Not
     """
     if not case.folder.exists(f"notices/{notice_id}.json"):
         raise CaseInputError(f"notice {notice_id} was not published by this case")
-    notice = case.registry.withdraw_notice(case.record.case_id, notice_id, reason)
+    notice = case.registry.withdraw_notice(notice_id)
     return _keep(case, notice, "notice-withdrawn", now=now, extra={"reason": reason})
 
 

@@ -181,16 +181,14 @@ class Record:
 
 @dataclass(frozen=True, slots=True)
 class VenueInfo:
-    """A venue of the registry's directory: DID, facility class and Ed25519 signing key
-    (raw 32 bytes; it signs receipts and records).
+    """A venue of the registry's directory: DID, facility class and display name.
 
     Raises (on construction):
-        CaseInputError: a DID that is not a DID or a key that is not 32 bytes.
+        CaseInputError: a DID that is not a DID, or a class or name that is not text.
     """
 
     did: str
     category: str
-    signing_key: bytes
     name: str = ""
 
     def __post_init__(self) -> None:
@@ -198,8 +196,6 @@ class VenueInfo:
             require_did(self.did)
         except AnshimError as exc:
             raise CaseInputError(f"venue DID refused: {exc.message}") from exc
-        if type(self.signing_key) is not bytes or len(self.signing_key) != 32:
-            raise CaseInputError("a venue's signing key is 32 raw bytes")
         if not isinstance(self.category, str) or not isinstance(self.name, str):
             raise CaseInputError("a venue's category and name are text")
 
