@@ -65,6 +65,7 @@ from registry._sqlite_journal import (
     write_journal,
 )
 from registry._store import (
+    COLUMNS,
     MAX_QUERY_ITEMS,
     MIN_OVERLAP,
     ContactWindow,
@@ -360,7 +361,13 @@ class SqliteStore:
         with self._lock, sqlite_errors():
             for chunk in chunks(checked, 400):
                 marks = ", ".join(["(?, ?)"] * len(chunk))
-                sql = f"SELECT {_COLS} FROM visits WHERE (venue, locator) IN (VALUES {marks})"
+                # The pairs drive a nested loop over the (venue, locator) index; a row-value
+                # IN (VALUES …) would make SQLite scan the whole day instead.
+                cols = ", ".join(f"v.{c}" for c in COLUMNS)
+                sql = (
+                    f"WITH q(venue, locator) AS (VALUES {marks}) SELECT {cols} FROM q"
+                    " CROSS JOIN visits v ON v.venue = q.venue AND v.locator = q.locator"
+                )
                 out += self._rows([day], sql, [x for pair in chunk for x in pair])
         return out
 
