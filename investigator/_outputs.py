@@ -23,7 +23,7 @@ from investigator._graph import build_graph
 from investigator._png import report_png
 from investigator._registry import Notice
 from investigator._report import report_html
-from investigator.errors import CaseInputError, ReportUnavailable
+from investigator.errors import CaseInputError, RegistryRefused, ReportUnavailable
 
 __all__ = ["correct_notice", "notices", "publish_notice", "withdraw_notice", "write_outputs"]
 
@@ -51,7 +51,12 @@ def write_outputs(
     """
     names = venue_names
     if names is None:
-        names = {v.did: v.name for v in case.venues().values()} if case.has_registry else {}
+        names = {}
+        if case.has_registry:
+            try:
+                names = {v.did: v.name for v in case.venues().values()}
+            except RegistryRefused:
+                pass  # the venue list is the administrator's; the report shows DIDs
     graph = build_graph(case, venue_names=names)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -263,7 +263,9 @@ class HttpRegistryClient:
             return self._token
         if self._key is None:
             raise RegistryRefused("no token and no investigator key to authenticate with")
-        from did.vc import create_presentation  # only when a token is needed
+        import datetime as _dt
+
+        from did.vc import create_presentation, format_datetime  # only when a token is needed
 
         challenge = self._send("POST", "/challenges", body={}, auth=False)
         if not isinstance(challenge, dict) or not isinstance(challenge.get("challenge"), str):
@@ -274,6 +276,7 @@ class HttpRegistryClient:
             holder=self._did,
             challenge=challenge["challenge"],
             domain=challenge.get("domain"),
+            created=format_datetime(_dt.datetime.fromtimestamp(now, _dt.UTC)),
         )
         answer = self._send("POST", "/auth/token", body={"verifiablePresentation": vp}, auth=False)
         if not isinstance(answer, dict) or not isinstance(answer.get("access_token"), str):

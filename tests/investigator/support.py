@@ -139,20 +139,22 @@ def new_case(world: World, path: object, **overrides: object) -> Case:
     )
 
 
-def approve_by(world: World, draft: bytes, custodians: range) -> list[bytes]:
+def approve_by(world: World, draft: bytes, custodians: range, *, now: int = NOW) -> list[bytes]:
     """Each custodian of ``custodians`` approves its own copy of the draft (as files)."""
     warrant = Warrant.from_bytes(draft)
     return [
-        warrant.approve(world.stores[i].key, world.stores[i].did, now=NOW).to_bytes()
+        warrant.approve(world.stores[i].key, world.stores[i].did, now=now).to_bytes()
         for i in custodians
     ]
 
 
-def shares_by(world: World, approved: bytes, request: bytes, custodians: range) -> list[ShareBatch]:
+def shares_by(
+    world: World, approved: bytes, request: bytes, custodians: range, *, now: int = NOW
+) -> list[ShareBatch]:
     """Each custodian's answer to the request (as ``anshim escrow share`` makes it)."""
     warrant = Warrant.from_bytes(approved)
     req = UnsealRequest.from_bytes(request)
     return [
-        answer_warrant(warrant, req, store=world.stores[i], directory=world.directory, now=NOW)
+        answer_warrant(warrant, req, store=world.stores[i], directory=world.directory, now=now)
         for i in custodians
     ]
