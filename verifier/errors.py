@@ -15,13 +15,59 @@ so wallets, venues and the registry share one vocabulary.
     └── UnknownKey
         └── UnknownDevice       unknown_device     a reading from a device the venue did not
                                                    register
+
+The venue service's own errors (:mod:`verifier.service`): requests it refuses before any
+protocol message is read, and failures of its outbox and uploader. Problem details carry
+the code; none of these messages repeats a phone number, a name or a passcode.
+
+::
+
+    did.errors.AnshimError
+    └── VenueServiceError                venueServiceError
+        ├── VenueNotHosted               venueNotHosted        no hosted venue by that id
+        ├── GatewayRefused               gatewayRefused        a telecom-gateway request
+        │   │                                                  that cannot be trusted
+        │   ├── BadGatewaySignature      badGatewaySignature   HMAC missing or wrong
+        │   ├── StaleGatewayRequest      staleGatewayRequest   timestamp outside the window
+        │   └── UnknownVenueNumber       unknownVenueNumber    no hosted venue has that
+        │                                                      number
+        ├── StaffPasscodeRefused         staffPasscodeRefused  staff passcode missing or
+        │                                                      wrong
+        ├── CheckInRateLimited           checkInRateLimited    too many requests from one
+        │                                                      source
+        ├── OutboxUnavailable            outboxUnavailable     the local store cannot
+        │                                                      commit (nothing admitted)
+        └── UploadFailed                 uploadFailed          a batch did not reach the
+            │                                                  registry (retried later)
+            └── BatchUploadRefused       batchUploadRefused    the registry refused the
+                                                               batch (kept, retried)
+    did.errors.InputError
+    └── VenueConfigError (ValueError)    venueConfigError      a bad venue.toml or
+                                                               environment setting
 """
 
 from __future__ import annotations
 
+from did.errors import AnshimError, InputError
 from protocol.errors import ProtocolError, ReplayedChallenge, UnknownKey
 
-__all__ = ["NoOpenVisit", "ReplayedCheckIn", "UnknownDevice"]
+__all__ = [
+    "BadGatewaySignature",
+    "BatchUploadRefused",
+    "CheckInRateLimited",
+    "GatewayRefused",
+    "NoOpenVisit",
+    "OutboxUnavailable",
+    "ReplayedCheckIn",
+    "StaffPasscodeRefused",
+    "StaleGatewayRequest",
+    "UnknownDevice",
+    "UnknownVenueNumber",
+    "UploadFailed",
+    "VenueConfigError",
+    "VenueNotHosted",
+    "VenueServiceError",
+]
 
 
 class ReplayedCheckIn(ReplayedChallenge):
@@ -41,3 +87,81 @@ class UnknownDevice(UnknownKey):
     """A thermal or mask reading signed by a device this venue did not register."""
 
     code = "unknown_device"
+
+
+# -- the venue service (verifier.service) ----------------------------------------------------
+
+
+class VenueServiceError(AnshimError):
+    """Root of the venue service's own refusals and failures (:mod:`verifier.service`)."""
+
+    code = "venueServiceError"
+
+
+class VenueNotHosted(VenueServiceError):
+    """A request names a venue id this service does not host."""
+
+    code = "venueNotHosted"
+
+
+class GatewayRefused(VenueServiceError):
+    """A telecom-gateway webhook request that cannot be trusted (DESIGN.md "Access
+    control": HMAC-SHA256 over timestamp and body, stale timestamps refused)."""
+
+    code = "gatewayRefused"
+
+
+class BadGatewaySignature(GatewayRefused):
+    """The gateway's HMAC is missing, malformed or does not match the body."""
+
+    code = "badGatewaySignature"
+
+
+class StaleGatewayRequest(GatewayRefused):
+    """The gateway's signed timestamp is missing or too far from the service's clock."""
+
+    code = "staleGatewayRequest"
+
+
+class UnknownVenueNumber(GatewayRefused):
+    """The SMS or call went to a number no hosted venue registered."""
+
+    code = "unknownVenueNumber"
+
+
+class StaffPasscodeRefused(VenueServiceError):
+    """A staff-only request (assisted entry) without the venue's staff passcode."""
+
+    code = "staffPasscodeRefused"
+
+
+class CheckInRateLimited(VenueServiceError):
+    """One source sent more requests than the service's per-source rate allows."""
+
+    code = "checkInRateLimited"
+
+
+class OutboxUnavailable(VenueServiceError):
+    """The local outbox could not commit: nothing was admitted and no receipt was sent."""
+
+    code = "outboxUnavailable"
+
+
+class UploadFailed(VenueServiceError):
+    """A batch did not reach the registry (unreachable, timed out, or a server error);
+    its records stay in the outbox and are retried with backoff."""
+
+    code = "uploadFailed"
+
+
+class BatchUploadRefused(UploadFailed):
+    """The registry answered that it refuses the batch (a 4xx other than 408 or 429). The
+    records are kept, never dropped, and retried at the longest backoff."""
+
+    code = "batchUploadRefused"
+
+
+class VenueConfigError(InputError):
+    """A venue service setting (``venue.toml`` or ``ANSHIM_VENUE_*``) that cannot be used."""
+
+    code = "venueConfigError"
