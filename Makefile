@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EXTRAS := cli,dev,jsonld,postgres,server
 STAMP := $(VENV)/.installed-$(EXTRAS)
 
-.PHONY: demo test lint typecheck unit bench install clean postgres-server
+.PHONY: demo test lint typecheck unit bench install clean browser postgres-server
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,13 @@ postgres-server:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
-unit: $(STAMP) postgres-server
+# The venue kiosk's browser tests need Debian's chromium (Playwright never downloads one):
+# installed here when missing and we are root; otherwise those tests skip with one line.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; fi
+
+unit: $(STAMP) browser postgres-server
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit

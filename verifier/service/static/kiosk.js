@@ -15,7 +15,18 @@
     const box = $("outcome");
     const admitted = outcome.code === "admitted" || outcome.code === "checkedOut";
     box.className = admitted ? "admitted" : "refused";
-    box.textContent = outcome.message;
+    box.textContent = "";
+    // "한국어 / English": one line each, Korean first.
+    const [korean, ...english] = String(outcome.message).split(" / ");
+    const first = document.createElement("span");
+    first.textContent = korean;
+    box.appendChild(first);
+    if (english.length) {
+      const second = document.createElement("span");
+      second.className = "en";
+      second.textContent = english.join(" / ");
+      box.appendChild(second);
+    }
     if (!admitted) {
       const code = document.createElement("span");
       code.className = "code";
