@@ -93,6 +93,7 @@ def main() -> None:
             PASSPHRASE,
             registry_key=registry.public_key,
             custodians=[s.did for s in stores],
+            threshold=3,
             kdf=KDF_INTERACTIVE,
         )
         credential = issue_person_credential(

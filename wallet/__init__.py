@@ -11,34 +11,39 @@ Quick start::
     from protocol import HealthDeclaration
 
     w = wallet.Wallet.create("me.wallet", passphrase, registry_key=pinned_registry_key,
-                             custodians=pinned_custodian_dids)
-    # The identity issuer issues to w.holder_did (protocol._person.issue_person_credential):
+                             custodians=pinned_custodian_dids, threshold=3)
+    # The identity issuer issues to w.holder_did (protocol.issue_person_credential):
     w.enroll(person_credential, trusted_issuers=[issuer_did], now=now)
-    w.set_epoch_keys(directory_bytes, now=now)          # verified against the custodians
+    w.set_epoch_keys(directory_bytes, now=now)   # only the pinned custodians' directory
     upload(w.trace_seed_envelopes(range(today, today + 35)))
 
     venue = w.scan(qr_text, now=now, venue_keys=lookup) # raises ScanRefused (e.code)
     checkin = w.check_in(venue, declaration=HealthDeclaration(False, False), now=now)
-    w.accept_receipt(receipt, venue_key=lookup, now=now)   # DiaryFull when no room is left
-    w.check_out(venue, now=later)
+    w.accept_receipt(receipt, venue_key=lookup, now=now)  # only for a check-in it made
+    w.check_out(venue, now=later)                         # by the open visit's pseudonym
     w.export_disclosure(start, end, audience=health_authority_did, now=now)
     w.match_exposures(notices, now=now)
 
+    [v.record_id for v in w.visits()]   # the audit log's names of the visits' records
+    w.close()                            # or: with wallet.Wallet.open(...) as w:
+
     w = wallet.Wallet.open("me.wallet", passphrase, now=now)   # purges old receipts
 
-Errors (:mod:`wallet.errors`) carry stable codes; scan refusals carry a ``user_message``.
+A wallet holds its store's lock until :meth:`~Wallet.close`: a second ``Wallet.open`` of
+the same file raises :class:`WalletLocked`. Errors (:mod:`wallet.errors`) carry stable
+camelCase codes; scan refusals and full stores carry a ``user_message``.
 """
 
-from wallet._checkin import HOLDER_SHOWN_LABEL_VENUE
 from wallet._diary import Visit
 from wallet._enrollment import TraceSeedEnvelope
 from wallet._exposures import ExposureMatch
 from wallet._scanning import ScannedVenue
-from wallet._wallet import DEFAULT_RETENTION_DAYS, Wallet
+from wallet._wallet import Wallet
 from wallet.errors import (
     AlteredCode,
     CodeNotYetValid,
     DiaryFull,
+    DirectoryRefused,
     EnrollmentRefused,
     ExpiredCode,
     ForgedCode,
@@ -47,20 +52,23 @@ from wallet.errors import (
     NotEnrolled,
     ReceiptRefused,
     ScanRefused,
+    StoreChanged,
     StoreFull,
-    UnknownVenue,
+    UnexpectedReceipt,
+    UnknownVenueKey,
+    WalletClosed,
     WalletCorrupted,
     WalletError,
+    WalletLocked,
     WrongPassphrase,
     WrongPrefix,
 )
 
 __all__ = [
-    "DEFAULT_RETENTION_DAYS",
-    "HOLDER_SHOWN_LABEL_VENUE",
     "AlteredCode",
     "CodeNotYetValid",
     "DiaryFull",
+    "DirectoryRefused",
     "EnrollmentRefused",
     "ExpiredCode",
     "ExposureMatch",
@@ -71,13 +79,17 @@ __all__ = [
     "ReceiptRefused",
     "ScanRefused",
     "ScannedVenue",
+    "StoreChanged",
     "StoreFull",
     "TraceSeedEnvelope",
-    "UnknownVenue",
+    "UnexpectedReceipt",
+    "UnknownVenueKey",
     "Visit",
     "Wallet",
+    "WalletClosed",
     "WalletCorrupted",
     "WalletError",
+    "WalletLocked",
     "WrongPassphrase",
     "WrongPrefix",
 ]

@@ -4,20 +4,54 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import escrow
-from did.errors import AnshimError, TransportError
-from did.vc.data_integrity import KeyResolver
+from did import ed25519_public_key_from_did
+from did.errors import AnshimError, InputError, TransportError
+from did.vc import KeyResolver
 from protocol import TRACE_SEED_SIZE, PersonCredential
 from wallet._checkin import Derivations
 from wallet.errors import EnrollmentRefused, NoEpochKey
 
-__all__ = ["TRACE_SEED_PAD", "TraceSeedEnvelope", "check_credential", "seal_trace_seeds"]
+__all__ = [
+    "MAX_CUSTODIANS",
+    "TRACE_SEED_PAD",
+    "TraceSeedEnvelope",
+    "check_credential",
+    "check_pinned_custodians",
+    "seal_trace_seeds",
+]
 
 #: Trace-seed envelopes hold exactly one 32-byte seed (plus escrow's padding byte).
 TRACE_SEED_PAD = TRACE_SEED_SIZE + 1
+#: The most custodians a directory names (escrow's limit).
+MAX_CUSTODIANS = 32
+
+
+def check_pinned_custodians(custodians: Sequence[str], threshold: int) -> tuple[str, ...]:
+    """The pinned custodians a wallet is created with, checked (DESIGN.md "Key ceremony").
+
+    Raises:
+        InputError: not a non-empty sequence of at most 32 distinct Ed25519 ``did:key``
+            DIDs, or a threshold that is not an int in [1, number of custodians].
+    """
+    if isinstance(custodians, (str, bytes)) or not isinstance(custodians, Sequence):
+        raise InputError("custodians must be a sequence of custodian DIDs")
+    pinned = tuple(custodians)
+    if not 1 <= len(pinned) <= MAX_CUSTODIANS or len(set(pinned)) != len(pinned):
+        raise InputError(f"custodians must be 1 to {MAX_CUSTODIANS} distinct DIDs")
+    for did in pinned:
+        if type(did) is not str:
+            raise InputError("custodians must be DID strings")
+        try:
+            ed25519_public_key_from_did(did)
+        except InputError as exc:
+            raise InputError(f"a custodian is not an Ed25519 did:key: {exc.message}") from exc
+    if type(threshold) is not int or not 1 <= threshold <= len(pinned):
+        raise InputError("threshold must be an int between 1 and the number of custodians")
+    return pinned
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from did.keys import Ed25519PublicKey
+from did import Ed25519PublicKey
 from protocol import ExposureNotice
 from wallet._diary import Visit
 

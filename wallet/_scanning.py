@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from did import Ed25519PublicKey
 from did.errors import AnshimError, InputError, InvalidDid, ResolutionError
-from did.keys import Ed25519PublicKey
 from protocol import Channel, KeySource, QrKind, VenueChallenge, VenueCode, parse_qr_text
 from protocol.errors import (
     BadSignature,
@@ -27,7 +27,7 @@ from wallet.errors import (
     ExpiredCode,
     ForgedCode,
     MalformedCode,
-    UnknownVenue,
+    UnknownVenueKey,
     WrongPrefix,
 )
 
@@ -91,7 +91,7 @@ def scan_code(
 
     Raises:
         MalformedCode, WrongPrefix, AlteredCode, ForgedCode, ExpiredCode, CodeNotYetValid,
-        UnknownVenue: the refusal, by its code.
+        UnknownVenueKey: the refusal, by its code.
         InputError: ``now`` is not a valid time.
     """
     kind, data = _split(text)
@@ -102,7 +102,7 @@ def scan_code(
                 code.venue, Channel.QR_STATIC, code.expires, code.name, code.category
             )
         if venue_keys is None:
-            raise UnknownVenue("no venue key look-up is configured")
+            raise UnknownVenueKey("no venue key look-up is configured")
         challenge = VenueChallenge.verify(data, _guarded(venue_keys), now=now)
         return ScannedVenue(
             challenge.venue, Channel.QR_KIOSK, challenge.expires, challenge=challenge.nonce
@@ -112,7 +112,7 @@ def scan_code(
     except ClockSkew as exc:
         raise CodeNotYetValid(exc.message) from exc
     except UnknownKey as exc:
-        raise UnknownVenue(exc.message) from exc
+        raise UnknownVenueKey(exc.message) from exc
     except BadSignature as exc:
         raise ForgedCode(exc.message) from exc
     except MalformedMessage as exc:
@@ -122,4 +122,4 @@ def scan_code(
     except AnshimError as exc:
         # A look-up that failed for another reason (a network error): the venue's key is
         # not known, so the code cannot be trusted.
-        raise UnknownVenue(f"the venue's key could not be obtained: {exc.message}") from exc
+        raise UnknownVenueKey(f"the venue's key could not be obtained: {exc.message}") from exc

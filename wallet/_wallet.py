@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-from collections.abc import Collection, Iterable, Sequence
-from pathlib import Path
-
-import nacl.utils
+from collections.abc import Collection, Iterable
 
 import escrow
-from did.didkey import did_from_public_key
+from did import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+    day_of,
+)
 from did.errors import AnshimError, InputError, InvalidSignature
-from did.keyfile import KDF_MODERATE, DerivedKey, KdfParams, derive_key
-from did.keys import Ed25519PrivateKey, Ed25519PublicKey
-from did.vc.data_integrity import KeyResolver
+from did.vc import KeyResolver
 from protocol import (
+    MAX_STAY,
     Channel,
     HealthDeclaration,
     KeySource,
@@ -23,182 +22,52 @@ from protocol import (
     PersonCredential,
     QrKind,
     VisitReceipt,
-    day_of,
+    digest,
     to_qr_text,
 )
 from protocol.wire import check_now
 from wallet import _diary
-from wallet._checkin import Derivations, build_presentation, holder_shown_venue
-from wallet._enrollment import TraceSeedEnvelope, check_credential, seal_trace_seeds
+from wallet._checkin import Presentation, holder_shown_venue, sign_presentation
+from wallet._enrollment import (
+    TraceSeedEnvelope,
+    check_credential,
+    seal_trace_seeds,
+)
 from wallet._exposures import ExposureMatch, match
+from wallet._opened import OpenedStore
+from wallet._pending import (
+    PendingCheckIn,
+    PendingCheckOut,
+    StoredReceipt,
+    match_receipt,
+    record_id,
+    unexpired,
+)
 from wallet._scanning import ScannedVenue, scan_code
-from wallet._store import State, read_store, write_store
 from wallet.errors import (
     DiaryFull,
-    EnrollmentRefused,
+    DirectoryRefused,
     NoEpochKey,
     NotEnrolled,
     ReceiptRefused,
     StoreFull,
-    WalletCorrupted,
 )
 
-__all__ = ["DEFAULT_RETENTION_DAYS", "Wallet"]
+__all__ = ["Wallet"]
 
-#: DESIGN.md "Where it comes from": visits are kept four weeks.
-DEFAULT_RETENTION_DAYS = 28
 _DEFAULT_STAY = 3600
 
 
-class Wallet:
+class Wallet(OpenedStore):
     """The holder's wallet. Build with :meth:`create` or :meth:`open`; never printed with
     its secrets. Methods that change what is stored save at once (atomically).
+
+    A wallet holds its store's lock from open to :meth:`close` (or to the end of a ``with``
+    block, or until it is garbage-collected): a second wallet on the same file raises
+    :class:`~wallet.errors.WalletLocked` instead of silently overwriting this one's saves.
     """
 
-    __slots__ = ("_credential", "_derivations", "_directory", "_holder", "_key", "_path", "_state")
-
-    def __init__(self, path: Path, state: State, key: DerivedKey) -> None:
-        self._path = path
-        self._state = state
-        self._key = key
-        self._holder = Ed25519PrivateKey.from_seed(state.holder_seed)
-        self._derivations = Derivations(state.secret)
-        self._credential = (
-            None if state.credential is None else PersonCredential.from_bytes(state.credential)
-        )
-        self._directory = (
-            None
-            if state.directory is None
-            else escrow.EpochKeyDirectory.from_bytes(state.directory)
-        )
-
-    # -- the store ---------------------------------------------------------------------
-    @classmethod
-    def create(
-        cls,
-        path: str | os.PathLike[str],
-        passphrase: str | bytes,
-        *,
-        registry_key: Ed25519PublicKey,
-        custodians: Sequence[str] | None = None,
-        retention_days: int = DEFAULT_RETENTION_DAYS,
-        kdf: KdfParams = KDF_MODERATE,
-    ) -> Wallet:
-        """Create a new wallet file at ``path`` (refusing to overwrite one).
-
-        ``registry_key`` is the pinned registry key (venue posters, exposure notices);
-        ``custodians`` the pinned custodian DIDs the epoch-key directory must list. A fresh
-        32-byte wallet secret and a long-term Ed25519 key are generated.
-
-        Raises:
-            FileExistsError: a file already exists at ``path``.
-            KeyFileError: an empty passphrase.
-            InputError: a bad registry key or retention.
-        """
-        target = Path(path)
-        if target.exists():
-            raise FileExistsError(f"a wallet already exists at {target}")
-        if not isinstance(registry_key, Ed25519PublicKey):
-            raise InputError("registry_key must be an Ed25519PublicKey")
-        if type(retention_days) is not int or not 1 <= retention_days <= 366:
-            raise InputError("retention_days must be an int in [1, 366]")
-        state = State(
-            secret=nacl.utils.random(32),
-            holder_seed=Ed25519PrivateKey.generate().seed(),
-            registry_key=registry_key.to_bytes(),
-            custodians=None if custodians is None else tuple(custodians),
-            retention_days=retention_days,
-        )
-        key = derive_key(passphrase, kdf=kdf)
-        write_store(target, state, key)
-        return cls(target, state, key)
-
-    @classmethod
-    def open(cls, path: str | os.PathLike[str], passphrase: str | bytes, *, now: int) -> Wallet:
-        """Open a wallet file; receipts past the retention period are deleted at once.
-
-        Raises:
-            WrongPassphrase: the passphrase does not open it.
-            WalletCorrupted: the file is damaged.
-            FileNotFoundError, OSError: the file cannot be read.
-        """
-        state, key = read_store(path, passphrase)
-        try:
-            wallet = cls(Path(path), state, key)
-        except AnshimError as exc:
-            raise WalletCorrupted(f"the wallet's contents are damaged: {exc.message}") from exc
-        wallet.save(now=now)
-        return wallet
-
-    def save(self, *, now: int) -> None:
-        """Delete receipts past retention and write the store (fresh nonce, no Argon2id).
-
-        Raises:
-            StoreFull: the store would exceed the caps :meth:`open` applies (not written).
-            OSError: the file cannot be written; the previous file is then intact.
-        """
-        self._commit(self._state, now=now)
-
-    def _commit(self, state: State, *, now: int, key: DerivedKey | None = None) -> None:
-        """Purge ``state`` of expired receipts, write it, and only then adopt it (and
-        ``key``): a refused or failed write leaves the wallet in memory as on disk.
-
-        Raises:
-            StoreFull: the state exceeds the store's caps, even after the purge.
-            OSError: the file cannot be written.
-        """
-        when = check_now(now)
-        purged = _diary.purge(state.diary, retention_days=state.retention_days, now=when)
-        candidate = dataclasses.replace(state, diary=purged)
-        new_key = self._key if key is None else key
-        write_store(self._path, candidate, new_key)
-        self._state = candidate
-        self._key = new_key
-
-    def change_passphrase(
-        self, new_passphrase: str | bytes, *, now: int, kdf: KdfParams | None = None
-    ) -> None:
-        """Re-key the store under a new passphrase (Argon2id with a fresh salt) and save.
-
-        Raises:
-            KeyFileError: an empty passphrase.
-            StoreFull, OSError: as :meth:`save` (the old passphrase still opens the store).
-        """
-        key = derive_key(new_passphrase, kdf=kdf or self._key.kdf)
-        self._commit(self._state, now=now, key=key)
-
-    @property
-    def path(self) -> Path:
-        """The store file."""
-        return self._path
-
-    @property
-    def holder_did(self) -> str:
-        """The holder's long-term ``did:key`` (given to the identity issuer only)."""
-        return did_from_public_key(self._holder.public_key)
-
-    @property
-    def holder_key(self) -> Ed25519PrivateKey:
-        """The long-term key (for proving control of :attr:`holder_did` to the issuer)."""
-        return self._holder
-
-    @property
-    def registry_key(self) -> Ed25519PublicKey:
-        """The pinned registry key."""
-        return Ed25519PublicKey.from_bytes(self._state.registry_key)
-
-    @property
-    def credential(self) -> PersonCredential | None:
-        """The enrolled identity credential, if any."""
-        return self._credential
-
-    @property
-    def retention_days(self) -> int:
-        """How many days receipts are kept."""
-        return self._state.retention_days
-
-    def __repr__(self) -> str:
-        return f"Wallet({self.holder_did}, {len(self._state.diary)} receipts)"
+    __slots__ = ()
 
     # -- enrollment --------------------------------------------------------------------
     def enroll(
@@ -228,18 +97,23 @@ class Wallet:
         self._credential = credential
 
     def set_epoch_keys(self, directory: bytes, *, now: int) -> None:
-        """Verify and keep the registry's epoch-key directory: every custodian signed it and
-        its custodians are exactly the pinned ones (if the wallet pins custodians).
+        """Verify and keep the registry's epoch-key directory: its custodians and threshold
+        are exactly the pinned ones and every one of them signed it. A directory from any
+        other ceremony (a rogue registry's, a network attacker's) is refused, so the wallet
+        never seals an identity to keys the pinned custodians did not make.
 
         Raises:
-            EnrollmentRefused: the directory does not decode or does not verify.
+            DirectoryRefused: the directory does not decode, names other custodians or
+                another threshold, or lacks a valid signature of a pinned custodian.
             StoreFull: no room to store it (the wallet is unchanged).
         """
         try:
             parsed = escrow.EpochKeyDirectory.from_bytes(directory)
             parsed.verify(trusted_custodians=self._state.custodians)
         except (AnshimError, InvalidSignature) as exc:
-            raise EnrollmentRefused(f"epoch-key directory refused: {exc}") from exc
+            raise DirectoryRefused(f"epoch-key directory refused: {exc}") from exc
+        if parsed.threshold != self._state.threshold:
+            raise DirectoryRefused("epoch-key directory refused: not the pinned threshold")
         self._commit(dataclasses.replace(self._state, directory=bytes(directory)), now=now)
         self._directory = parsed
 
@@ -268,79 +142,126 @@ class Wallet:
 
         Raises:
             ScanRefused: one of MalformedCode, WrongPrefix, AlteredCode, ForgedCode,
-                ExpiredCode, CodeNotYetValid, UnknownVenue (``code`` and ``user_message``).
+                ExpiredCode, CodeNotYetValid, UnknownVenueKey (``code`` and ``user_message``).
             InputError: ``now`` is not a valid time.
         """
         return scan_code(qr_text, registry_key=self.registry_key, venue_keys=venue_keys, now=now)
 
+    def _sign_checkin(
+        self, venue: str | None, challenge: bytes | None, channel: Channel, *, now: int,
+        declaration: HealthDeclaration,
+    ) -> bytes:  # fmt: skip
+        """Sign a check-in and save it as pending before it leaves the phone."""
+        if not isinstance(declaration, HealthDeclaration):
+            raise InputError("declaration must be a HealthDeclaration")
+        credential, directory = self._ready()
+        when = check_now(now)
+        built: Presentation = sign_presentation(
+            self._derivations,
+            holder=self._holder,
+            directory=directory,
+            compact=credential.compact.cbor,
+            venue=venue,
+            challenge=challenge,
+            declaration=declaration,
+            kind=Kind.CHECK_IN,
+            now=when,
+        )
+        envelope = built.envelope or b""
+        pending = PendingCheckIn(
+            digest(built.message), venue, built.pseudonym, when, channel, record_id(envelope)
+        )
+        self._remember(pending, now=when)
+        return built.message
+
     def check_in(self, scanned: ScannedVenue, *, declaration: HealthDeclaration, now: int) -> bytes:
         """The signed check-in for a scanned venue (COSE bytes, for QR or HTTP).
+
+        The check-in is saved as pending first (:mod:`wallet._pending`): only a receipt
+        that answers it enters the diary.
 
         Raises:
             NotEnrolled, NoEpochKey: nothing to seal, or no key for today.
             InputError: ``scanned`` or ``declaration`` of the wrong type.
+            StoreChanged, WalletClosed, OSError: it could not be saved (nothing to send).
         """
         if not isinstance(scanned, ScannedVenue):
             raise InputError("check_in needs a ScannedVenue from scan()")
-        if not isinstance(declaration, HealthDeclaration):
-            raise InputError("declaration must be a HealthDeclaration")
-        credential, directory = self._ready()
-        return build_presentation(
-            self._derivations,
-            directory=directory,
-            compact=credential.compact.cbor,
-            venue=scanned.venue,
-            challenge=scanned.challenge,
-            declaration=declaration,
-            kind=Kind.CHECK_IN,
-            now=check_now(now),
+        return self._sign_checkin(
+            scanned.venue, scanned.challenge, scanned.channel, declaration=declaration, now=now
         )
 
     def holder_shown_check_in(self, *, declaration: HealthDeclaration, now: int) -> str:
-        """QR text (``AH1:…``) of a holder-shown check-in: audience "any venue", valid 30 s.
+        """QR text (``AH1:…``) of a holder-shown check-in: audience "any venue", valid for
+        ``protocol.HOLDER_SHOWN_LIFETIME`` (15 s).
 
         Raises:
-            NotEnrolled, NoEpochKey, InputError: as :meth:`check_in`.
+            NotEnrolled, NoEpochKey, InputError, StoreChanged, WalletClosed, OSError: as
+                :meth:`check_in`.
         """
-        if not isinstance(declaration, HealthDeclaration):
-            raise InputError("declaration must be a HealthDeclaration")
-        credential, directory = self._ready()
-        message = build_presentation(
-            self._derivations,
-            directory=directory,
-            compact=credential.compact.cbor,
-            venue=None,
-            challenge=None,
-            declaration=declaration,
-            kind=Kind.CHECK_IN,
-            now=check_now(now),
+        message = self._sign_checkin(
+            None, None, Channel.HOLDER_SHOWN, declaration=declaration, now=now
         )
         return to_qr_text(QrKind.HOLDER_CHECKIN, message)
 
+    def _open_visit(self, venue: str, now: int) -> tuple[str, int] | None:
+        """The (derivation venue, day) of the open visit a check-out at ``venue`` closes:
+        one begun at most :data:`protocol.MAX_STAY` before ``now`` without a time out (in
+        the diary, or a check-in whose receipt has not come back); the latest under the
+        venue's pairwise pseudonym if there is one (a same-day check-out closes what it
+        always closed), else the latest holder-shown one."""
+        begun: list[tuple[int, Channel]] = [
+            (v.time_in, v.channel)
+            for v in self.visits(start=now - MAX_STAY, end=now)
+            if v.venue == venue and v.time_out is None
+        ]
+        begun += [
+            (p.time_in, p.channel)
+            for p in self._state.checkins
+            if p.venue == venue and now - MAX_STAY <= p.time_in <= now
+        ]
+        if not begun:
+            return None
+        time_in, channel = max(begun, key=lambda v: (v[1] is not Channel.HOLDER_SHOWN, v[0]))
+        derive = holder_shown_venue(time_in) if channel is Channel.HOLDER_SHOWN else venue
+        return derive, self._day(time_in)
+
     def check_out(self, venue: ScannedVenue | str, *, now: int) -> bytes:
-        """The signed check-out for a venue visited today (same pairwise pseudonym).
+        """The signed check-out of the open visit at a venue, by that visit's pseudonym.
+
+        The visit being closed is the latest one at the venue without a time out (in the
+        diary, or a check-in awaiting its receipt), begun at most a day before: its pairwise
+        pseudonym is the one of its own day, so a stay that crosses midnight is closed by
+        the key that opened it. Without an open visit, today's pseudonym for the venue
+        signs. The check-out is saved as pending, so its receipt's time out is accepted.
 
         Raises:
             NotEnrolled, NoEpochKey: not enrolled, or no directory.
             MalformedMessage: ``venue`` is not a venue DID.
+            StoreChanged, WalletClosed, OSError: it could not be saved (nothing to send).
         """
         _, directory = self._ready()
         did = venue.venue if isinstance(venue, ScannedVenue) else venue
-        return build_presentation(
+        when = check_now(now)
+        built = sign_presentation(
             self._derivations,
+            holder=self._holder,
             directory=directory,
             compact=b"",
             venue=did,
             challenge=None,
             declaration=None,
             kind=Kind.CHECK_OUT,
-            now=check_now(now),
+            now=when,
+            closes=self._open_visit(did, when),
         )
+        self._remember(PendingCheckOut(did, built.pseudonym, when), now=when)
+        return built.message
 
     # -- the diary ---------------------------------------------------------------------
     def _day(self, time: int) -> int:
         tz = 0 if self._directory is None else self._directory.tz_offset
-        return day_of(time, tz_offset_seconds=tz)
+        return day_of(time, tz_offset=tz)
 
     def _pseudonym_for(self, receipt: VisitReceipt) -> Ed25519PrivateKey:
         """Re-derive the pseudonym key a receipt names, or raise ReceiptRefused."""
@@ -355,30 +276,48 @@ class Wallet:
         return key
 
     def accept_receipt(self, receipt: bytes, *, venue_key: KeySource, now: int) -> _diary.Visit:
-        """Verify a venue's receipt (signature under ``venue_key``, a pseudonym of this
-        wallet) and keep it in the diary.
+        """Verify a venue's receipt and keep it in the diary, if it answers a check-in (and,
+        for a time out, a check-out) this wallet made: same check-in hash, venue, pseudonym,
+        time in and channel (DESIGN.md "Credentials"), so a venue cannot plant visits.
 
         Receipts past the retention period are deleted first; if the diary still has no
         room (:data:`wallet._store.MAX_DIARY` receipts or the store's byte cap), the receipt
-        is refused and the diary stays as it was, so the wallet always opens again.
+        is refused and the diary stays as it was, so the wallet always opens again. A
+        receipt already in the diary is accepted again without change.
 
         Raises:
-            ReceiptRefused: the receipt does not verify or is not for this wallet.
+            ReceiptRefused: the receipt does not verify or names another pseudonym.
+            UnexpectedReceipt: it answers no check-in or check-out of this wallet.
             DiaryFull: no room for the receipt (``user_message`` for the phone).
+            StoreChanged, WalletClosed, OSError: as :meth:`save` (not kept).
         """
         try:
             parsed = VisitReceipt.verify(receipt, venue_key, now=now)
         except AnshimError as exc:
             raise ReceiptRefused(f"receipt refused: {exc.message}") from exc
         self._pseudonym_for(parsed)
-        diary = self._state.diary
-        if receipt not in diary:
-            diary = [*diary, bytes(receipt)]
+        state, when = self._state, check_now(now)
+        found = match_receipt(
+            bytes(receipt),
+            parsed,
+            diary=state.diary,
+            checkins=unexpired(state.checkins, now=when),
+            checkouts=unexpired(state.checkouts, now=when),
+        )
+        entry = StoredReceipt(bytes(receipt), found.record_id, parsed)
+        if found.known:
+            return _diary.visit_of(entry)
+        candidate = dataclasses.replace(
+            state,
+            diary=[*state.diary, entry],
+            checkins=[p for p in state.checkins if p != found.checkin],
+            checkouts=[p for p in state.checkouts if p != found.checkout],
+        )
         try:
-            self._commit(dataclasses.replace(self._state, diary=diary), now=now)
+            self._commit(candidate, now=when)
         except StoreFull as exc:
             raise DiaryFull(f"the diary is full: {exc.message}") from exc
-        return next(v for v in _diary.visits([receipt]))
+        return _diary.visit_of(entry)
 
     def visits(self, *, start: int | None = None, end: int | None = None) -> list[_diary.Visit]:
         """The diary's visits with time in in ``[start, end]`` (oldest first)."""

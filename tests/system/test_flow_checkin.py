@@ -27,6 +27,7 @@ from did import (
 )
 from did.errors import InputError
 from escrow import (
+    HOLDER_SHOWN_VENUE,
     Envelope,
     EpochKeyDirectory,
     ShareStore,
@@ -64,7 +65,7 @@ from verifier import (
     validate_checkin,
     validate_checkout,
 )
-from wallet import HOLDER_SHOWN_LABEL_VENUE, Wallet
+from wallet import Wallet
 
 NOW = sup.NOW
 DAY = sup.DAY
@@ -115,6 +116,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
             "wallet passphrase",
             registry_key=registry.public_key,
             custodians=[s.did for s in stores],
+            threshold=3,
             kdf=KDF_TEST,
         )
         credential = issue_person_credential(
@@ -144,7 +146,7 @@ def _venue_key(resolver: Resolver) -> Callable[[str], Ed25519PublicKey | None]:
 def _label(record: SealedVisit) -> VisitLabel:
     # Custodians recompute the label from the stored record; a holder-shown envelope names
     # the wallet's placeholder venue (the wallet could not know the venue when sealing).
-    venue = HOLDER_SHOWN_LABEL_VENUE if record.channel is Channel.HOLDER_SHOWN else record.venue
+    venue = HOLDER_SHOWN_VENUE if record.channel is Channel.HOLDER_SHOWN else record.venue
     return VisitLabel(venue, record.day, record.pseudonym, record.time_in)
 
 

@@ -1,16 +1,16 @@
 """Shared set-up for the wallet tests: keys, a registry, a venue, an identity issuer and the
-3-of-5 test ceremony of :mod:`tests.escrow_support` (run once per session)."""
+3-of-5 test ceremony of :mod:`tests.escrow.support` (run once per session)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import escrow
-from did.didkey import did_from_public_key
-from did.keyfile import KDF_TEST
-from did.keys import Ed25519PrivateKey, Ed25519PublicKey
+from did import KDF_TEST, Ed25519PrivateKey, Ed25519PublicKey, did_from_public_key
 from protocol import (
     Channel,
+    CheckIn,
+    HealthDeclaration,
     PersonCredential,
     QrKind,
     VenueChallenge,
@@ -34,7 +34,8 @@ OTHER_VENUE = "did:web:registry.example:venues:bar-2"
 OTHER_VENUE_KEY = Ed25519PrivateKey.from_seed(b"\x04" * 32)
 AUTHORITY = "did:web:health.example"
 VENUE_KEYS = {VENUE: VENUE_KEY.public_key, OTHER_VENUE: OTHER_VENUE_KEY.public_key}
-__all__ = ["FIRST_EPOCH", "NOW"]
+CLEAR = HealthDeclaration(False, False)
+__all__ = ["FIRST_EPOCH", "NOW", "world"]
 
 
 def venue_keys(did: str) -> Ed25519PublicKey | None:
@@ -56,11 +57,13 @@ def person(
 
 
 def new_wallet(tmp: Path, name: str = "w", *, enrolled: bool = True) -> Wallet:
+    directory = world().directory
     w = Wallet.create(
         tmp / f"{name}.wallet",
         PASS,
         registry_key=REGISTRY.public_key,
-        custodians=world().directory.custodians,
+        custodians=directory.custodians,
+        threshold=directory.threshold,
         kdf=KDF_TEST,
     )
     if enrolled:
@@ -116,3 +119,10 @@ def unseal(
         for i, s in ((2, w.stores[1]), (4, w.stores[3]), (5, w.stores[4]))
     ]
     return escrow.combine(env, key, label, shares, warrant_id=wid).plaintext
+
+
+def checked_in(w: Wallet, venue: str = VENUE, *, now: int = NOW) -> tuple[bytes, str]:
+    """A poster check-in of ``w`` at ``venue`` (the wallet keeps it pending) and its
+    pseudonym."""
+    data = w.check_in(w.scan(poster(venue, now=now), now=now), declaration=CLEAR, now=now)
+    return data, CheckIn.parse_unverified(data)[1].pseudonym

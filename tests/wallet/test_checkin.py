@@ -13,6 +13,7 @@ import escrow
 from did import qr
 from protocol import (
     ENVELOPE_SIZE,
+    HOLDER_SHOWN_LIFETIME,
     Channel,
     CheckIn,
     CompactPersonCredential,
@@ -39,7 +40,6 @@ from tests.wallet.support import (
     venue_keys,
 )
 from wallet import (
-    HOLDER_SHOWN_LABEL_VENUE,
     AlteredCode,
     CodeNotYetValid,
     ExpiredCode,
@@ -48,7 +48,7 @@ from wallet import (
     NoEpochKey,
     NotEnrolled,
     ScanRefused,
-    UnknownVenue,
+    UnknownVenueKey,
     Wallet,
     WrongPrefix,
 )
@@ -96,15 +96,15 @@ def test_holder_shown_is_qr_text_for_any_venue_and_opens(tmp_path: Path) -> None
     w = new_wallet(tmp_path)
     text = w.holder_shown_check_in(declaration=CLEAR, now=NOW)
     _kind, data = parse_qr_text(text)
-    checkin = CheckIn.verify(data, audience=OTHER_VENUE, now=NOW + 29, max_skew=0)
+    last = NOW + HOLDER_SHOWN_LIFETIME - 1
+    checkin = CheckIn.verify(data, audience=OTHER_VENUE, now=last, max_skew=0)
     assert checkin.holder_shown
-    assert checkin.expires == NOW + 30
+    assert checkin.expires == NOW + HOLDER_SHOWN_LIFETIME
     assert checkin.envelope is not None
-    label = escrow.VisitLabel(HOLDER_SHOWN_LABEL_VENUE, FIRST_EPOCH, checkin.pseudonym, NOW)
-    assert (
-        IdentityPlaintext.from_bytes(unseal(checkin.envelope, label)).compact
-        == w.credential.compact.cbor
-    )  # type: ignore[union-attr]
+    label = escrow.VisitLabel(escrow.HOLDER_SHOWN_VENUE, FIRST_EPOCH, checkin.pseudonym, NOW)
+    assert w.credential is not None
+    plaintext = IdentityPlaintext.from_bytes(unseal(checkin.envelope, label))
+    assert plaintext.compact == w.credential.compact.cbor
     second = parse_qr_text(w.holder_shown_check_in(declaration=CLEAR, now=NOW + 1))[1]
     assert CheckIn.parse_unverified(second)[1].pseudonym != checkin.pseudonym
 
@@ -146,17 +146,17 @@ def test_scan_refusals_each_have_their_own_code(tmp_path: Path) -> None:
     structure = bytearray(data)
     structure[1] = 0x85  # the COSE array claims five items
     cases = [
-        (poster(key=OTHER_VENUE_KEY), ForgedCode, "forged"),
-        (qr.encode_qr_text("AV1", bytes(flipped)), ForgedCode, "forged"),
-        (qr.encode_qr_text("AV1", bytes(structure)), AlteredCode, "altered"),
-        (poster(now=NOW - 60 * DAY), ExpiredCode, "expired"),
-        (poster(now=NOW + 2 * DAY), CodeNotYetValid, "not_yet_valid"),
-        (kiosk(now=NOW - 600), ExpiredCode, "expired"),
-        (kiosk(key=OTHER_VENUE_KEY), ForgedCode, "forged"),
-        (kiosk("did:web:registry.example:venues:closed"), UnknownVenue, "unknown_venue"),
-        ("HC1:6BFOXN*TS0BI$ZD", WrongPrefix, "wrong_prefix"),
-        ("https://example.com/", WrongPrefix, "wrong_prefix"),
-        ("AV1:" + "Z" * 10 + "::", MalformedCode, "malformed"),
+        (poster(key=OTHER_VENUE_KEY), ForgedCode, "forgedCode"),
+        (qr.encode_qr_text("AV1", bytes(flipped)), ForgedCode, "forgedCode"),
+        (qr.encode_qr_text("AV1", bytes(structure)), AlteredCode, "alteredCode"),
+        (poster(now=NOW - 60 * DAY), ExpiredCode, "expiredCode"),
+        (poster(now=NOW + 2 * DAY), CodeNotYetValid, "codeNotYetValid"),
+        (kiosk(now=NOW - 600), ExpiredCode, "expiredCode"),
+        (kiosk(key=OTHER_VENUE_KEY), ForgedCode, "forgedCode"),
+        (kiosk("did:web:registry.example:venues:closed"), UnknownVenueKey, "unknownVenueKey"),
+        ("HC1:6BFOXN*TS0BI$ZD", WrongPrefix, "wrongPrefix"),
+        ("https://example.com/", WrongPrefix, "wrongPrefix"),
+        ("AV1:" + "Z" * 10 + "::", MalformedCode, "malformedCode"),
     ]
     w = new_wallet(tmp_path, enrolled=False)
     for text, error, code in cases:
@@ -168,12 +168,12 @@ def test_scan_refusals_each_have_their_own_code(tmp_path: Path) -> None:
 def test_a_visitors_own_code_is_not_a_venue_code(tmp_path: Path) -> None:
     w = new_wallet(tmp_path)
     shown = w.holder_shown_check_in(declaration=CLEAR, now=NOW)
-    assert _refusal(w, shown).code == "wrong_prefix"
+    assert _refusal(w, shown).code == "wrongPrefix"
 
 
 def test_kiosk_code_without_a_venue_lookup_is_unknown(tmp_path: Path) -> None:
     w = new_wallet(tmp_path)
-    with pytest.raises(UnknownVenue):
+    with pytest.raises(UnknownVenueKey):
         w.scan(kiosk(), now=NOW)
     assert w.scan(kiosk(), now=NOW, venue_keys=VENUE_KEY.public_key).venue == VENUE
 
