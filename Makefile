@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EXTRAS := cli,dev,jsonld,postgres,server
 STAMP := $(VENV)/.installed-$(EXTRAS)
 
-.PHONY: demo test lint typecheck unit bench install clean browser postgres-server
+.PHONY: demo test lint typecheck unit bench install clean browser postgres-server poster-fonts
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,13 +38,23 @@ postgres-server:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
+# The registry's posters need a font with Hangul (fonts-nanum) and their PDF test turns the
+# PDF into an image (poppler-utils' pdftoppm). Run as root, this installs them when missing.
+poster-fonts:
+	@if [ "$$(id -u)" = 0 ] && { [ -z "$$(fc-list :lang=ko 2>/dev/null)" ] \
+		|| ! command -v pdftoppm >/dev/null 2>&1; }; then \
+		echo "installing a Hangul font and pdftoppm for the registry's poster tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			fonts-nanum poppler-utils >/dev/null; \
+	fi
+
 # The venue kiosk's browser tests need Debian's chromium (Playwright never downloads one):
 # installed here when missing and we are root; otherwise those tests skip with one line.
 browser:
 	@if ! command -v chromium >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; fi
 
-unit: $(STAMP) browser postgres-server
+unit: $(STAMP) browser postgres-server poster-fonts
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit

@@ -42,6 +42,12 @@ compact COSE twin), :mod:`~protocol._plaintext` (the sealed plaintexts of every 
 and :func:`~protocol._plaintext.open_plaintext`).
 """
 
+from protocol._batch import (
+    BATCH_ID_SIZE,
+    MAX_BATCH_RECORDS,
+    MAX_UPLOAD_BATCH_MESSAGE,
+    UploadBatch,
+)
 from protocol._checkin import (
     CHECKIN_LIFETIME,
     HOLDER_SHOWN_LIFETIME,
@@ -133,6 +139,7 @@ from protocol.wire import MAX_TIME, MAX_VENUE_DID_CHARS, PROTOCOL_VERSION, KeySo
 
 __all__ = [
     "ANY_VENUE",
+    "BATCH_ID_SIZE",
     "CHALLENGE_LIFETIME",
     "CHECKIN_LIFETIME",
     "COMPACT_OVERHEAD",
@@ -142,6 +149,7 @@ __all__ = [
     "IDENTITY_PAD",
     "LOCATOR_SIZE",
     "MAX_ASSISTED_NAME_BYTES",
+    "MAX_BATCH_RECORDS",
     "MAX_CHALLENGE_MESSAGE",
     "MAX_CHECKIN_MESSAGE",
     "MAX_COMPACT_SIZE",
@@ -157,6 +165,7 @@ __all__ = [
     "MAX_STAY",
     "MAX_TEMPERATURE",
     "MAX_TIME",
+    "MAX_UPLOAD_BATCH_MESSAGE",
     "MAX_VENUE_CODE_MESSAGE",
     "MAX_VENUE_CODE_PAYLOAD",
     "MAX_VENUE_DID_CHARS",
@@ -186,6 +195,7 @@ __all__ = [
     "RiskLevel",
     "SealedVisit",
     "ThermalReading",
+    "UploadBatch",
     "VenueChallenge",
     "VenueCode",
     "VerifiedDiary",

@@ -33,6 +33,8 @@ Messages never contain secrets, envelopes or payload bytes.
         │   ├── WrongEpoch                 wrong_epoch         sealed to another day's key
         │   ├── EpochKeyInactive           epoch_key_inactive  epoch key unknown or retired
         │   └── BadPoint                   bad_point           ephemeral point invalid
+        ├── ForeignRecord                  foreignRecord       an upload batch holds a record
+        │                                                  of another venue
         └── EntryRefused                   entry_refused       entry policy said no
             ├── DeclaredFever              declared_fever
             ├── DeclaredSymptoms           declared_symptoms
@@ -65,6 +67,7 @@ __all__ = [
     "Expired",
     "ExpiredChallenge",
     "ExpiredVenueCode",
+    "ForeignRecord",
     "ForgedVenueCode",
     "HighTemperature",
     "MalformedMessage",
@@ -256,3 +259,10 @@ class MaskMissing(EntryRefused):
     """The mask detector saw no mask."""
 
     code = "mask_missing"
+
+
+class ForeignRecord(ProtocolError):
+    """An upload batch that carries a record of another venue than the one that signed it
+    (:class:`~protocol.UploadBatch`): a venue uploads only its own records."""
+
+    code = "foreignRecord"

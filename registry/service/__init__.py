@@ -1,0 +1,27 @@
+"""The registry's HTTP service (FastAPI): venues and did:web hosting, posters, published
+data, uploads, authenticated investigation queries and the W3C VC-API (DESIGN.md "The
+registry service"). Importing :mod:`registry` does not import this package.
+
+Quick start::
+
+    import registry
+    from did import Ed25519PrivateKey
+    from registry.service import Settings, create_app
+
+    settings = Settings(public_url="https://registry.example.kr",
+                        admin_did=admin_did, state_dir="/var/lib/anshim/registry")
+    store = registry.open_store(settings.store, create=True)
+    app = create_app(settings, store=store, key=Ed25519PrivateKey.generate())
+    # uvicorn.run(app, host="127.0.0.1", port=8443)  — or: anshim registry serve
+
+Errors: :mod:`registry.service.errors` (the HTTP layer's) and :mod:`registry.errors`;
+every refusal is an RFC 9457 problem detail (:mod:`~registry.service._problems`). Shapes:
+:mod:`registry.service.schemas`; dependencies: :mod:`registry.service.deps`; routers:
+:mod:`registry.service.routers`.
+"""
+
+from registry.service._app import create_app, load_key
+from registry.service._problems import PROBLEM_TYPE_PREFIX, status_of
+from registry.service._settings import ENV_PREFIX, Settings
+
+__all__ = ["ENV_PREFIX", "PROBLEM_TYPE_PREFIX", "Settings", "create_app", "load_key", "status_of"]
