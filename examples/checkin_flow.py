@@ -31,20 +31,20 @@ from escrow import (
 from escrow.ceremony import Roster, deal, finalize, publish
 from protocol import (
     CompactPersonCredential,
+    GatewayPlaintext,
     HealthDeclaration,
     IdentityPlaintext,
     QrKind,
     SealedVisit,
     VenueCode,
     issue_person_credential,
+    open_plaintext,
     to_qr_text,
 )
 from verifier import (
-    GatewayPlaintext,
     MemoryReplayStore,
     VenueContext,
     VisitBook,
-    open_plaintext,
     seal_sms_checkin,
     validate_checkin,
 )

@@ -8,7 +8,7 @@ returns a bool). Errors and their stable codes: :mod:`protocol.errors`.
 Quick start::
 
     import os
-    from did.keys import Ed25519PrivateKey
+    from did import Ed25519PrivateKey
     from protocol import (
         ENVELOPE_SIZE, CheckIn, HealthDeclaration, VenueCode, day_of, derive_pseudonym_key,
         derive_trace_seed, digest, locator, pseudonym_did,
@@ -51,6 +51,7 @@ from protocol._batch import (
 from protocol._checkin import (
     CHECKIN_LIFETIME,
     HOLDER_SHOWN_LIFETIME,
+    HOLDER_SHOWN_MAX_SKEW,
     MAX_CHECKIN_MESSAGE,
     CheckIn,
 )
@@ -91,16 +92,17 @@ from protocol._notices import (
     ThermalReading,
 )
 from protocol._person import (
-    IDENTITY_PAD,
     PERSON_CREDENTIAL_TYPE,
     PersonCredential,
     issue_person_credential,
 )
 from protocol._plaintext import (
+    HOLDER_SIGNATURE_SIZE,
     MAX_ASSISTED_NAME_BYTES,
     GatewayPlaintext,
     IdentityPlaintext,
     open_plaintext,
+    verify_sealed_identity,
 )
 from protocol._qrtext import (
     QrKind,
@@ -146,7 +148,8 @@ __all__ = [
     "ENVELOPE_PAD_TO",
     "ENVELOPE_SIZE",
     "HOLDER_SHOWN_LIFETIME",
-    "IDENTITY_PAD",
+    "HOLDER_SHOWN_MAX_SKEW",
+    "HOLDER_SIGNATURE_SIZE",
     "LOCATOR_SIZE",
     "MAX_ASSISTED_NAME_BYTES",
     "MAX_BATCH_RECORDS",
@@ -212,4 +215,5 @@ __all__ = [
     "parse_qr_text",
     "pseudonym_did",
     "to_qr_text",
+    "verify_sealed_identity",
 ]

@@ -1,8 +1,8 @@
 """The check-in presentation: the hot path (DESIGN.md "Check-in presentation").
 
 A :class:`CheckIn` is a COSE_Sign1 signed by the visitor's pairwise pseudonym key (see
-:func:`protocol.derive_pseudonym_key`). The whole signed message is at most 600 bytes,
-so the holder-shown mode fits a QR code.
+:func:`protocol.derive_pseudonym_key`). The whole signed message is at most 680 bytes,
+so the holder-shown mode fits a QR code of version 20 or lower at level M.
 
 Key table (deterministic CBOR map):
 
@@ -14,7 +14,7 @@ key  field            value
                       for the holder-shown mode
 2    challenge        the answered kiosk nonce (16 bytes), or null
 3    issued_at        Unix seconds; also the visit's *time in* bound into the envelope label
-4    expires          Unix seconds; ``issued_at < expires``, at most 30 s later in the
+4    expires          Unix seconds; ``issued_at < expires``, at most 15 s later in the
                       holder-shown mode and 120 s otherwise (it bounds the venue's replay
                       cache)
 5    pseudonym        the pseudonym's Ed25519 ``did:key``
@@ -30,7 +30,11 @@ day. A check-out is therefore the same message with ``kind`` 1, signed by the sa
 key, with neither envelope nor declaration (the check-in's record already has both); the
 venue sets the time out of the open visit of that pseudonym to the check-out's time.
 
-A holder-shown check-in has no challenge: its freshness is its 30-second lifetime.
+A holder-shown check-in has no challenge: its freshness is its lifetime of at most 15 s
+(:data:`HOLDER_SHOWN_LIFETIME`, as KI-Pass's code), judged with a clock-skew allowance of at
+most 5 s (:data:`HOLDER_SHOWN_MAX_SKEW`), so a photographed code can be relayed for at most
+20 s; a venue service shares one replay store across the venues it hosts, so a relayed code
+is admitted at one of them only (DESIGN.md "Venue codes" 3).
 """
 
 from __future__ import annotations
@@ -38,24 +42,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
-from did._didsyntax import require_did
-from did.didkey import ed25519_public_key_from_did
+from did import Ed25519PublicKey, require_did
 from protocol._derive import LOCATOR_SIZE
-from protocol._values import ANY_VENUE, ENVELOPE_SIZE, Channel, HealthDeclaration, Kind
+from protocol._values import (
+    ANY_VENUE,
+    ENVELOPE_SIZE,
+    Channel,
+    HealthDeclaration,
+    Kind,
+    declaration_field,
+)
 from protocol._venue import NONCE_SIZE
-from protocol.errors import EnvelopeError, Expired, WrongAudience
+from protocol.errors import BadEnvelope, Expired, WrongAudience
 from protocol.wire import (
+    MAX_TIME,
     MAX_VENUE_DID_CHARS,
     PROTOCOL_VERSION,
+    Field,
     Signed,
     check_now,
     check_skew,
     decode_map,
     did_value,
+    enum_field,
     enum_value,
     fail,
     fixed_bytes,
+    is_pseudonym,
+    known_did,
     not_in_future,
+    pseudonym_key_bytes,
     pseudonym_value,
     time_value,
     version_value,
@@ -64,14 +80,18 @@ from protocol.wire import (
 __all__ = [
     "CHECKIN_LIFETIME",
     "HOLDER_SHOWN_LIFETIME",
+    "HOLDER_SHOWN_MAX_SKEW",
     "MAX_CHECKIN_MESSAGE",
     "CheckIn",
 ]
 
-#: DESIGN.md "Check-in presentation": at most 600 bytes in all (the whole COSE_Sign1).
-MAX_CHECKIN_MESSAGE = 600
-#: DESIGN.md "Venue codes" 3: a holder-shown check-in expires at most 30 s after issued-at.
-HOLDER_SHOWN_LIFETIME = 30
+#: DESIGN.md "Check-in presentation": at most 680 bytes in all (the whole COSE_Sign1).
+MAX_CHECKIN_MESSAGE = 680
+#: DESIGN.md "Venue codes" 3: a holder-shown check-in expires at most 15 s after issued-at.
+HOLDER_SHOWN_LIFETIME = 15
+#: DESIGN.md "Venue codes" 3: the clock-skew allowance for a holder-shown check-in, whatever
+#: larger skew a venue allows for its other check-ins.
+HOLDER_SHOWN_MAX_SKEW = 5
 #: The longest lifetime of a check-in addressed to one venue.
 CHECKIN_LIFETIME = 120
 _MAX_PAYLOAD = MAX_CHECKIN_MESSAGE - 76
@@ -191,8 +211,8 @@ class CheckIn(Signed):
             mode, a lifetime over its bound, or a check-in without envelope/declaration
             (or a check-out with one).
         UnsupportedVersion: ``version`` is not 1.
-        BadPseudonym: ``pseudonym`` is not an Ed25519 did:key.
-        EnvelopeError: a check-in envelope that is not exactly :data:`ENVELOPE_SIZE` bytes.
+        BadPseudonym: ``pseudonym`` is not an Ed25519 did:key libsodium verifies under.
+        BadEnvelope: a check-in envelope that is not exactly :data:`ENVELOPE_SIZE` bytes.
     """
 
     audience: str
@@ -207,7 +227,17 @@ class CheckIn(Signed):
     version: int = PROTOCOL_VERSION
 
     _WHAT: ClassVar[str] = "CheckIn"
-    _KEYS: ClassVar[frozenset[int]] = frozenset(range(10))
+    _FIELDS: ClassVar[tuple[Field, ...]] = (
+        Field(1, "audience"),
+        Field(2, "challenge"),
+        Field(3, "issued_at"),
+        Field(4, "expires"),
+        Field(5, "pseudonym"),
+        declaration_field(6),
+        Field(7, "envelope"),
+        Field(8, "locator"),
+        enum_field(9, "kind", Kind),
+    )
     _MAX_CBOR: ClassVar[int] = _MAX_PAYLOAD
     _MAX_MESSAGE: ClassVar[int] = MAX_CHECKIN_MESSAGE
     _AAD_NAME: ClassVar[bytes] = b"CheckIn"
@@ -236,11 +266,17 @@ class CheckIn(Signed):
                 raise fail(w, "a check-in carries a sealed envelope")
             if len(self.envelope) != ENVELOPE_SIZE:
                 # DESIGN.md validation step 4: the size is the fixed envelope size.
-                raise EnvelopeError(f"{w}: envelope must be exactly {ENVELOPE_SIZE} bytes")
+                raise BadEnvelope(f"{w}: envelope must be exactly {ENVELOPE_SIZE} bytes")
         elif self.declaration is not None or self.envelope is not None:
             raise fail(w, "a check-out carries neither declaration nor envelope")
         # DESIGN.md validation step 2 (checked last so that syntax errors come first).
         pseudonym_value(self.pseudonym, w)
+
+    @property
+    def pseudonym_key(self) -> Ed25519PublicKey:
+        """The pseudonym's public key, which signs the presentation (not point-checked:
+        libsodium's verification refuses what DESIGN.md step 2 refuses)."""
+        return Ed25519PublicKey.from_bytes(pseudonym_key_bytes(self.pseudonym, self._WHAT))
 
     @property
     def holder_shown(self) -> bool:
@@ -254,63 +290,31 @@ class CheckIn(Signed):
             return Channel.HOLDER_SHOWN
         return Channel.QR_KIOSK if self.challenge is not None else Channel.QR_STATIC
 
-    def _to_map(self) -> dict[int, Any]:
-        return {
-            0: self.version,
-            1: self.audience,
-            2: self.challenge,
-            3: self.issued_at,
-            4: self.expires,
-            5: self.pseudonym,
-            6: None if self.declaration is None else self.declaration.to_wire(),
-            7: self.envelope,
-            8: self.locator,
-            9: int(self.kind),
-        }
-
-    @classmethod
-    def _from_map(cls, m: dict[int, Any]) -> Self:
-        declaration = m[6]
-        return cls(
-            audience=m[1],
-            challenge=m[2],
-            issued_at=m[3],
-            expires=m[4],
-            pseudonym=m[5],
-            declaration=(
-                None if declaration is None else HealthDeclaration.from_wire(declaration, "CheckIn")
-            ),
-            envelope=m[7],
-            locator=m[8],
-            kind=enum_value(Kind, m[9], "CheckIn", "kind"),
-            version=m[0],
-        )
-
     @classmethod
     def from_cbor(cls, data: bytes) -> Self:
         """Decode strictly (size, CBOR rules, version, exact keys, types, ranges).
 
         A check-in is decoded once per visitor at the venue (DESIGN.md "Validation at the
-        venue" step 1), so the usual layout is read directly (:func:`_read_payload`);
-        anything else goes through the generic decoder, which raises the error. Results
-        and errors are the generic path's (a property test compares both).
+        venue" step 1), so the usual layout is read directly (:func:`_read_payload`) and a
+        payload all of whose fields pass the constructor's checks is built at once
+        (:func:`_accepted`); anything else goes through the generic decoder and the
+        constructor, which raise the error. Results and errors are therefore the generic
+        path's (a property test compares both).
 
         Raises:
             OversizeMessage: over the size cap.
             UnsupportedVersion: a version other than 1.
             MalformedMessage: anything else wrong.
             BadPseudonym: a pseudonym that is not an Ed25519 did:key.
-            EnvelopeError: a check-in envelope that is not :data:`ENVELOPE_SIZE` bytes.
+            BadEnvelope: a check-in envelope that is not :data:`ENVELOPE_SIZE` bytes.
         """
         if type(data) is bytes and len(data) <= cls._MAX_CBOR:
             try:
-                m = _read_payload(data)
+                accepted = _accepted(_read_payload(data))
             except (_Irregular, IndexError):
-                pass  # not the fixed layout: the generic strict decoder below decides
-            else:
-                # As decode_map: the version first, then the (here exact) key set.
-                version_value(m[0], cls._WHAT)
-                return cls._from_map(m)
+                accepted = None  # not the fixed layout: the generic strict decoder decides
+            if accepted is not None:
+                return accepted  # type: ignore[return-value]  # only CheckIn reads this layout
         return cls._from_map(decode_map(data, cls._WHAT, cls._KEYS, cls._MAX_CBOR))
 
     @classmethod
@@ -326,17 +330,19 @@ class CheckIn(Signed):
         the venue" steps 1-3, in that order).
 
         1. size, strict decoding, COSE structure, EdDSA only (and the envelope size);
-        2. the pseudonym is an Ed25519 did:key and the signature verifies under it;
+        2. the pseudonym is an Ed25519 did:key and the signature verifies under it
+           (libsodium's rules: canonical encodings, no small-order key or R);
         3. the audience is ``audience`` or :data:`ANY_VENUE`; ``issued_at`` is at most
-           ``now + max_skew``; ``now < expires + max_skew``.
+           ``now + skew``; ``now < expires + skew``, where the skew is ``max_skew``, and
+           at most :data:`HOLDER_SHOWN_MAX_SKEW` for a holder-shown presentation.
 
         The challenge (issued by this venue, unexpired, unused), the envelope's epoch key and
         point, and replay of the whole message (keep ``digest(data)`` until ``expires +
-        max_skew``) need the venue's state and are the verifier's steps.
+        skew``) need the venue's state and are the verifier's steps.
 
         Raises:
             OversizeMessage, BadAlgorithm, MalformedMessage, UnsupportedVersion: step 1.
-            EnvelopeError: the envelope is not :data:`ENVELOPE_SIZE` bytes (step 1 here,
+            BadEnvelope: the envelope is not :data:`ENVELOPE_SIZE` bytes (step 1 here,
                 because the size is part of the format).
             BadPseudonym, BadSignature: step 2.
             WrongAudience, ClockSkew, Expired: step 3.
@@ -346,10 +352,75 @@ class CheckIn(Signed):
         now, max_skew = check_now(now), check_skew(max_skew)
         require_did(audience)
         parsed, checkin = cls.parse_unverified(data)
-        cls.check_signature(parsed, ed25519_public_key_from_did(checkin.pseudonym))
+        cls.check_signature(parsed, checkin.pseudonym_key)
         if checkin.audience != audience and checkin.audience != ANY_VENUE:
             raise WrongAudience("CheckIn: addressed to another venue")
-        not_in_future(checkin.issued_at, now, max_skew, cls._WHAT, "issued_at")
-        if now >= checkin.expires + max_skew:
-            raise Expired("CheckIn: the presentation has expired")
+        checkin.check_times(now=now, max_skew=max_skew)
         return checkin
+
+    def check_times(self, *, now: int, max_skew: int) -> None:
+        """Step 3's time checks: ``issued_at`` at most ``now + skew`` and ``now < expires +
+        skew``, the skew being ``max_skew`` (at most :data:`HOLDER_SHOWN_MAX_SKEW` for a
+        holder-shown presentation). ``now`` and ``max_skew`` must already be checked ints.
+
+        Raises:
+            ClockSkew: dated too far in the future.
+            Expired: the presentation has expired.
+        """
+        skew = min(max_skew, HOLDER_SHOWN_MAX_SKEW) if self.audience == ANY_VENUE else max_skew
+        not_in_future(self.issued_at, now, skew, self._WHAT, "issued_at")
+        if now >= self.expires + skew:
+            raise Expired("CheckIn: the presentation has expired")
+
+    def replay_until(self, max_skew: int) -> int:
+        """Until when a venue must remember this presentation to refuse it again: its
+        expiry plus the skew :meth:`check_times` allows it."""
+        skew = min(max_skew, HOLDER_SHOWN_MAX_SKEW) if self.audience == ANY_VENUE else max_skew
+        return self.expires + skew
+
+
+# The four declarations a check-in can carry, shared (HealthDeclaration is frozen).
+_DECLARATIONS = {(f, r): HealthDeclaration(f, r) for f in (False, True) for r in (False, True)}
+_KIND_OF = (Kind.CHECK_IN, Kind.CHECK_OUT)
+
+
+def _accepted(m: dict[int, Any]) -> CheckIn | None:
+    """The check-in of a payload map :func:`_read_payload` read (so every value already has
+    its wire type) if every field passes :class:`CheckIn`'s checks, else ``None`` (and the
+    generic path raises the constructor's error). These are the constructor's checks,
+    written once more for the venue's hot path; a property test holds the two equal."""
+    audience, challenge, issued, expires, pseudonym = m[1], m[2], m[3], m[4], m[5]
+    declared, envelope, where, number = m[6], m[7], m[8], m[9]
+    holder = audience == ANY_VENUE
+    if (
+        m[0] != PROTOCOL_VERSION
+        or not (holder or (len(audience) <= MAX_VENUE_DID_CHARS and known_did(audience)))
+        or (challenge is not None and (holder or len(challenge) != NONCE_SIZE))
+        or not issued < expires <= MAX_TIME
+        or expires > issued + (HOLDER_SHOWN_LIFETIME if holder else CHECKIN_LIFETIME)
+        or len(where) != LOCATOR_SIZE
+        or number > 1
+        or not is_pseudonym(pseudonym)
+    ):
+        return None
+    if number == 0:
+        if declared is None or envelope is None or len(envelope) != ENVELOPE_SIZE:
+            return None
+        declaration: HealthDeclaration | None = _DECLARATIONS[declared[0], declared[1]]
+    elif declared is not None or envelope is not None:
+        return None
+    else:
+        declaration = None
+    checkin = object.__new__(CheckIn)
+    put = object.__setattr__
+    put(checkin, "audience", audience)
+    put(checkin, "challenge", challenge)
+    put(checkin, "issued_at", issued)
+    put(checkin, "expires", expires)
+    put(checkin, "pseudonym", pseudonym)
+    put(checkin, "declaration", declaration)
+    put(checkin, "envelope", envelope)
+    put(checkin, "locator", where)
+    put(checkin, "kind", _KIND_OF[number])
+    put(checkin, "version", PROTOCOL_VERSION)
+    return checkin

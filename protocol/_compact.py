@@ -8,8 +8,9 @@ the issuer signs beside the JSON form. It travels only inside sealed envelopes, 
 custodians unseal one, an investigator checks the issuer's signature on it with
 :meth:`CompactPersonCredential.verify`.
 
-The compact form must fit, with a 16-byte visit nonce, in the envelope's padded plaintext
-(:data:`~protocol.ENVELOPE_PAD_TO` bytes, one of which the padding needs): 191 bytes.
+The compact form must fit, with the plaintext's kind byte, its 16-byte visit nonce and the
+holder's 64-byte signature, in the envelope's padded plaintext
+(:data:`~protocol.ENVELOPE_PAD_TO` bytes, one of which the padding needs): 174 bytes.
 Its payload is therefore a positional CBOR array, not a keyed map:
 ===  =================  =============================================================
 pos  claim              wire value
@@ -30,7 +31,7 @@ the budget has no room for it: an investigator holds the short list of trusted i
 issuers and :meth:`CompactPersonCredential.issuer_in` finds the one the tag names. The
 signature is made with external AAD ``anshim/protocol/v1/CompactPersonCredential`` (RFC 9052
 section 4.3), so it never verifies as any other anshim message. Sizes: a compact form is
-at most 174 bytes (158 plus the name), an identity plaintext at most 191.
+at most 174 bytes (158 plus the name), an identity plaintext at most 255.
 """
 
 from __future__ import annotations
@@ -42,13 +43,18 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from did import cbor, cose
-from did._didsyntax import require_did
-from did.didkey import did_from_public_key, ed25519_public_key_from_did
+from did import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+    cbor,
+    cose,
+    did_from_public_key,
+    ed25519_public_key_from_did,
+    require_did,
+)
 from did.errors import AnshimError, DecodeError, InvalidKey, InvalidSignature
-from did.keys import Ed25519PrivateKey, Ed25519PublicKey
 from protocol._values import MAX_IDENTITY_PLAINTEXT, VISIT_NONCE_SIZE
-from protocol.errors import BadSignature, Expired, TimeError
+from protocol.errors import BadSignature, Expired, IdentityNotYetValid, WrongIssuer
 from protocol.wire import PROTECTED_EDDSA, check_now, fail, text_value, time_value
 
 __all__ = [
@@ -57,14 +63,13 @@ __all__ = [
     "MAX_NAME_BYTES",
     "CompactPersonCredential",
     "IdentityVerification",
-    "NotYetValid",
-    "WrongIssuer",
     "check_phone",
     "issuer_tag",
 ]
 
-#: The longest compact form that fits beside the plaintext's kind byte and visit nonce.
-MAX_COMPACT_SIZE = MAX_IDENTITY_PLAINTEXT - 1 - VISIT_NONCE_SIZE
+#: The longest compact form that fits beside the plaintext's kind byte, visit nonce and
+#: holder signature (64 bytes).
+MAX_COMPACT_SIZE = MAX_IDENTITY_PLAINTEXT - 1 - VISIT_NONCE_SIZE - 64
 #: COSE framing of a compact form: tag, array head, protected ``{1: -8}``, empty unprotected
 #: map, the payload's 2-byte head and the 64-byte signature with its 2-byte head.
 COMPACT_OVERHEAD = 1 + 1 + 4 + 1 + 2 + 66
@@ -82,18 +87,6 @@ _E164 = re.compile(r"\A\+[1-9][0-9]{6,14}\Z")
 _MAX_PHONE = 10**15 - 1
 _MIN_PHONE = 10**6
 _MAX_DID_CHARS = 256
-
-
-class WrongIssuer(BadSignature):
-    """A compact credential whose issuer tag names another issuer than the one asked for."""
-
-    code = "wrong_issuer"
-
-
-class NotYetValid(TimeError):
-    """A credential checked before its ``validFrom``."""
-
-    code = "not_yet_valid"
 
 
 class IdentityVerification(enum.IntEnum):
@@ -334,7 +327,8 @@ class CompactPersonCredential:
             BadSignature: the signature does not verify under ``issuer_public_key``, or the
                 credential was built without its signed bytes.
             WrongIssuer: ``issuer_did`` is given and the issuer tag names another DID.
-            NotYetValid, Expired: ``now`` is given and outside ``[valid_from, valid_until)``.
+            IdentityNotYetValid, Expired: ``now`` is given and outside
+                ``[valid_from, valid_until)``.
             InvalidKey: ``issuer_public_key`` is not an Ed25519 public key.
             InputError: ``now`` is not an int.
         """
@@ -354,7 +348,7 @@ class CompactPersonCredential:
         if now is not None:
             when = check_now(now)
             if when < self.valid_from:
-                raise NotYetValid(f"{_WHAT}: not valid yet")
+                raise IdentityNotYetValid(f"{_WHAT}: not valid yet")
             if when >= self.valid_until:
                 raise Expired(f"{_WHAT}: the credential has expired")
 

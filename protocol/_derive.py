@@ -23,10 +23,8 @@ import struct
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from did._didsyntax import is_did
-from did.didkey import did_from_public_key
+from did import Ed25519PrivateKey, did_from_public_key, is_did
 from did.errors import InputError, InvalidDid, InvalidKey
-from did.keys import Ed25519PrivateKey
 
 __all__ = [
     "LOCATOR_SIZE",
@@ -100,7 +98,7 @@ def pseudonym_did(key: Ed25519PrivateKey) -> str:
     """The ``did:key`` of a pseudonym key (the value check-ins carry).
 
     Raises:
-        InvalidKey: if ``key`` is not an :class:`~did.keys.Ed25519PrivateKey`.
+        InvalidKey: if ``key`` is not an :class:`~did.Ed25519PrivateKey`.
     """
     if not isinstance(key, Ed25519PrivateKey):
         raise InvalidKey("pseudonym key must be an Ed25519PrivateKey")

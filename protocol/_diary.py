@@ -34,16 +34,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
-from did import cbor
-from did._didsyntax import require_did
-from did.didkey import ed25519_public_key_from_did
+from did import Ed25519PrivateKey, cbor, ed25519_public_key_from_did, require_did
 from did.errors import InvalidKey, InvalidSignature
-from did.keys import Ed25519PrivateKey
 from protocol._derive import SECONDS_PER_DAY, pseudonym_did
 from protocol._records import MAX_RECEIPT_MESSAGE, VisitReceipt
 from protocol.errors import BadSignature, OutOfWindow, WrongAudience
 from protocol.wire import (
     PROTOCOL_VERSION,
+    Field,
     KeySource,
     Message,
     check_now,
@@ -73,6 +71,21 @@ _SIG_SIZE = 64
 # Each entry costs at most the receipt, its 64-byte countersignature and 6 bytes of framing.
 _MAX_DIARY_CBOR = 64 + MAX_DIARY_ENTRIES * (MAX_RECEIPT_MESSAGE + 3 + _SIG_SIZE + 2 + 1)
 _CONTEXT = "anshim/protocol/v1/DiaryEntry"
+
+
+def _entries_to_wire(entries: tuple[DiaryEntry, ...]) -> list[list[bytes]]:
+    return [[entry.receipt, entry.signature] for entry in entries]
+
+
+def _entries_from_wire(item: Any, what: str, name: str) -> tuple[DiaryEntry, ...]:
+    if type(item) is not list or len(item) > MAX_DIARY_ENTRIES:
+        raise fail(what, f"{name} must be an array of at most {MAX_DIARY_ENTRIES}")
+    entries = []
+    for pair in item:
+        if type(pair) is not list or len(pair) != 2:
+            raise fail(what, "each entry must be a [receipt, signature] array")
+        entries.append(DiaryEntry(pair[0], pair[1]))
+    return tuple(entries)
 
 
 def _check_unique(receipt: VisitReceipt, seen: set[bytes]) -> None:
@@ -130,7 +143,13 @@ class DiaryDisclosure(Message):
     version: int = PROTOCOL_VERSION
 
     _WHAT: ClassVar[str] = "DiaryDisclosure"
-    _KEYS: ClassVar[frozenset[int]] = frozenset(range(6))
+    _FIELDS: ClassVar[tuple[Field, ...]] = (
+        Field(1, "audience"),
+        Field(2, "window_start"),
+        Field(3, "window_end"),
+        Field(4, "issued"),
+        Field(5, "entries", _entries_to_wire, _entries_from_wire),
+    )
     _MAX_CBOR: ClassVar[int] = _MAX_DIARY_CBOR
 
     def __post_init__(self) -> None:
@@ -209,35 +228,6 @@ class DiaryDisclosure(Message):
     def _check_window(self, receipt: VisitReceipt) -> None:
         if not self.window_start <= receipt.time_in <= self.window_end:
             raise OutOfWindow("DiaryDisclosure: a receipt's time in is outside the window")
-
-    def _to_map(self) -> dict[int, Any]:
-        return {
-            0: self.version,
-            1: self.audience,
-            2: self.window_start,
-            3: self.window_end,
-            4: self.issued,
-            5: [[entry.receipt, entry.signature] for entry in self.entries],
-        }
-
-    @classmethod
-    def _from_map(cls, m: dict[int, Any]) -> Self:
-        raw = m[5]
-        if type(raw) is not list or len(raw) > MAX_DIARY_ENTRIES:
-            raise fail(cls._WHAT, f"entries must be an array of at most {MAX_DIARY_ENTRIES}")
-        entries = []
-        for item in raw:
-            if type(item) is not list or len(item) != 2:
-                raise fail(cls._WHAT, "each entry must be a [receipt, signature] array")
-            entries.append(DiaryEntry(item[0], item[1]))
-        return cls(
-            audience=m[1],
-            window_start=m[2],
-            window_end=m[3],
-            issued=m[4],
-            entries=tuple(entries),
-            version=m[0],
-        )
 
     @classmethod
     def verify(

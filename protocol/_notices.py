@@ -3,7 +3,12 @@
 * :class:`ExposureNotice` (registry → everyone; DESIGN.md "Credentials" and "Investigation"
   step 6): a venue and a time window; wallets match it against their diaries on the phone.
 * :class:`ThermalReading` (a thermal camera or mask detector → the venue service; DESIGN.md
-  "Other channels, one record"): signed by the device's own key, it feeds the entry policy.
+  "Thermal camera / mask detector"): signed by the device's own key, it feeds the entry
+  policy. A reading names what it was taken for, the kiosk challenge on screen (its nonce)
+  or the holder-shown code the scanner read (its :func:`~protocol.digest`), and counts only
+  for the check-in that answers that challenge or is that code; the venue also claims it
+  in its replay store, so one healthy reading never admits two visitors. A check-in from
+  the static poster has neither, so no reading can be attached to it.
 
 Key tables (deterministic CBOR maps):
 
@@ -18,31 +23,39 @@ key  ExposureNotice                 ThermalReading
 4    risk level (:class:`RiskLevel`) temperature in centi-degrees Celsius (int, -40.00 to
                                     60.00 °C)
 5                                   mask: true, false, or null (no mask detector)
+6                                   taken for a kiosk challenge: its nonce (16 bytes), or null
+7                                   taken for a scanned holder-shown code: its SHA-256 (32
+                                    bytes), or null; exactly one of 6 and 7 is set
 ===  =============================  ==========================================================
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import ClassVar, Self
 
-from did._didsyntax import require_did
+from did import Ed25519PublicKey, require_did
 from did.errors import InputError
-from did.keys import Ed25519PublicKey
+from protocol._checkin import CheckIn
 from protocol._derive import SECONDS_PER_DAY
-from protocol._values import RiskLevel
-from protocol.errors import StaleReading, WrongAudience
+from protocol._values import ANY_VENUE, RiskLevel
+from protocol._venue import NONCE_SIZE
+from protocol.errors import ReadingMismatch, StaleReading, WrongAudience
 from protocol.wire import (
+    DIGEST_SIZE,
     MAX_KEY_DID_CHARS,
     MAX_VENUE_DID_CHARS,
     PROTOCOL_VERSION,
+    Field,
     KeySource,
     Signed,
     check_now,
     check_skew,
     did_value,
+    enum_field,
     enum_value,
     fail,
+    fixed_bytes,
     flag,
     not_in_future,
     resolve_key,
@@ -64,7 +77,7 @@ __all__ = [
 #: The longest window one notice may announce.
 MAX_EXPOSURE_WINDOW = 14 * SECONDS_PER_DAY
 MAX_NOTICE_MESSAGE = 200
-MAX_READING_MESSAGE = 250
+MAX_READING_MESSAGE = 300
 #: Readings are centi-degrees Celsius in [-40.00, 60.00] °C.
 MIN_TEMPERATURE = -4000
 MAX_TEMPERATURE = 6000
@@ -86,7 +99,12 @@ class ExposureNotice(Signed):
     version: int = PROTOCOL_VERSION
 
     _WHAT: ClassVar[str] = "ExposureNotice"
-    _KEYS: ClassVar[frozenset[int]] = frozenset(range(5))
+    _FIELDS: ClassVar[tuple[Field, ...]] = (
+        Field(1, "venue"),
+        Field(2, "window_start"),
+        Field(3, "window_end"),
+        enum_field(4, "risk", RiskLevel),
+    )
     _MAX_CBOR: ClassVar[int] = MAX_NOTICE_MESSAGE - 76
     _MAX_MESSAGE: ClassVar[int] = MAX_NOTICE_MESSAGE
     _AAD_NAME: ClassVar[bytes] = b"ExposureNotice"
@@ -104,25 +122,6 @@ class ExposureNotice(Signed):
     def overlaps(self, start: int, end: int) -> bool:
         """Whether the visit ``[start, end]`` overlaps the notice's window (wallet matching)."""
         return start <= self.window_end and end >= self.window_start
-
-    def _to_map(self) -> dict[int, Any]:
-        return {
-            0: self.version,
-            1: self.venue,
-            2: self.window_start,
-            3: self.window_end,
-            4: int(self.risk),
-        }
-
-    @classmethod
-    def _from_map(cls, m: dict[int, Any]) -> Self:
-        return cls(
-            venue=m[1],
-            window_start=m[2],
-            window_end=m[3],
-            risk=enum_value(RiskLevel, m[4], cls._WHAT, "risk"),
-            version=m[0],
-        )
 
     @classmethod
     def verify(
@@ -147,8 +146,13 @@ class ExposureNotice(Signed):
 class ThermalReading(Signed):
     """A device-signed temperature (and mask) reading (key table in the module docstring).
 
+    ``challenge`` is the nonce of the kiosk challenge on screen when the reading was taken;
+    ``scanned`` is the :func:`~protocol.digest` of the holder-shown code the scanner read;
+    exactly one of them is set. Build with :meth:`for_challenge` or :meth:`for_code`.
+
     Raises (on construction and decoding):
-        MalformedMessage: a field of the wrong type or range.
+        MalformedMessage: a field of the wrong type or range, or not exactly one of
+            ``challenge`` and ``scanned``.
         UnsupportedVersion: ``version`` is not 1.
     """
 
@@ -157,10 +161,20 @@ class ThermalReading(Signed):
     time: int
     temperature: int
     mask: bool | None
+    challenge: bytes | None = None
+    scanned: bytes | None = None
     version: int = PROTOCOL_VERSION
 
     _WHAT: ClassVar[str] = "ThermalReading"
-    _KEYS: ClassVar[frozenset[int]] = frozenset(range(6))
+    _FIELDS: ClassVar[tuple[Field, ...]] = (
+        Field(1, "device"),
+        Field(2, "venue"),
+        Field(3, "time"),
+        Field(4, "temperature"),
+        Field(5, "mask"),
+        Field(6, "challenge"),
+        Field(7, "scanned"),
+    )
     _MAX_CBOR: ClassVar[int] = MAX_READING_MESSAGE - 76
     _MAX_MESSAGE: ClassVar[int] = MAX_READING_MESSAGE
     _AAD_NAME: ClassVar[bytes] = b"ThermalReading"
@@ -174,25 +188,82 @@ class ThermalReading(Signed):
         sint(self.temperature, w, "temperature", MIN_TEMPERATURE, MAX_TEMPERATURE)
         if self.mask is not None:
             flag(self.mask, w, "mask")
+        if (self.challenge is None) == (self.scanned is None):
+            raise fail(w, "a reading names exactly one kiosk challenge or scanned code")
+        if self.challenge is not None:
+            fixed_bytes(self.challenge, w, "challenge", NONCE_SIZE)
+        else:
+            fixed_bytes(self.scanned, w, "scanned", DIGEST_SIZE)
+
+    @classmethod
+    def for_challenge(
+        cls,
+        nonce: bytes,
+        *,
+        device: str,
+        venue: str,
+        time: int,
+        temperature: int,
+        mask: bool | None,
+    ) -> Self:
+        """A reading taken while the kiosk showed the challenge with ``nonce``.
+
+        Raises:
+            MalformedMessage: as the constructor.
+        """
+        return cls(
+            device=device,
+            venue=venue,
+            time=time,
+            temperature=temperature,
+            mask=mask,
+            challenge=nonce,
+        )
+
+    @classmethod
+    def for_code(
+        cls,
+        code_hash: bytes,
+        *,
+        device: str,
+        venue: str,
+        time: int,
+        temperature: int,
+        mask: bool | None,
+    ) -> Self:
+        """A reading taken as the scanner read the holder-shown code whose
+        :func:`~protocol.digest` is ``code_hash``.
+
+        Raises:
+            MalformedMessage: as the constructor.
+        """
+        return cls(
+            device=device,
+            venue=venue,
+            time=time,
+            temperature=temperature,
+            mask=mask,
+            scanned=code_hash,
+        )
 
     @property
     def celsius(self) -> float:
         """The temperature in degrees Celsius."""
         return self.temperature / 100
 
-    def _to_map(self) -> dict[int, Any]:
-        return {
-            0: self.version,
-            1: self.device,
-            2: self.venue,
-            3: self.time,
-            4: self.temperature,
-            5: self.mask,
-        }
+    def check_taken_for(self, checkin: CheckIn, checkin_hash: bytes) -> None:
+        """Check that this reading was taken for ``checkin`` (whose bytes digest to
+        ``checkin_hash``): the kiosk challenge it answers, or the holder-shown code it is.
 
-    @classmethod
-    def _from_map(cls, m: dict[int, Any]) -> Self:
-        return cls(device=m[1], venue=m[2], time=m[3], temperature=m[4], mask=m[5], version=m[0])
+        Raises:
+            ReadingMismatch: the reading names another challenge or code, or the check-in
+                (from the static poster) answers no challenge and is not a scanned code.
+        """
+        if checkin.audience == ANY_VENUE:
+            if self.scanned is None or self.scanned != checkin_hash:
+                raise ReadingMismatch("ThermalReading: taken for another scanned code")
+        elif checkin.challenge is None or self.challenge != checkin.challenge:
+            raise ReadingMismatch("ThermalReading: taken for another kiosk challenge")
 
     @classmethod
     def verify(

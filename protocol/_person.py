@@ -6,14 +6,13 @@ signed forms of the same claims at once with :func:`issue_person_credential`:
 
 * the **JSON form**: a VC Data Model 2.0 credential secured with Data Integrity
   ``eddsa-jcs-2022`` (:mod:`did.vc`), for wallets, issuers and any VC tooling;
-* the **compact form** (:class:`~protocol._compact.CompactPersonCredential`, its wire
+* the **compact form** (:class:`~protocol.CompactPersonCredential`, its wire
   table in :mod:`protocol._compact`): a tagged COSE_Sign1 that the issuer signs beside
   it and that travels only inside sealed envelopes.
 
 :class:`PersonCredential` holds both and checks that they state the same claims. The
-sealed plaintexts (:class:`~protocol._plaintext.IdentityPlaintext` and the gateways'
-:class:`~protocol._plaintext.GatewayPlaintext`) live in :mod:`protocol._plaintext`.
-The names of both modules stay importable from here.
+sealed plaintexts (:class:`~protocol.IdentityPlaintext`, with the holder's signature, and
+the gateways' :class:`~protocol.GatewayPlaintext`) live in :mod:`protocol._plaintext`.
 """
 
 from __future__ import annotations
@@ -26,59 +25,34 @@ from typing import Any, Self
 
 import rfc8785
 
-from did import cbor
-from did._didsyntax import require_did
-from did.didkey import ed25519_public_key_from_did
+from did import Ed25519PrivateKey, cbor, ed25519_public_key_from_did, require_did
 from did.errors import DecodeError, InputError, InvalidKey
-from did.keys import Ed25519PrivateKey
-from did.vc import ProofOptions, add_proof, verify_credential
-from did.vc._suites import format_datetime, parse_datetime
-from did.vc.credential import VC_V2_CONTEXT, load_json
-from did.vc.data_integrity import KeyResolver
+from did.vc import (
+    VC_V2_CONTEXT,
+    KeyResolver,
+    ProofOptions,
+    add_proof,
+    format_datetime,
+    load_json,
+    parse_datetime,
+    verify_credential,
+)
 from did.vc.errors import CredentialError, UntrustedIssuer
 from protocol._compact import (
     _MAX_DID_CHARS,
-    COMPACT_OVERHEAD,
-    MAX_COMPACT_SIZE,
-    MAX_NAME_BYTES,
     CompactPersonCredential,
     IdentityVerification,
-    NotYetValid,
-    WrongIssuer,
     _check_holder,
     _check_name,
     _id_bytes,
     check_phone,
     issuer_tag,
 )
-from protocol._plaintext import IdentityPlaintext
-from protocol._values import ENVELOPE_PAD_TO, MAX_IDENTITY_PLAINTEXT, VISIT_NONCE_SIZE
-from protocol.errors import ProtocolError
+from protocol.errors import TwinMismatch
 from protocol.wire import check_now, fail, time_value
 
-__all__ = [
-    "COMPACT_OVERHEAD",
-    "IDENTITY_PAD",
-    "MAX_COMPACT_SIZE",
-    "MAX_IDENTITY_PLAINTEXT",
-    "MAX_NAME_BYTES",
-    "PERSON_CREDENTIAL_TYPE",
-    "VISIT_NONCE_SIZE",
-    "CompactPersonCredential",
-    "IdentityPlaintext",
-    "IdentityVerification",
-    "NotYetValid",
-    "PersonCredential",
-    "TwinMismatch",
-    "WrongIssuer",
-    "check_phone",
-    "issue_person_credential",
-    "issuer_tag",
-]
+__all__ = ["PERSON_CREDENTIAL_TYPE", "PersonCredential", "issue_person_credential"]
 
-#: The ``pad_to`` every identity envelope is sealed with: an alias of the one definition,
-#: :data:`protocol.ENVELOPE_PAD_TO` (kept for compatibility).
-IDENTITY_PAD = ENVELOPE_PAD_TO
 PERSON_CREDENTIAL_TYPE = "VerifiedPersonCredential"
 _VOCAB = "https://anshim.example/ns/person/v1#"
 #: Terms this credential adds to the VC 2.0 context (which defines ``name``).
@@ -88,12 +62,6 @@ _CONTEXT = {
     "identityVerification": _VOCAB + "identityVerification",
 }
 _SUBJECT_KEYS = frozenset(("id", "telephone", "name", "identityVerification"))
-
-
-class TwinMismatch(ProtocolError):
-    """The JSON form and the compact form of a person credential disagree."""
-
-    code = "twin_mismatch"
 
 
 def _iso(seconds: int) -> str:

@@ -29,7 +29,15 @@ key  VisitReceipt                           SealedVisit
 ===  =====================================  ================================================
 
 The check-in hash is :func:`~protocol.digest` of the check-in presentation that opened
-the visit (a check-out receipt keeps it). The time in is the check-in's ``issued_at``: it is
+the visit (a check-out receipt keeps it).
+
+A record names its envelope by :attr:`SealedVisit.envelope_id` (hex SHA-256 of the envelope
+bytes, escrow's ``Envelope.envelope_id``): warrants and the audit log cite records by it,
+and since every sealing draws a fresh ephemeral key and nonce, no two genuine visits share
+it. A holder-shown code relayed to a second venue (photographed and shown there within its
+lifetime, DESIGN.md "Venue codes" 3) carries the very same envelope, so the registry keeps
+one record per envelope id: it accepts the first upload, refuses any later one from another
+venue, and flags both venues' records as a relay. The time in is the check-in's ``issued_at``: it is
 bound into the envelope's label (escrow ``VisitLabel(venue, day, pseudonym, time_in)``), so
 custodians can recompute the label from this record. Channels without a wallet (SMS, call,
 assisted entry) still carry an Ed25519 ``did:key`` pseudonym, which the venue generates for
@@ -38,21 +46,25 @@ that visit, so every record has the same shape and label.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import ClassVar, Self
 
+from protocol._checkin import CheckIn
 from protocol._derive import LOCATOR_SIZE, SECONDS_PER_DAY
-from protocol._values import ENVELOPE_SIZE, Channel, HealthDeclaration
-from protocol.errors import EnvelopeError, OversizeMessage
+from protocol._values import ENVELOPE_SIZE, Channel, HealthDeclaration, Kind, declaration_field
+from protocol.errors import BadEnvelope, OversizeMessage
 from protocol.wire import (
     DIGEST_SIZE,
     MAX_VENUE_DID_CHARS,
     PROTOCOL_VERSION,
+    Field,
     KeySource,
     Signed,
     check_now,
     check_skew,
     did_value,
+    enum_field,
     enum_value,
     fail,
     fixed_bytes,
@@ -60,7 +72,6 @@ from protocol.wire import (
     pseudonym_value,
     resolve_key,
     time_value,
-    trusted_instance,
     uint,
     version_value,
 )
@@ -104,6 +115,22 @@ _RECEIPT_HEAD = b"\xa8\x00"
 _NULL = b"\xf6"
 
 
+def _check_day(day: object, time_in: int, what: str) -> int:
+    # The time in's day in some zone within ±14 h of UTC (did.day_of with that offset).
+    checked = uint(day, what, "day", 2**32 - 1)
+    earliest = max(0, time_in - _MAX_TZ) // SECONDS_PER_DAY
+    if not earliest <= checked <= (time_in + _MAX_TZ) // SECONDS_PER_DAY:
+        raise fail(what, "day is not the day of time_in in any zone within ±14 h")
+    return checked
+
+
+def _check_checkin(checkin: object, what: str) -> None:
+    # The record constructors' one input that is not checked field by field: a decoded or
+    # built CheckIn (its constructor checked every field) that starts a visit.
+    if type(checkin) is not CheckIn or checkin.kind is not Kind.CHECK_IN:
+        raise fail(what, "needs a check-in (a CheckIn of kind CHECK_IN)")
+
+
 def _time_out(time_in: int, time_out: object, what: str) -> None:
     if time_out is not None:
         out = time_value(time_out, what, "time_out")
@@ -131,7 +158,15 @@ class VisitReceipt(Signed):
     version: int = PROTOCOL_VERSION
 
     _WHAT: ClassVar[str] = "VisitReceipt"
-    _KEYS: ClassVar[frozenset[int]] = frozenset(range(8))
+    _FIELDS: ClassVar[tuple[Field, ...]] = (
+        Field(1, "venue"),
+        Field(2, "pseudonym"),
+        Field(3, "time_in"),
+        Field(4, "time_out"),
+        Field(5, "visit_id"),
+        Field(6, "checkin_hash"),
+        enum_field(7, "channel", Channel),
+    )
     _MAX_CBOR: ClassVar[int] = MAX_RECEIPT_MESSAGE - 76
     _MAX_MESSAGE: ClassVar[int] = MAX_RECEIPT_MESSAGE
     _AAD_NAME: ClassVar[bytes] = b"VisitReceipt"
@@ -151,34 +186,35 @@ class VisitReceipt(Signed):
         pseudonym_value(self.pseudonym, w)
 
     @classmethod
-    def _trusted(
-        cls,
-        *,
-        venue: str,
-        pseudonym: str,
-        time_in: int,
-        visit_id: bytes,
-        checkin_hash: bytes,
-        channel: Channel,
+    def for_checkin(
+        cls, checkin: CheckIn, *, venue: str, visit_id: bytes, checkin_hash: bytes
     ) -> Self:
-        # For fields already validated by this package (the venue's validated DID, a
-        # decoded CheckIn's pseudonym, time and wallet channel, a fresh 16-byte visit id
-        # and a SHA-256 digest): the verifier's hot path (DESIGN.md "Validation at the
-        # venue" step 6) skips __post_init__; a property test holds the result equal to the
-        # public constructor's. Never for outside input.
-        return trusted_instance(
-            cls,
-            {
-                "venue": venue,
-                "pseudonym": pseudonym,
-                "time_in": time_in,
-                "time_out": None,
-                "visit_id": visit_id,
-                "checkin_hash": checkin_hash,
-                "channel": channel,
-                "version": PROTOCOL_VERSION,
-            },
-        )
+        """The receipt of an admitted check-in (DESIGN.md "Validation at the venue" step 6):
+        for ``venue``, with the check-in's pseudonym, time in (its ``issued_at``) and
+        channel, no time out, the visit's id and ``checkin_hash`` (:func:`~protocol.digest`
+        of the presentation).
+
+        The fields that come from ``checkin`` were checked by its constructor, so only the
+        others are checked here: this is the venue's hot path, and the result is the one the
+        public constructor builds (a property test holds them equal).
+
+        Raises:
+            MalformedMessage: ``checkin`` is not a :class:`~protocol.CheckIn` check-in, or
+                ``venue``, ``visit_id`` or ``checkin_hash`` is malformed.
+        """
+        w = cls._WHAT
+        _check_checkin(checkin, w)
+        receipt = object.__new__(cls)
+        put = object.__setattr__
+        put(receipt, "venue", did_value(venue, w, "venue", MAX_VENUE_DID_CHARS))
+        put(receipt, "pseudonym", checkin.pseudonym)
+        put(receipt, "time_in", checkin.issued_at)
+        put(receipt, "time_out", None)
+        put(receipt, "visit_id", fixed_bytes(visit_id, w, "visit_id", VISIT_ID_SIZE))
+        put(receipt, "checkin_hash", fixed_bytes(checkin_hash, w, "checkin_hash", DIGEST_SIZE))
+        put(receipt, "channel", checkin.channel)
+        put(receipt, "version", PROTOCOL_VERSION)
+        return receipt
 
     def to_cbor(self) -> bytes:
         """The receipt as deterministic CBOR (RFC 8949 section 4.2.1).
@@ -216,31 +252,6 @@ class VisitReceipt(Signed):
             raise OversizeMessage(f"{self._WHAT}: {len(data)} bytes exceeds {self._MAX_CBOR}")
         return data
 
-    def _to_map(self) -> dict[int, Any]:
-        return {
-            0: self.version,
-            1: self.venue,
-            2: self.pseudonym,
-            3: self.time_in,
-            4: self.time_out,
-            5: self.visit_id,
-            6: self.checkin_hash,
-            7: int(self.channel),
-        }
-
-    @classmethod
-    def _from_map(cls, m: dict[int, Any]) -> Self:
-        return cls(
-            venue=m[1],
-            pseudonym=m[2],
-            time_in=m[3],
-            time_out=m[4],
-            visit_id=m[5],
-            checkin_hash=m[6],
-            channel=enum_value(Channel, m[7], cls._WHAT, "channel"),
-            version=m[0],
-        )
-
     @classmethod
     def verify(cls, data: bytes, key: KeySource, *, now: int, max_skew: int = 300) -> Self:
         """Check a receipt's venue signature; refuse one dated in the future.
@@ -277,7 +288,7 @@ class SealedVisit(Signed):
             the channel.
         UnsupportedVersion: ``version`` is not 1.
         BadPseudonym: ``pseudonym`` is not an Ed25519 did:key.
-        EnvelopeError: an envelope that is not exactly :data:`ENVELOPE_SIZE` bytes.
+        BadEnvelope: an envelope that is not exactly :data:`ENVELOPE_SIZE` bytes.
     """
 
     visit_id: bytes
@@ -294,7 +305,19 @@ class SealedVisit(Signed):
     version: int = PROTOCOL_VERSION
 
     _WHAT: ClassVar[str] = "SealedVisit"
-    _KEYS: ClassVar[frozenset[int]] = frozenset(range(12))
+    _FIELDS: ClassVar[tuple[Field, ...]] = (
+        Field(1, "visit_id"),
+        Field(2, "venue"),
+        Field(3, "day"),
+        Field(4, "time_in"),
+        Field(5, "time_out"),
+        Field(6, "pseudonym"),
+        Field(7, "locator"),
+        enum_field(8, "channel", Channel),
+        declaration_field(9),
+        Field(10, "envelope"),
+        Field(11, "receipt_hash"),
+    )
     _MAX_CBOR: ClassVar[int] = MAX_SEALED_VISIT_MESSAGE - 76
     _MAX_MESSAGE: ClassVar[int] = MAX_SEALED_VISIT_MESSAGE
     _AAD_NAME: ClassVar[bytes] = b"SealedVisit"
@@ -305,10 +328,7 @@ class SealedVisit(Signed):
         fixed_bytes(self.visit_id, w, "visit_id", VISIT_ID_SIZE)
         did_value(self.venue, w, "venue", MAX_VENUE_DID_CHARS)
         time_value(self.time_in, w, "time_in")
-        uint(self.day, w, "day", 2**32 - 1)
-        earliest = max(0, self.time_in - _MAX_TZ) // SECONDS_PER_DAY
-        if not earliest <= self.day <= (self.time_in + _MAX_TZ) // SECONDS_PER_DAY:
-            raise fail(w, "day is not the day of time_in in any zone within ±14 h")
+        _check_day(self.day, self.time_in, w)
         _time_out(self.time_in, self.time_out, w)
         channel = enum_value(Channel, self.channel, w, "channel")
         object.__setattr__(self, "channel", channel)
@@ -324,83 +344,57 @@ class SealedVisit(Signed):
         if type(self.envelope) is not bytes:
             raise fail(w, "envelope must be bytes")
         if len(self.envelope) != ENVELOPE_SIZE:
-            raise EnvelopeError(f"{w}: envelope must be exactly {ENVELOPE_SIZE} bytes")
+            raise BadEnvelope(f"{w}: envelope must be exactly {ENVELOPE_SIZE} bytes")
         pseudonym_value(self.pseudonym, w)
 
     @classmethod
-    def _trusted(
+    def from_checkin(
         cls,
+        checkin: CheckIn,
         *,
-        visit_id: bytes,
         venue: str,
         day: int,
-        time_in: int,
-        pseudonym: str,
-        locator: bytes,
-        channel: Channel,
-        declaration: HealthDeclaration,
-        envelope: bytes,
+        visit_id: bytes,
         receipt_hash: bytes,
     ) -> Self:
-        # For fields already validated by this package (a decoded CheckIn's pseudonym,
-        # time, locator, wallet channel, declaration and envelope; the venue's validated
-        # DID and its day of the time in in a zone within ±14 h; a fresh visit id and a
-        # SHA-256 digest): the verifier's hot path (DESIGN.md "Validation at the venue"
-        # step 6) skips __post_init__; a property test holds the result equal to the
-        # public constructor's. Never for outside input.
-        return trusted_instance(
-            cls,
-            {
-                "visit_id": visit_id,
-                "venue": venue,
-                "day": day,
-                "time_in": time_in,
-                "time_out": None,
-                "pseudonym": pseudonym,
-                "locator": locator,
-                "channel": channel,
-                "declaration": declaration,
-                "envelope": envelope,
-                "receipt_hash": receipt_hash,
-                "version": PROTOCOL_VERSION,
-            },
-        )
+        """The open record of an admitted check-in (DESIGN.md "Validation at the venue" step
+        6): at ``venue`` on ``day`` (the escrow epoch of the time in), with the check-in's
+        pseudonym, time in, locator, channel, declaration and envelope, no time out, the
+        visit's id and ``receipt_hash`` (:func:`~protocol.digest` of the signed receipt).
 
-    def _to_map(self) -> dict[int, Any]:
-        return {
-            0: self.version,
-            1: self.visit_id,
-            2: self.venue,
-            3: self.day,
-            4: self.time_in,
-            5: self.time_out,
-            6: self.pseudonym,
-            7: self.locator,
-            8: int(self.channel),
-            9: None if self.declaration is None else self.declaration.to_wire(),
-            10: self.envelope,
-            11: self.receipt_hash,
-        }
+        As :meth:`VisitReceipt.for_checkin`: the fields from ``checkin`` were checked by its
+        constructor, the others are checked here, and the result is the public
+        constructor's (a property test holds them equal).
 
-    @classmethod
-    def _from_map(cls, m: dict[int, Any]) -> Self:
-        declaration = m[9]
-        return cls(
-            visit_id=m[1],
-            venue=m[2],
-            day=m[3],
-            time_in=m[4],
-            time_out=m[5],
-            pseudonym=m[6],
-            locator=m[7],
-            channel=enum_value(Channel, m[8], cls._WHAT, "channel"),
-            declaration=(
-                None if declaration is None else HealthDeclaration.from_wire(declaration, cls._WHAT)
-            ),
-            envelope=m[10],
-            receipt_hash=m[11],
-            version=m[0],
-        )
+        Raises:
+            MalformedMessage: ``checkin`` is not a :class:`~protocol.CheckIn` check-in, or
+                ``venue``, ``day``, ``visit_id`` or ``receipt_hash`` is malformed.
+        """
+        w = cls._WHAT
+        _check_checkin(checkin, w)
+        record = object.__new__(cls)
+        put = object.__setattr__
+        put(record, "visit_id", fixed_bytes(visit_id, w, "visit_id", VISIT_ID_SIZE))
+        put(record, "venue", did_value(venue, w, "venue", MAX_VENUE_DID_CHARS))
+        put(record, "day", _check_day(day, checkin.issued_at, w))
+        put(record, "time_in", checkin.issued_at)
+        put(record, "time_out", None)
+        put(record, "pseudonym", checkin.pseudonym)
+        put(record, "locator", checkin.locator)
+        put(record, "channel", checkin.channel)
+        put(record, "declaration", checkin.declaration)
+        put(record, "envelope", checkin.envelope)
+        put(record, "receipt_hash", fixed_bytes(receipt_hash, w, "receipt_hash", DIGEST_SIZE))
+        put(record, "version", PROTOCOL_VERSION)
+        return record
+
+    @property
+    def envelope_id(self) -> str:
+        """Hex SHA-256 of the envelope: the record's id in warrants and the audit log
+        (escrow's ``Envelope.envelope_id``), and the key on which the registry keeps one
+        record per envelope, so that a relayed holder-shown code is refused and flagged
+        (module docstring)."""
+        return hashlib.sha256(self.envelope).hexdigest()
 
     @classmethod
     def verify(cls, data: bytes, key: KeySource, *, now: int, max_skew: int = 300) -> Self:
@@ -410,7 +404,7 @@ class SealedVisit(Signed):
 
         Raises:
             OversizeMessage, BadAlgorithm, MalformedMessage, UnsupportedVersion,
-            BadPseudonym, EnvelopeError: decoding.
+            BadPseudonym, BadEnvelope: decoding.
             UnknownKey: the look-up knows no key for the venue.
             BadSignature: not signed by the venue key.
             ClockSkew: a time in or time out later than ``now + max_skew``.

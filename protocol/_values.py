@@ -13,7 +13,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from protocol.wire import fail, flag
+from protocol.wire import Field, fail, flag
 
 __all__ = [
     "ANY_VENUE",
@@ -31,18 +31,19 @@ __all__ = [
 #: venue by the verifier that scans it). Chosen so that it can never be a DID.
 ANY_VENUE = "*"
 
-#: The padded plaintext size of a check-in envelope, defined here only: wallets and gateways
-#: seal with ``escrow.seal(..., pad_to=ENVELOPE_PAD_TO)``, which leaves 191 bytes for the compact
-#: credential and the visit nonce (one byte goes to the padding marker).
-ENVELOPE_PAD_TO = 192
+#: The padded plaintext size of every check-in envelope, defined here only: wallets and the
+#: SMS, call and assisted-entry gateways all seal with ``escrow.seal(..., pad_to=ENVELOPE_PAD_TO)``,
+#: which leaves 255 bytes for the plaintext (one byte goes to the padding marker): a wallet's
+#: kind byte, visit nonce, holder signature and compact credential (:mod:`protocol._plaintext`).
+ENVELOPE_PAD_TO = 256
 # escrow's fixed envelope overhead (6-byte header, R, the proof's c and z, 24-byte nonce,
 # 16-byte tag); did/ cannot import escrow, so a test checks the two stay equal.
 _ESCROW_OVERHEAD = 142
 #: The size of every sealed envelope (DESIGN.md "Check-in presentation": envelopes are padded
-#: to one fixed size, so all check-ins look alike): 334 bytes. With a venue DID of at most 64
-#: characters this keeps every check-in within 600 bytes.
+#: to one fixed size, so all check-ins look alike, whatever the channel): 398 bytes. With a
+#: venue DID of at most 64 characters this keeps every check-in within 680 bytes.
 ENVELOPE_SIZE = _ESCROW_OVERHEAD + ENVELOPE_PAD_TO
-#: The longest sealed plaintext (:mod:`protocol._plaintext`): 191 bytes, since escrow's
+#: The longest sealed plaintext (:mod:`protocol._plaintext`): 255 bytes, since escrow's
 #: padding (ISO/IEC 7816-4) needs one of the :data:`ENVELOPE_PAD_TO` bytes.
 MAX_IDENTITY_PLAINTEXT = ENVELOPE_PAD_TO - 1
 #: The random visit nonce each sealed plaintext carries after its kind byte.
@@ -121,3 +122,16 @@ class HealthDeclaration:
         if type(value) is not list or len(value) != 2:
             raise fail(what, "declaration must be an array of two booleans")
         return cls(flag(value[0], what, "fever"), flag(value[1], what, "respiratory"))
+
+
+def _declaration_to_wire(value: HealthDeclaration | None) -> list[bool] | None:
+    return None if value is None else value.to_wire()
+
+
+def _declaration_from_wire(item: Any, what: str, name: str) -> HealthDeclaration | None:
+    return None if item is None else HealthDeclaration.from_wire(item, what)
+
+
+def declaration_field(key: int) -> Field:
+    """The key-table row of an optional ``declaration`` (``[fever, respiratory]`` or null)."""
+    return Field(key, "declaration", _declaration_to_wire, _declaration_from_wire)

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import ClassVar, Self
 
-from did.keys import Ed25519PublicKey
+from did import Ed25519PublicKey
 from protocol.errors import ExpiredChallenge, ExpiredVenueCode, ForgedVenueCode
 from protocol.wire import (
     MAX_VENUE_DID_CHARS,
     PROTOCOL_VERSION,
+    Field,
     KeySource,
     Signed,
     check_now,
@@ -90,7 +91,13 @@ class VenueCode(Signed):
     version: int = PROTOCOL_VERSION
 
     _WHAT: ClassVar[str] = "VenueCode"
-    _KEYS: ClassVar[frozenset[int]] = frozenset(range(6))
+    _FIELDS: ClassVar[tuple[Field, ...]] = (
+        Field(1, "venue"),
+        Field(2, "name"),
+        Field(3, "category"),
+        Field(4, "issued"),
+        Field(5, "expires"),
+    )
     _MAX_CBOR: ClassVar[int] = MAX_VENUE_CODE_PAYLOAD
     _MAX_MESSAGE: ClassVar[int] = MAX_VENUE_CODE_MESSAGE
     _AAD_NAME: ClassVar[bytes] = b"VenueCode"
@@ -105,20 +112,6 @@ class VenueCode(Signed):
         time_value(self.expires, w, "expires")
         if self.expires <= self.issued:
             raise fail(w, "expires must be later than issued")
-
-    def _to_map(self) -> dict[int, Any]:
-        return {
-            0: self.version,
-            1: self.venue,
-            2: self.name,
-            3: self.category,
-            4: self.issued,
-            5: self.expires,
-        }
-
-    @classmethod
-    def _from_map(cls, m: dict[int, Any]) -> Self:
-        return cls(venue=m[1], name=m[2], category=m[3], issued=m[4], expires=m[5], version=m[0])
 
     @classmethod
     def verify(
@@ -166,7 +159,12 @@ class VenueChallenge(Signed):
     version: int = PROTOCOL_VERSION
 
     _WHAT: ClassVar[str] = "VenueChallenge"
-    _KEYS: ClassVar[frozenset[int]] = frozenset(range(5))
+    _FIELDS: ClassVar[tuple[Field, ...]] = (
+        Field(1, "venue"),
+        Field(2, "nonce"),
+        Field(3, "issued"),
+        Field(4, "expires"),
+    )
     _MAX_CBOR: ClassVar[int] = _MAX_CHALLENGE_PAYLOAD
     _MAX_MESSAGE: ClassVar[int] = MAX_CHALLENGE_MESSAGE
     _AAD_NAME: ClassVar[bytes] = b"VenueChallenge"
@@ -193,13 +191,6 @@ class VenueChallenge(Signed):
         if type(lifetime) is not int or not 1 <= lifetime <= CHALLENGE_LIFETIME:
             raise fail(cls._WHAT, f"lifetime must be an int in [1, {CHALLENGE_LIFETIME}] s")
         return cls(venue=venue, nonce=os.urandom(NONCE_SIZE), issued=now, expires=now + lifetime)
-
-    def _to_map(self) -> dict[int, Any]:
-        return {0: self.version, 1: self.venue, 2: self.nonce, 3: self.issued, 4: self.expires}
-
-    @classmethod
-    def _from_map(cls, m: dict[int, Any]) -> Self:
-        return cls(venue=m[1], nonce=m[2], issued=m[3], expires=m[4], version=m[0])
 
     @classmethod
     def verify(

@@ -1,14 +1,22 @@
-"""Shared machinery of the protocol messages: strict field checks, the integer-keyed CBOR
-map codec and the COSE_Sign1 wrapping (DESIGN.md "The check-in protocol").
+"""The field checks, key table codec and COSE_Sign1 wrapping every protocol message shares
+(DESIGN.md "The check-in protocol"); public so that the role packages check fields the way
+the messages do.
 
 Every message is a deterministic CBOR map with small integer keys; key 0 is always the
-version. Decoding checks, in this order: the size cap, the CBOR rules of
-:func:`did.cbor.decode` (depth, no tags, no indefinite lengths, sorted unique keys), that the
-item is a map, the version, the exact key set, then every field's type and range. Signed
+version. Each message declares its key table once, as a tuple of :class:`Field` (key,
+attribute, wire conversion), and :class:`Message` encodes and decodes by it. Decoding
+checks, in this order: the size cap, the CBOR rules of :func:`did.cbor.decode` (depth, no
+tags, no indefinite lengths, sorted unique keys), that the item is a map, the version, the
+exact key set, then every field's type and range (the message's constructor). Signed
 messages are tagged COSE_Sign1 (RFC 9052 section 4.2) whose protected header is exactly
 ``{1: -8}`` (EdDSA) and whose unprotected header is empty, so one message has one byte
 form. Each message type signs with its own external AAD (RFC 9052 section 4.3), so a
 signature made for one type never verifies as another.
+
+The field checks (``uint``, ``time_value``, ``did_value``, ``pseudonym_value``, ...) take
+the value, the message name and the field name, return the value and raise
+:class:`~protocol.errors.MalformedMessage` (or the more specific error they document), so a
+refusal always names the message and the field and never repeats the value.
 """
 
 from __future__ import annotations
@@ -20,13 +28,11 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar, Self, TypeVar
 
-from did import cbor, cose
-from did._didsyntax import is_did
-from did.didkey import ed25519_public_key_from_did
-from did.errors import AnshimError, DecodeError, InputError, InvalidKey, InvalidSignature
-from did.keys import Ed25519PrivateKey, Ed25519PublicKey
+from did import Ed25519PrivateKey, Ed25519PublicKey, cbor, cose, is_did
+from did.errors import DecodeError, InputError, InvalidKey, InvalidSignature
 from protocol.errors import (
     BadAlgorithm,
     BadPseudonym,
@@ -38,19 +44,55 @@ from protocol.errors import (
     UnsupportedVersion,
 )
 
+__all__ = [
+    "DIGEST_SIZE",
+    "MAX_KEY_DID_CHARS",
+    "MAX_TIME",
+    "MAX_VENUE_DID_CHARS",
+    "PROTECTED_EDDSA",
+    "PROTOCOL_VERSION",
+    "Field",
+    "KeySource",
+    "Message",
+    "Signed",
+    "check_now",
+    "check_skew",
+    "decode_map",
+    "did_value",
+    "digest",
+    "enum_field",
+    "enum_value",
+    "fail",
+    "fixed_bytes",
+    "flag",
+    "is_pseudonym",
+    "known_did",
+    "not_in_future",
+    "pseudonym_key_bytes",
+    "pseudonym_value",
+    "resolve_key",
+    "sint",
+    "text_value",
+    "time_value",
+    "token_value",
+    "uint",
+    "version_value",
+]
+
 PROTOCOL_VERSION = 1
 #: Times are Unix seconds that fit in 32 bits (until 2106), so every time costs 5 bytes.
 MAX_TIME = 2**32 - 1
-#: A venue DID is at most this long: the 600-byte check-in budget depends on it.
+#: A venue DID is at most this long: the 680-byte check-in budget depends on it.
 MAX_VENUE_DID_CHARS = 64
 #: did:key DIDs of Ed25519 keys are 56 characters; a little room for other forms.
 MAX_KEY_DID_CHARS = 64
+#: SHA-256 digests name messages (:func:`digest`).
 DIGEST_SIZE = 32
-KEY_VERSION = 0
+#: RFC 9052 section 3.1 / RFC 9053 section 2.2: the protected header {1: -8}, deterministic.
+PROTECTED_EDDSA = b"\xa1\x01\x27"
+_KEY_VERSION = 0
 _MAX_DEPTH = 4
 _NO_TAGS: frozenset[int] = frozenset()
-# RFC 9052 section 3.1 / RFC 9053 section 2.2: the protected header {1: -8}, deterministic.
-PROTECTED_EDDSA = b"\xa1\x01\x27"
 _AAD_PREFIX = b"anshim/protocol/v1/"
 
 #: A key, or a look-up from the DID a message names to that DID's current key. The look-up
@@ -59,20 +101,8 @@ _AAD_PREFIX = b"anshim/protocol/v1/"
 KeySource = Ed25519PublicKey | Callable[[str], Ed25519PublicKey | None]
 
 _E = TypeVar("_E", bound=enum.IntEnum)
-_T = TypeVar("_T")
 
 _TOKEN_RE = re.compile(r"\A[a-z][a-z0-9_-]*\Z")
-
-
-def trusted_instance(cls: type[_T], fields: dict[str, Any]) -> _T:
-    """An instance of the frozen dataclass ``cls`` with ``fields`` set as given, without
-    running ``__post_init__``: only for fields this package has already validated (the
-    verifier's hot path); each caller has a property test against the public constructor.
-    """
-    instance = object.__new__(cls)
-    for name, value in fields.items():
-        object.__setattr__(instance, name, value)
-    return instance
 
 
 def fail(what: str, message: str) -> MalformedMessage:
@@ -96,7 +126,9 @@ def sint(value: object, what: str, name: str, low: int, high: int) -> int:
 
 def time_value(value: object, what: str, name: str) -> int:
     """A Unix time in seconds in ``[0, MAX_TIME]``; raises :class:`MalformedMessage`."""
-    return uint(value, what, name, MAX_TIME)
+    if type(value) is not int or not 0 <= value <= MAX_TIME:
+        raise fail(what, f"{name} must be an integer in [0, {MAX_TIME}]")
+    return value
 
 
 def flag(value: object, what: str, name: str) -> bool:
@@ -114,36 +146,121 @@ def fixed_bytes(value: object, what: str, name: str, size: int) -> bytes:
 
 
 @functools.lru_cache(maxsize=1024)
-def _known_did(value: str) -> bool:
-    # A venue validates its own DID three times per check-in (the audience, the receipt,
-    # the record): the DID Core 3.1 match is remembered for the few DIDs a process sees
-    # often (bounded; only strings already within a field's length cap come here).
+def known_did(value: str) -> bool:
+    """Whether ``value`` is a DID (DID Core 3.1 syntax), remembered: a venue checks its own
+    DID three times per check-in (the audience, the receipt, the record), so the match is
+    kept for the few DIDs a process sees often (bounded; call it only with strings already
+    within a field's length cap)."""
     return is_did(value)
 
 
 def did_value(value: object, what: str, name: str, max_chars: int) -> str:
     """A DID (DID Core 3.1 syntax) of at most ``max_chars``; raises :class:`MalformedMessage`."""
-    if type(value) is not str or len(value) > max_chars or not _known_did(value):
+    if type(value) is not str or len(value) > max_chars or not known_did(value):
         raise fail(what, f"{name} must be a DID of at most {max_chars} characters")
     return value
 
 
-def pseudonym_value(value: object, what: str) -> str:
-    """An Ed25519 ``did:key`` (DESIGN.md "Validation at the venue" step 2).
+# An Ed25519 did:key is "did:key:z" and the base58btc digits of 0xed01 ‖ the 32-byte key
+# (did:key 3.1.1; multicodec ed25519-pub): 47 digits, the first "6" (so no leading "1",
+# and the digits are the one base58btc form of their value), 56 characters in all.
+_PSEUDONYM_PREFIX = "did:key:z6Mk"
+_PSEUDONYM_CHARS = 56
+_ED25519_PUB = b"\xed\x01"
+# RFC 8032 section 5.1.3: an encoding is the little-endian y with x's sign in the top bit.
+_P = 2**255 - 19
+_Y_MASK = (1 << 255) - 1
+# libsodium's ge25519_has_small_order() blocklist (ed25519_ref10.c), compared with the sign
+# bit cleared: y = 0 (order 4), 1 (order 1), the two y of the order-8 points, p - 1
+# (order 2); p and p + 1 (0 and 1 again) are non-canonical and refused by the y < p rule.
+# tests/protocol/test_pseudonym_rules.py derives the same set from the curve equation.
+_SMALL_ORDER_Y = frozenset(
+    (
+        0,
+        1,
+        0x05FC536D880238B13933C6D305ACDFD5F098EFF289F4C345B027B2C28F95E826,
+        0x7A03AC9277FDC74EC6CC392CFA53202A0F67100D760B3CBA4FD84D3D706A17C7,
+        _P - 1,
+    )
+)
+
+
+def _libsodium_accepts(raw: bytes) -> bool:
+    # libsodium's crypto_sign_verify_detached refuses a public key that is not canonically
+    # encoded (ge25519_is_canonical: y < p) or has small order (the blocklist above), before
+    # it decompresses the point. Mixed-order keys pass, as DESIGN.md step 2 allows.
+    y = int.from_bytes(raw, "little") & _Y_MASK
+    return y < _P and y not in _SMALL_ORDER_Y
+
+
+# base58btc digits (the Bitcoin alphabet) as their values; any other byte maps to 0xFF.
+_B58_DIGITS = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_B58_VALUES = bytes(_B58_DIGITS.index(b) if b in _B58_DIGITS else 0xFF for b in range(256))
+
+
+@functools.lru_cache(maxsize=64)
+def _pseudonym_raw(value: str) -> bytes | None:
+    # The key bytes of a string of the pseudonym form, or None. A 47-digit base58btc
+    # number with no leading "1" has one encoding, so the digits are read as a number and
+    # must give 0xed01 ‖ 32 bytes (the value did:key's multibase decoding gives). Kept for
+    # the few strings just seen: a venue decodes a visitor's pseudonym when it decodes the
+    # check-in and again for the signature a moment later.
+    digits = value[9:].encode("ascii", "replace").translate(_B58_VALUES)
+    if 0xFF in digits:
+        return None
+    number = 0
+    for digit in digits:
+        number = number * 58 + digit
+    if number >> 272:
+        return None
+    data = number.to_bytes(34, "big")
+    if data[:2] != _ED25519_PUB or not _libsodium_accepts(data[2:]):
+        return None
+    return data[2:]
+
+
+def is_pseudonym(value: str) -> bool:
+    """Whether the text ``value`` is a pseudonym DID (:func:`pseudonym_key_bytes`)."""
+    return (
+        len(value) == _PSEUDONYM_CHARS
+        and value.startswith(_PSEUDONYM_PREFIX)
+        and _pseudonym_raw(value) is not None
+    )
+
+
+def pseudonym_key_bytes(value: object, what: str) -> bytes:
+    """The 32-byte key of a pseudonym (DESIGN.md "Validation at the venue" step 2).
+
+    A pseudonym is an Ed25519 ``did:key`` (``did:key:z6Mk…``, no fragment) whose key
+    libsodium verifies under: canonically encoded and not of small order. The point is not
+    decompressed and no prime-order check is made: a mixed-order pseudonym key can only
+    alias its own holder's pseudonym, which the holder can do anyway by deriving another;
+    a key that is not on the curve fails the signature check.
 
     Raises:
-        MalformedMessage: if ``value`` is not text.
-        BadPseudonym: if it is text but not an Ed25519 did:key.
+        MalformedMessage: ``value`` is not text.
+        BadPseudonym: text that is not such a did:key.
     """
     if type(value) is not str:
         raise fail(what, "pseudonym must be text")
-    # A DID URL (``did:key:z…#z…``) names a key too, but a pseudonym is the DID itself.
-    if len(value) > MAX_KEY_DID_CHARS or "#" in value:
+    if len(value) != _PSEUDONYM_CHARS or not value.startswith(_PSEUDONYM_PREFIX):
         raise BadPseudonym(f"{what}: pseudonym must be an Ed25519 did:key")
-    try:
-        ed25519_public_key_from_did(value)
-    except AnshimError as exc:
-        raise BadPseudonym(f"{what}: pseudonym must be an Ed25519 did:key") from exc
+    raw = _pseudonym_raw(value)
+    if raw is None:
+        raise BadPseudonym(f"{what}: pseudonym must be an Ed25519 key libsodium verifies under")
+    return raw
+
+
+def pseudonym_value(value: object, what: str) -> str:
+    """A pseudonym DID (:func:`pseudonym_key_bytes` says which), returned as given.
+
+    Raises:
+        MalformedMessage: ``value`` is not text.
+        BadPseudonym: text that is not an Ed25519 did:key libsodium verifies under.
+    """
+    if type(value) is not str:
+        raise fail(what, "pseudonym must be text")
+    pseudonym_key_bytes(value, what)
     return value
 
 
@@ -249,27 +366,70 @@ def resolve_key(source: KeySource, did: str, what: str) -> Ed25519PublicKey:
     return key
 
 
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One row of a message's key table: the CBOR map key, the attribute it holds, and how
+    its value crosses the wire (``to_wire(value)`` and ``from_wire(item, what, name)``; both
+    default to the value itself, which the message's constructor then checks)."""
+
+    key: int
+    name: str
+    to_wire: Callable[[Any], Any] | None = None
+    from_wire: Callable[[Any, str, str], Any] | None = None
+
+
+def enum_field(key: int, name: str, cls: type[enum.IntEnum]) -> Field:
+    """A :class:`Field` for an enumeration that travels as its wire integer."""
+
+    def from_wire(item: Any, what: str, field: str) -> enum.IntEnum:
+        return enum_value(cls, item, what, field)
+
+    return Field(key, name, int, from_wire)
+
+
 class Message(abc.ABC):
     """Base of every protocol message: the integer-keyed deterministic CBOR codec.
 
     Subclasses are frozen dataclasses that validate in ``__post_init__`` and define
-    ``_WHAT`` (a name for errors), ``_KEYS`` (the exact key set), ``_MAX_CBOR`` (the payload
-    cap), ``_to_map`` and ``_from_map``.
+    ``_WHAT`` (a name for errors), ``_FIELDS`` (the key table without the version, which is
+    always key 0 and attribute ``version``) and ``_MAX_CBOR`` (the payload cap); ``_KEYS``
+    (the exact key set) follows from ``_FIELDS``.
     """
 
     __slots__ = ()
+    version: int
     _WHAT: ClassVar[str]
+    _FIELDS: ClassVar[tuple[Field, ...]]
     _KEYS: ClassVar[frozenset[int]]
     _MAX_CBOR: ClassVar[int]
 
-    @abc.abstractmethod
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        fields = cls.__dict__.get("_FIELDS")
+        if fields is not None:
+            keys = [_KEY_VERSION, *(f.key for f in fields)]
+            if len(set(keys)) != len(keys):
+                raise TypeError(f"{cls.__name__}: key table repeats a key")
+            cls._KEYS = frozenset(keys)
+
     def _to_map(self) -> dict[int, Any]:
-        """The CBOR map of this message (integer keys, key 0 the version)."""
+        """The CBOR map of this message, by its key table."""
+        m: dict[int, Any] = {_KEY_VERSION: self.version}
+        for f in self._FIELDS:
+            value = getattr(self, f.name)
+            m[f.key] = value if f.to_wire is None else f.to_wire(value)
+        return m
 
     @classmethod
-    @abc.abstractmethod
     def _from_map(cls, m: dict[int, Any]) -> Self:
         """Build the message from a decoded map whose key set is already checked."""
+        what = cls._WHAT
+        values: dict[str, Any] = {
+            f.name: m[f.key] if f.from_wire is None else f.from_wire(m[f.key], what, f.name)
+            for f in cls._FIELDS
+        }
+        values["version"] = m[_KEY_VERSION]
+        return cls(**values)
 
     def to_cbor(self) -> bytes:
         """The message as deterministic CBOR (RFC 8949 section 4.2.1).
@@ -312,12 +472,44 @@ def decode_map(data: object, what: str, keys: frozenset[int], max_size: int) -> 
     if type(m) is not dict:
         raise fail(what, "must be a CBOR map")
     # The version decides the key table, so it is checked before the key set.
-    version_value(m.get(KEY_VERSION), what)
+    version_value(m.get(_KEY_VERSION), what)
     if m.keys() != keys:
         missing = sorted(keys - m.keys())
         extra = sorted(map(str, m.keys() - keys))
         raise fail(what, f"wrong key set (missing {missing}, unexpected {extra})")
     return m
+
+
+# The framing of every message Signed.sign makes: tag 18, an array of 4, the protected
+# header as a 3-byte string, the empty unprotected map; then the payload's byte-string head
+# and the payload; then the 64-byte signature (head 0x58 0x40). RFC 9052 section 4.2.
+_COSE_HEAD = b"\xd2\x84\x43" + PROTECTED_EDDSA + b"\xa0"
+_SIGNATURE_HEAD = b"\x58\x40"
+
+
+def _framed(data: bytes) -> tuple[bytes, bytes] | None:
+    """(payload, signature) if ``data`` is exactly the deterministic framing above, else
+    ``None`` (and the generic COSE decoder decides). Such bytes decode, generically, to the
+    same payload and signature with protected ``{1: -8}`` and an empty unprotected map."""
+    n = len(data)
+    if n < 10 or not data.startswith(_COSE_HEAD):
+        return None
+    ib = data[7]
+    if 0x40 <= ib <= 0x57:
+        size, start = ib - 0x40, 8
+    elif ib == 0x58 and data[8] >= 24:
+        size, start = data[8], 9
+    elif ib == 0x59 and n > 9 and (size := (data[8] << 8) | data[9]) >= 256:
+        start = 10
+    else:
+        return None  # another head, or one that is not the shortest form (RFC 8949 4.2.1)
+    end = start + size
+    if n != end + 66 or data[end : end + 2] != _SIGNATURE_HEAD:
+        return None
+    return data[start:end], data[end + 2 :]
+
+
+_ALG_ONLY = {cose.HEADER_ALG: cose.ALG_EDDSA}
 
 
 class Signed(Message):
@@ -339,7 +531,7 @@ class Signed(Message):
         """This message as a tagged COSE_Sign1 (RFC 9052 section 4.2) signed by ``key``.
 
         Raises:
-            InvalidKey: if ``key`` is not an :class:`~did.keys.Ed25519PrivateKey`.
+            InvalidKey: if ``key`` is not an :class:`~did.Ed25519PrivateKey`.
             OversizeMessage: if the payload or the whole message exceeds its cap.
         """
         if not isinstance(key, Ed25519PrivateKey):
@@ -355,7 +547,10 @@ class Signed(Message):
     def parse_unverified(cls, data: bytes) -> tuple[cose.CoseSign1, Self]:
         """Parse the COSE_Sign1 and its payload strictly, without checking the signature.
 
-        Use :meth:`check_signature` next; the returned message is not yet authentic.
+        Use :meth:`check_signature` next; the returned message is not yet authentic. The
+        framing :meth:`sign` writes is read directly; anything else goes through
+        :meth:`did.cose.CoseSign1.from_bytes`, which decides (a property test holds the two
+        paths equal).
 
         Raises:
             OversizeMessage: the message is over its cap.
@@ -368,6 +563,10 @@ class Signed(Message):
             raise fail(cls._WHAT, "input must be bytes")
         if len(data) > cls._MAX_MESSAGE:
             raise OversizeMessage(f"{cls._WHAT}: {len(data)} bytes exceeds {cls._MAX_MESSAGE}")
+        framed = _framed(data)
+        if framed is not None:
+            parsed = cose.CoseSign1(dict(_ALG_ONLY), PROTECTED_EDDSA, {}, *framed)
+            return parsed, cls.from_cbor(parsed.payload)
         try:
             parsed = cose.CoseSign1.from_bytes(data, max_size=cls._MAX_MESSAGE, require_tag=True)
         except cose.UnsupportedAlgorithm as exc:
@@ -386,7 +585,8 @@ class Signed(Message):
         *,
         error: type[BadSignature] = BadSignature,
     ) -> None:
-        """Verify the EdDSA signature of an opened message under ``key``.
+        """Verify the EdDSA signature of an opened message under ``key`` (libsodium's
+        rules: canonical encodings, no small-order key or R).
 
         Raises:
             BadSignature: (or ``error``) if the signature does not verify.

@@ -1,5 +1,5 @@
 """The venue's validation core: pure functions over injected state (DESIGN.md "Validation at
-the venue"; the web service comes later and only calls these).
+the venue"; the venue service, :mod:`verifier.service`, only calls these).
 
 Quick start::
 
@@ -7,8 +7,9 @@ Quick start::
     from escrow import EpochKeyDirectory
 
     venue = verifier.VenueContext.create(
-        "did:web:registry.example:venues:cafe-1", venue_signing_key, category="cafe")
-    replay, visits = verifier.MemoryReplayStore(), verifier.VisitBook()
+        "did:web:registry.example:venues:cafe-1", venue_signing_key, category="cafe",
+        require_presence=False)                            # True: kiosk answers only
+    replay, visits = verifier.MemoryReplayStore(), verifier.VisitBook()  # one per service
     directory = EpochKeyDirectory.from_bytes(published); directory.verify(...)
 
     kiosk_qr = venue.issue_challenge(now=now)              # rotating code on the kiosk screen
@@ -26,23 +27,17 @@ Quick start::
     diary = verifier.verify_disclosure(data, venues=resolver, audience=authority, now=now)
 
 Modules: errors (:mod:`verifier.errors`, plus the shared :mod:`protocol.errors`); the
-rest is private: ``_validate`` (steps 1-6, check-outs), ``_replay`` (replay store),
-``_challenges`` (kiosk challenges), ``_policy`` (entry policy, device readings), ``_venue``
-(venue context, open visits), ``_dwell`` (default stays), ``_gateway`` (SMS, call,
-assisted entry), ``_disclosure`` (diary disclosures).
+replay store is :class:`did.ReplayStore`; the rest is private: ``_validate`` (steps 1-6,
+check-outs), ``_challenges`` (kiosk challenges), ``_policy`` (entry policy, device
+readings), ``_venue`` (venue context, open visits), ``_dwell`` (default stays),
+``_gateway`` (SMS, call, assisted entry), ``_disclosure`` (diary disclosures).
 """
 
 from did import MemoryReplayStore, ReplayStore
 from verifier._challenges import FORGET_AFTER, ChallengeBook
 from verifier._disclosure import VenueKeys, verify_disclosure
 from verifier._dwell import DEFAULT_DWELL, FALLBACK_DWELL, default_dwell, time_out_of
-from verifier._gateway import (
-    MAX_ASSISTED_NAME_BYTES,
-    GatewayPlaintext,
-    open_plaintext,
-    seal_assisted_entry,
-    seal_sms_checkin,
-)
+from verifier._gateway import seal_assisted_entry, seal_sms_checkin
 from verifier._policy import DEFAULT_THRESHOLD, EntryPolicy, read_device
 from verifier._validate import (
     Admission,
@@ -58,20 +53,17 @@ __all__ = [
     "DEFAULT_THRESHOLD",
     "FALLBACK_DWELL",
     "FORGET_AFTER",
-    "MAX_ASSISTED_NAME_BYTES",
     "Admission",
     "ChallengeBook",
     "Departure",
     "EntryPolicy",
     "EpochKeys",
-    "GatewayPlaintext",
     "MemoryReplayStore",
     "ReplayStore",
     "VenueContext",
     "VenueKeys",
     "VisitBook",
     "default_dwell",
-    "open_plaintext",
     "read_device",
     "seal_assisted_entry",
     "seal_sms_checkin",

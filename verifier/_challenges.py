@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from did import Ed25519PrivateKey
 from did.errors import InputError
-from did.keys import Ed25519PrivateKey
 from protocol import CHALLENGE_LIFETIME, NONCE_SIZE, VenueChallenge
 from protocol.errors import ExpiredChallenge, UnknownChallenge
 from protocol.wire import check_now

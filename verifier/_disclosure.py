@@ -3,7 +3,7 @@
 
 :func:`verify_disclosure` wraps :meth:`protocol.DiaryDisclosure.verify` with the venue key
 look-up: venues are did:web DIDs hosted by the registry (DESIGN.md "Identifiers"), so their
-keys come from a :class:`did.resolver.Resolver` (with the registry's transport), or from a
+keys come from a :class:`did.Resolver` (with the registry's transport), or from a
 mapping the investigator already holds (for example a registry export).
 
 A venue's key is the first Ed25519 key its DID document lists under ``assertionMethod``.
@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from did import Ed25519PublicKey, Resolver
 from did.errors import AnshimError, InputError
-from did.keys import Ed25519PublicKey
-from did.resolver import Resolver
 from protocol import DiaryDisclosure, VerifiedDiary
 from protocol.errors import UnknownKey
 

@@ -8,10 +8,9 @@ at once, into an envelope of exactly :data:`~protocol.ENVELOPE_SIZE` bytes (the 
 :class:`~protocol.SealedVisit` is kept. Nothing here logs, and neither errors nor reprs
 carry the number or the name.
 
-The sealed plaintext is a :class:`~protocol._plaintext.GatewayPlaintext` (its layout and
-:func:`~protocol._plaintext.open_plaintext`, which decodes the plaintext of any channel,
-are in :mod:`protocol._plaintext`, so investigators read unsealed plaintexts without
-this package; both names are re-exported here for compatibility).
+The sealed plaintext is a :class:`~protocol.GatewayPlaintext` (its layout and
+:func:`~protocol.open_plaintext`, which decodes the plaintext of any channel, are in
+:mod:`protocol`, so investigators read unsealed plaintexts without this package).
 
 Pseudonyms: each gateway visit gets a fresh random Ed25519 did:key, used once and thrown
 away. A keyed derivation from the number would let an SMS check-out match its check-in, but
@@ -26,19 +25,17 @@ import os
 from collections.abc import Mapping
 from typing import Literal
 
+from did import Ed25519PrivateKey
 from did.errors import InputError
-from did.keys import Ed25519PrivateKey
 from escrow import EpochKey, VisitLabel, seal
 from protocol import (
     ENVELOPE_PAD_TO,
-    MAX_ASSISTED_NAME_BYTES,
     VISIT_ID_SIZE,
     VISIT_NONCE_SIZE,
     Channel,
     GatewayPlaintext,
     HealthDeclaration,
     SealedVisit,
-    open_plaintext,
     pseudonym_did,
 )
 from protocol.errors import EpochKeyInactive
@@ -47,13 +44,7 @@ from verifier._policy import EntryPolicy
 from verifier._validate import EpochKeys, visit_day
 from verifier._venue import VenueContext
 
-__all__ = [
-    "MAX_ASSISTED_NAME_BYTES",
-    "GatewayPlaintext",
-    "open_plaintext",
-    "seal_assisted_entry",
-    "seal_sms_checkin",
-]
+__all__ = ["seal_assisted_entry", "seal_sms_checkin"]
 
 _DEFAULT_POLICY = EntryPolicy()
 
@@ -76,7 +67,8 @@ def _seal_visit(
     epoch_key = _epoch_key(epoch_keys, day)
     pseudonym = pseudonym_did(Ed25519PrivateKey.generate())
     label = VisitLabel(venue.did, day, pseudonym, now)
-    # The plaintext always fits (at most 157 of the 191 bytes), so sealing cannot fail here.
+    # The plaintext always fits (at most 175 of the 255 bytes), and pads to the size every
+    # channel's envelope has, so sealing cannot fail here and the records look alike.
     envelope = seal(epoch_key, label, plaintext.to_bytes(), pad_to=ENVELOPE_PAD_TO).to_bytes()
     return SealedVisit(
         visit_id=os.urandom(VISIT_ID_SIZE),

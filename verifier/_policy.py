@@ -12,11 +12,12 @@ a registered device, names this venue and is fresh. A device DID alone proves no
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from did import Ed25519PublicKey
 from did.errors import InputError
-from did.keys import Ed25519PublicKey
 from protocol import MAX_TEMPERATURE, MIN_TEMPERATURE, HealthDeclaration, ThermalReading
 from protocol.errors import (
     DeclaredFever,
@@ -27,6 +28,8 @@ from protocol.errors import (
 from verifier.errors import UnknownDevice
 
 __all__ = ["DEFAULT_THRESHOLD", "EntryPolicy", "read_device"]
+
+_log = logging.getLogger(__name__)
 
 #: The default fever threshold in centi-degrees Celsius (37.5 °C).
 DEFAULT_THRESHOLD = 3750
@@ -39,7 +42,8 @@ class EntryPolicy:
     ``require_mask`` refuses a reading whose mask detector saw no mask (a reading without a
     detector, ``mask=None``, never refuses). ``max_reading_age`` is how old (seconds) a
     reading may be when the check-in arrives. Weakening the policy means passing
-    ``unsafe_ignore_declaration=True``, which stays visible in code review.
+    ``unsafe_ignore_declaration=True``, which stays visible in code review and logs a
+    warning when the policy is made (STYLE.md habit 5).
 
     Raises (on construction):
         InputError: a threshold outside the readable range or a negative age.
@@ -59,6 +63,10 @@ class EntryPolicy:
             raise InputError("max_reading_age must be an int in [0, 3600] seconds")
         if type(self.require_mask) is not bool or type(self.unsafe_ignore_declaration) is not bool:
             raise InputError("require_mask and unsafe_ignore_declaration must be booleans")
+        if self.unsafe_ignore_declaration:
+            _log.warning(
+                "entry policy ignores declared fever and symptoms (unsafe_ignore_declaration)"
+            )
 
     def decide(self, declaration: HealthDeclaration | None, reading: ThermalReading | None) -> None:
         """Refuse entry, or return ``None`` to admit (``reading`` must already be verified).
@@ -67,6 +75,8 @@ class EntryPolicy:
             DeclaredFever, DeclaredSymptoms: the visitor's own declaration.
             HighTemperature: a reading at or above :attr:`threshold`.
             MaskMissing: the mask detector saw no mask and :attr:`require_mask` is set.
+
+        Each refusal's ``user_message`` is the Korean and English line the kiosk shows.
         """
         if declaration is not None and not self.unsafe_ignore_declaration:
             if declaration.fever:

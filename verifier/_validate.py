@@ -10,14 +10,17 @@ Everything stateful is a parameter: the clock (``now``), the replay store, the e
 the open-visit book. Step 3 checks that the challenge and the message are unused; they are
 claimed only when the check-in is admitted (after step 5), with the store's atomic
 test-and-set, so a refused check-in never uses up a kiosk challenge and two identical
-messages racing each other admit at most one.
+messages racing each other admit at most one. The replay keys name the challenge nonce,
+the presentation's digest and the device reading's digest, never the venue: a service that
+hosts many venues shares one store, and a holder-shown code admitted at one of them is
+refused at every other (a relay, DESIGN.md "Venue codes" 3).
 
-The message is decoded and hashed once. Every visitor brings a pseudonym the venue has
-never seen, so nothing per visitor can be cached: the pseudonym's did:key is decoded
-directly (:func:`did.didkey.ed25519_public_key_from_did`) and its point checked once, and
-the record is signed at upload time. The hot path costs one Ed25519
-verify, two point validations (the pseudonym's key and the envelope's R; libsodium's
-verify alone admits mixed-order keys) and one Ed25519 signature.
+The message is decoded and hashed once, and every check the venue makes is one that
+defends a threat at the venue (docs/architecture.md, "Who checks what"). The pseudonym's
+did:key is decoded by byte checks (canonical, not small order) and its point left to
+libsodium's verification, which makes the same checks; the envelope is checked by bytes
+only. The hot path costs one Ed25519 verify and one Ed25519 signature (the receipt); the
+record is signed at upload time.
 """
 
 from __future__ import annotations
@@ -26,11 +29,15 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from did import ReplayStore
-from did.didkey import ed25519_public_key_from_did
+from did import ReplayStore, day_of
 from did.errors import InputError
 from escrow import EpochKey, VisitLabel, check_envelope_structure
-from escrow.errors import EnvelopeError as EscrowEnvelopeError
+from escrow.errors import (
+    EnvelopeBadPoint,
+    EnvelopeEpochUnknown,
+    EnvelopeWrongEpoch,
+    MalformedEnvelope,
+)
 from protocol import (
     ANY_VENUE,
     ENVELOPE_SIZE,
@@ -41,22 +48,21 @@ from protocol import (
     SealedVisit,
     ThermalReading,
     VisitReceipt,
-    day_of,
     digest,
 )
 from protocol.errors import (
+    BadEnvelope,
     BadPoint,
-    EnvelopeError,
     EpochKeyInactive,
-    Expired,
+    PresenceRequired,
     ReplayedChallenge,
     WrongAudience,
     WrongEpoch,
 )
-from protocol.wire import check_now, fail, not_in_future
+from protocol.wire import check_now, fail
 from verifier._policy import EntryPolicy, read_device
 from verifier._venue import VenueContext, VisitBook
-from verifier.errors import NoOpenVisit, ReplayedCheckIn
+from verifier.errors import NoOpenVisit, ReplayedCheckIn, ReplayedReading
 
 __all__ = ["Admission", "Departure", "EpochKeys", "validate_checkin", "validate_checkout"]
 
@@ -65,14 +71,17 @@ __all__ = ["Admission", "Departure", "EpochKeys", "validate_checkin", "validate_
 EpochKeys = Mapping[int, EpochKey] | Callable[[int], EpochKey | None]
 
 _DEFAULT_POLICY = EntryPolicy()
-# Replay-store namespaces: a challenge nonce and a presentation digest never collide.
+# Replay-store namespaces: a challenge nonce, a presentation digest and a reading digest
+# never collide.
 _NS_CHALLENGE = b"c"
 _NS_MESSAGE = b"m"
-# escrow's structural codes (escrow.check_envelope_structure) -> the protocol's codes.
-_ENVELOPE_CODES: dict[str, type[EnvelopeError]] = {
-    "envelopeEpoch": WrongEpoch,
-    "envelopeUnknownEpoch": EpochKeyInactive,
-    "envelopePoint": BadPoint,
+_NS_READING = b"r"
+# escrow's structural refusals (escrow.check_envelope_structure), by class, as the
+# protocol's classes; any other structural refusal is a BadEnvelope.
+_ENVELOPE_ERRORS: dict[type[MalformedEnvelope], type[BadEnvelope]] = {
+    EnvelopeWrongEpoch: WrongEpoch,
+    EnvelopeEpochUnknown: EpochKeyInactive,
+    EnvelopeBadPoint: BadPoint,
 }
 
 
@@ -107,52 +116,64 @@ class Departure:
 
 
 def _open_presentation(message: bytes, kind: Kind) -> CheckIn:
-    # Steps 1 and 2: size, strict decoding, COSE structure, EdDSA only; the pseudonym is a
-    # valid Ed25519 did:key (checked while decoding) and its signature verifies.
+    # Steps 1 and 2: size, strict decoding, COSE structure, EdDSA only; the pseudonym is an
+    # Ed25519 did:key whose key libsodium verifies under (checked while decoding) and its
+    # signature verifies under libsodium's rules.
     parsed, checkin = CheckIn.parse_unverified(message)
     if checkin.kind is not kind:
         wanted = "check-in" if kind is Kind.CHECK_IN else "check-out"
         raise fail("CheckIn", f"expected a {wanted}")
-    CheckIn.check_signature(parsed, ed25519_public_key_from_did(checkin.pseudonym))
+    CheckIn.check_signature(parsed, checkin.pseudonym_key)
     return checkin
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Claims:
-    """The replay-store keys step 3 found unused, claimed only on admission."""
+    """The replay-store keys (and how long to hold each) found unused, claimed only on
+    admission: the challenge, the message, and the device reading if one is attached."""
 
     challenge: bytes | None
     challenge_until: int
     message: bytes
     message_until: int
+    reading: bytes | None = None
+    reading_until: int = 0
 
 
 def _check_presence(
-    checkin: CheckIn, message_hash: bytes, venue: VenueContext, replay: ReplayStore, now: int
+    checkin: CheckIn,
+    message_hash: bytes,
+    venue: VenueContext,
+    replay: ReplayStore,
+    now: int,
+    *,
+    admitting: bool,
 ) -> _Claims:
     # Step 3: the audience is this venue (or any venue, for the holder-shown mode, which
-    # this venue now binds to itself); the challenge was issued here, is unexpired and
-    # unused; issued-at within the clock-skew bound; these exact bytes not yet accepted.
-    # "Unused" is a look here: the claims are made by _claim, once the check-in is
-    # admitted, so a check-in refused at step 4 or 5 leaves its challenge for the retry.
+    # this venue now binds to itself); a venue that requires presence admits only answers
+    # to its own challenge; the challenge was issued here, is unexpired and unused;
+    # issued-at within the clock-skew bound (at most 5 s for a holder-shown code); these
+    # exact bytes not yet admitted. "Unused" is a look here: the claims are made by _claim,
+    # once the check-in is admitted, so a check-in refused at step 4 or 5 leaves its
+    # challenge for the retry.
     if checkin.audience != venue.did and checkin.audience != ANY_VENUE:
         raise WrongAudience("CheckIn: addressed to another venue")
     nonce = checkin.challenge
-    challenge_key = None
-    challenge_expires = 0
-    if nonce is not None:
+    if nonce is None:
+        if admitting and venue.require_presence:
+            raise PresenceRequired("CheckIn: this venue admits only its kiosk's code")
+        challenge_key, challenge_expires = None, 0
+    else:
         challenge_expires = venue.challenges.check(nonce, now=now)
         challenge_key = _NS_CHALLENGE + nonce
-    skew = venue.max_skew
-    not_in_future(checkin.issued_at, now, skew, "CheckIn", "issued_at")
-    if now >= checkin.expires + skew:
-        raise Expired("CheckIn: the presentation has expired")
+    checkin.check_times(now=now, max_skew=venue.max_skew)
     message_key = _NS_MESSAGE + message_hash
     if challenge_key is not None and replay.held(challenge_key, now=now):
         raise ReplayedChallenge("CheckIn: the challenge was already answered")
     if replay.held(message_key, now=now):
-        raise ReplayedCheckIn("CheckIn: this presentation was already accepted")
-    return _Claims(challenge_key, challenge_expires, message_key, checkin.expires + skew)
+        raise ReplayedCheckIn("CheckIn: this presentation was already admitted")
+    until = checkin.replay_until(venue.max_skew)
+    return _Claims(challenge_key, challenge_expires, message_key, until)
 
 
 def _claim(claims: _Claims, replay: ReplayStore, now: int) -> None:
@@ -165,7 +186,11 @@ def _claim(claims: _Claims, replay: ReplayStore, now: int) -> None:
     ):
         raise ReplayedChallenge("CheckIn: the challenge was already answered")
     if not replay.claim(claims.message, until=claims.message_until, now=now):
-        raise ReplayedCheckIn("CheckIn: this presentation was already accepted")
+        raise ReplayedCheckIn("CheckIn: this presentation was already admitted")
+    if claims.reading is not None and not replay.claim(
+        claims.reading, until=claims.reading_until, now=now
+    ):
+        raise ReplayedReading("ThermalReading: the reading already admitted a visitor")
 
 
 def visit_day(time_in: int, venue: VenueContext, epoch_keys: EpochKeys) -> int:
@@ -178,21 +203,52 @@ def visit_day(time_in: int, venue: VenueContext, epoch_keys: EpochKeys) -> int:
     zone = getattr(epoch_keys, "tz_offset", venue.tz_offset)
     if zone != venue.tz_offset:
         raise InputError("the venue's tz_offset differs from the epoch-key directory's")
-    return day_of(time_in, tz_offset_seconds=venue.tz_offset)
+    return day_of(time_in, tz_offset=venue.tz_offset)
 
 
 def _check_envelope(envelope: bytes, day: int, epoch_keys: EpochKeys) -> None:
-    # Step 4: epoch = the visit's day, that epoch's key published, a valid prime-order R,
-    # the fixed size (escrow's structural check); and a visit envelope, not a trace seed.
+    # Step 4, by byte checks only (escrow's structural check): the fixed size, version,
+    # epoch = the visit's day, that epoch's key published, R canonical and not a
+    # small-order encoding; and a visit envelope, not a trace seed.
     try:
         check_envelope_structure(
             envelope, epoch_keys=epoch_keys, expected_epoch=day, expected_size=ENVELOPE_SIZE
         )
-    except EscrowEnvelopeError as exc:
-        error = _ENVELOPE_CODES.get(exc.code, EnvelopeError)
+    except MalformedEnvelope as exc:  # one escrow class per structural refusal
+        error = _ENVELOPE_ERRORS.get(type(exc), BadEnvelope)
         raise error(f"CheckIn: {exc.message}") from exc
     if envelope[1] != VisitLabel.KIND:
-        raise EnvelopeError("CheckIn: the envelope is not a visit envelope")
+        raise BadEnvelope("CheckIn: the envelope is not a visit envelope")
+
+
+def _check_reading(
+    reading: bytes,
+    checkin: CheckIn,
+    checkin_hash: bytes,
+    venue: VenueContext,
+    policy: EntryPolicy,
+    replay: ReplayStore,
+    now: int,
+    claims: _Claims,
+) -> ThermalReading:
+    # Step 5's input: a device reading counts only if a registered device signed it at
+    # this venue, recently, for this check-in's challenge or code, and it has not admitted
+    # anyone yet (claimed with the others on admission).
+    verified = read_device(
+        reading,
+        venue.devices,
+        venue=venue.did,
+        now=now,
+        max_age=policy.max_reading_age,
+        max_skew=venue.max_skew,
+    )
+    verified.check_taken_for(checkin, checkin_hash)
+    key = _NS_READING + digest(reading)
+    if replay.held(key, now=now):
+        raise ReplayedReading("ThermalReading: the reading already admitted a visitor")
+    claims.reading = key
+    claims.reading_until = verified.time + policy.max_reading_age + venue.max_skew + 1
+    return verified
 
 
 def validate_checkin(
@@ -209,8 +265,10 @@ def validate_checkin(
     """Validate a check-in presentation at ``venue`` (DESIGN.md "Validation at the venue").
 
     ``reading`` is a device-signed :class:`~protocol.ThermalReading` (COSE bytes) taken
-    at the door, if the venue has a thermal camera or mask detector. With ``visits``, the
-    admitted visit is remembered so that :func:`validate_checkout` can close it.
+    at the door, if the venue has a thermal camera or mask detector; it must name this
+    check-in's kiosk challenge, or the scanned holder-shown code, and is used once. With
+    ``visits``, the admitted visit is remembered so that :func:`validate_checkout` can
+    close it. ``replay`` may be shared by every venue a service hosts.
 
     The time in is the presentation's ``issued_at`` (it is bound into the envelope's label)
     and the visit's day is its escrow epoch in the directory's zone (``venue.tz_offset``).
@@ -218,76 +276,61 @@ def validate_checkin(
     Raises (the first failure, in step order):
         OversizeMessage, MalformedMessage, BadAlgorithm, UnsupportedVersion: step 1 (also a
             check-out sent here).
-        EnvelopeError: step 1, the envelope is not :data:`~protocol.ENVELOPE_SIZE` bytes.
+        BadEnvelope: step 1, the envelope is not :data:`~protocol.ENVELOPE_SIZE` bytes.
         BadPseudonym, BadSignature: step 2.
         WrongAudience: step 3, addressed to another venue.
+        PresenceRequired: step 3, the venue requires presence and the check-in answers
+            no kiosk challenge (static poster or holder-shown code).
         UnknownChallenge, ExpiredChallenge, ReplayedChallenge: step 3, the kiosk challenge.
         ClockSkew, Expired: step 3, issued-at too far ahead, or the presentation expired.
-        ReplayedCheckIn: step 3, these exact bytes were already accepted.
-        WrongEpoch, EpochKeyInactive, BadPoint, EnvelopeError: step 4.
-        DeclaredFever, DeclaredSymptoms, HighTemperature, MaskMissing: step 5 (refusals).
+        ReplayedCheckIn: step 3, these exact bytes were already admitted (here, or at a
+            venue sharing ``replay``).
+        WrongEpoch, EpochKeyInactive, BadPoint, BadEnvelope: step 4.
         UnknownDevice, BadSignature, WrongAudience, StaleReading, ClockSkew: step 5, the
             reading cannot be trusted.
-        ReplayedChallenge, ReplayedCheckIn: on admission, another validation claimed the
-            challenge or these bytes after this one's step 3 (a race; at most one wins).
+        ReadingMismatch: step 5, the reading names another challenge or code.
+        ReplayedReading: step 5, the reading already admitted a visitor.
+        DeclaredFever, DeclaredSymptoms, HighTemperature, MaskMissing: step 5 (refusals).
+        ReplayedChallenge, ReplayedCheckIn, ReplayedReading: on admission, another
+            validation claimed the challenge, these bytes or the reading after this one's
+            checks (a race; at most one wins).
         ReplayStoreFull: the in-memory replay store is at capacity.
         InputError: ``now`` is not a valid int, or ``venue.tz_offset`` is not the
             directory's.
 
-    Only an admitted check-in claims its challenge and its bytes in ``replay``: a check-in
-    refused at any step leaves both unused, so the visitor can correct it and answer the
-    same kiosk challenge again.
+    Only an admitted check-in claims its challenge, its bytes and its reading in
+    ``replay``: a check-in refused at any step leaves them unused, so the visitor can
+    correct it and answer the same kiosk challenge again.
     """
     now = check_now(now)
     checkin = _open_presentation(message, Kind.CHECK_IN)
     # A zone mismatch is the venue's misconfiguration: refuse before any state changes.
     day = visit_day(checkin.issued_at, venue, epoch_keys)
-    # The message's hash names it twice: in the replay claim and in the receipt.
+    # The message's hash names it three times: in the replay claim, the reading's subject
+    # (a holder-shown code) and the receipt.
     checkin_hash = digest(message)
-    claims = _check_presence(checkin, checkin_hash, venue, replay, now)
-    envelope = checkin.envelope
-    declaration = checkin.declaration
+    claims = _check_presence(checkin, checkin_hash, venue, replay, now, admitting=True)
+    envelope, declaration = checkin.envelope, checkin.declaration
     if envelope is None or declaration is None:  # excluded by CheckIn's constructor
         raise fail("CheckIn", "a check-in carries a declaration and an envelope")
     _check_envelope(envelope, day, epoch_keys)
     # Step 5: the entry policy, with the device reading verified first.
     verified = None
     if reading is not None:
-        verified = read_device(
-            reading,
-            venue.devices,
-            venue=venue.did,
-            now=now,
-            max_age=entry_policy.max_reading_age,
-            max_skew=venue.max_skew,
+        verified = _check_reading(
+            reading, checkin, checkin_hash, venue, entry_policy, replay, now, claims
         )
     entry_policy.decide(declaration, verified)
-    # Admitted: step 3's replay keys are claimed now, before anything is signed.
+    # Admitted: the replay keys are claimed now, before anything is signed.
     _claim(claims, replay, now)
-    # Step 6: the receipt for the wallet and the record for the registry. Every field was
-    # validated above (the decoded CheckIn, VenueContext's DID and zone, a fresh visit id,
-    # SHA-256 digests), so the records' trusted constructors skip re-checking them.
-    channel = checkin.channel
+    # Step 6: the receipt for the wallet and the record for the registry, built from the
+    # decoded check-in (every field of which its constructor checked).
     visit_id = os.urandom(VISIT_ID_SIZE)
-    receipt = VisitReceipt._trusted(
-        venue=venue.did,
-        pseudonym=checkin.pseudonym,
-        time_in=checkin.issued_at,
-        visit_id=visit_id,
-        checkin_hash=checkin_hash,
-        channel=channel,
+    receipt = VisitReceipt.for_checkin(
+        checkin, venue=venue.did, visit_id=visit_id, checkin_hash=checkin_hash
     ).sign(venue.key)
-    record = SealedVisit._trusted(
-        visit_id=visit_id,
-        venue=venue.did,
-        day=day,
-        time_in=checkin.issued_at,
-        pseudonym=checkin.pseudonym,
-        locator=checkin.locator,
-        channel=channel,
-        declaration=declaration,
-        envelope=envelope,
-        receipt_hash=digest(receipt),
+    record = SealedVisit.from_checkin(
+        checkin, venue=venue.did, day=day, visit_id=visit_id, receipt_hash=digest(receipt)
     )
     if visits is not None:
         visits.add(record, checkin_hash)
@@ -307,7 +350,8 @@ def validate_checkout(
     A check-out is signed by the same pairwise key as its check-in, so the pseudonym and day
     find the visit (DESIGN.md "Other channels, one record": time out comes from a
     check-out). The time out is the check-out's ``issued_at``, but never before the time in.
-    The new receipt keeps the check-in's hash (:mod:`protocol._records`).
+    The new receipt keeps the check-in's hash (:mod:`protocol._records`). A venue that
+    requires presence still accepts check-outs from the poster: leaving needs no proof.
 
     Raises:
         OversizeMessage, MalformedMessage, BadAlgorithm, UnsupportedVersion: decoding (also
@@ -323,8 +367,8 @@ def validate_checkout(
     """
     now = check_now(now)
     checkout = _open_presentation(message, Kind.CHECK_OUT)
-    claims = _check_presence(checkout, digest(message), venue, replay, now)
-    day = day_of(checkout.issued_at, tz_offset_seconds=venue.tz_offset)
+    claims = _check_presence(checkout, digest(message), venue, replay, now, admitting=False)
+    day = day_of(checkout.issued_at, tz_offset=venue.tz_offset)
     found = visits.peek(checkout.pseudonym, day)
     if found is None and day > 0:
         # A stay that crossed midnight: the check-in's day (and pseudonym) is the day before.

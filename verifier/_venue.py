@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from did import Ed25519PrivateKey, Ed25519PublicKey
 from did.errors import InputError
-from did.keys import Ed25519PrivateKey, Ed25519PublicKey
 from protocol import MAX_VENUE_DID_CHARS, SealedVisit
 from protocol.wire import check_skew, did_value, token_value
 from verifier._challenges import ChallengeBook
@@ -31,14 +31,21 @@ class VenueContext:
     """One venue as its validator knows it. Build with :meth:`create`.
 
     ``tz_offset`` must be the epoch-key directory's ``tz_offset`` (the visit's day is the
-    escrow epoch). ``devices`` maps each registered device DID to its key. The signing key
-    never appears in ``repr``.
+    escrow epoch). ``devices`` maps each registered device DID to its key. With
+    ``require_presence`` (DESIGN.md "Venue codes"), only check-ins that answer this venue's
+    own kiosk challenge are admitted: a check-in from the static poster (a photographed
+    poster works anywhere) or a holder-shown code is refused with
+    :class:`~protocol.errors.PresenceRequired`, whose ``user_message`` the phone shows;
+    check-outs are not affected. ``max_skew`` is the clock-skew bound for check-ins
+    addressed to this venue; holder-shown codes get at most
+    :data:`~protocol.HOLDER_SHOWN_MAX_SKEW` whatever it is. The signing key never appears
+    in ``repr``.
 
     Raises (on construction):
         MalformedMessage: ``did`` is not a DID of at most 64 characters, or ``category`` is
             not a lowercase token.
-        InputError: a bad key, zone, skew or device table, or a challenge book of another
-            venue.
+        InputError: a bad key, zone, skew, device table or ``require_presence``, or a
+            challenge book of another venue.
     """
 
     did: str
@@ -48,6 +55,7 @@ class VenueContext:
     tz_offset: int = 0
     max_skew: int = 30
     devices: Mapping[str, Ed25519PublicKey] = field(default_factory=lambda: MappingProxyType({}))
+    require_presence: bool = False
 
     def __post_init__(self) -> None:
         did_value(self.did, "VenueContext", "did", MAX_VENUE_DID_CHARS)
@@ -64,6 +72,8 @@ class VenueContext:
         ):
             raise InputError("devices must map device DIDs to Ed25519PublicKey")
         object.__setattr__(self, "devices", MappingProxyType(dict(self.devices)))
+        if type(self.require_presence) is not bool:
+            raise InputError("require_presence must be a bool")
 
     @classmethod
     def create(
@@ -75,6 +85,7 @@ class VenueContext:
         tz_offset: int = 0,
         max_skew: int = 30,
         devices: Mapping[str, Ed25519PublicKey] | None = None,
+        require_presence: bool = False,
     ) -> VenueContext:
         """A context with a fresh :class:`ChallengeBook` signed by ``key``.
 
@@ -89,6 +100,7 @@ class VenueContext:
             tz_offset=tz_offset,
             max_skew=max_skew,
             devices=devices or {},
+            require_presence=require_presence,
         )
 
     @property

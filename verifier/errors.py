@@ -9,12 +9,19 @@ so wallets, venues and the registry share one vocabulary.
 ::
 
     protocol.errors.ProtocolError
-    ├── ReplayedChallenge
-    │   └── ReplayedCheckIn     replayed_checkin   the same signed check-in was already seen
-    ├── NoOpenVisit             no_open_visit      a check-out with no check-in to match
-    └── UnknownKey
-        └── UnknownDevice       unknown_device     a reading from a device the venue did not
-                                                   register
+    ├── protocol.errors.ChallengeError
+    │   └── protocol.errors.ReplayedChallenge
+    │       ├── ReplayedCheckIn           replayedCheckIn   the same signed check-in was
+    │       │                                               already admitted (here, or at
+    │       │                                               another venue sharing the
+    │       │                                               replay store: a relay)
+    │       └── ReplayedReading           replayedReading   the device reading already
+    │                                                       admitted a visitor
+    ├── NoOpenVisit                       noOpenVisit       a check-out with no check-in to
+    │                                                       match
+    └── protocol.errors.UnknownKey
+        └── UnknownDevice                 unknownDevice     a reading from a device the
+                                                            venue did not register
 
 The venue service's own errors (:mod:`verifier.service`): requests it refuses before any
 protocol message is read, and failures of its outbox and uploader. Problem details carry
@@ -59,6 +66,7 @@ __all__ = [
     "NoOpenVisit",
     "OutboxUnavailable",
     "ReplayedCheckIn",
+    "ReplayedReading",
     "StaffPasscodeRefused",
     "StaleGatewayRequest",
     "UnknownDevice",
@@ -71,22 +79,30 @@ __all__ = [
 
 
 class ReplayedCheckIn(ReplayedChallenge):
-    """The very same signed presentation was already accepted (a copied QR or a replayed
-    upload); it is a kind of replay, so it sits under :class:`ReplayedChallenge`."""
+    """The very same signed presentation was already admitted (a copied QR, a replayed
+    upload, or a holder-shown code relayed to another venue that shares this replay
+    store); it is a kind of replay, so it sits under :class:`ReplayedChallenge`."""
 
-    code = "replayed_checkin"
+    code = "replayedCheckIn"
+
+
+class ReplayedReading(ReplayedChallenge):
+    """A thermal or mask reading that already admitted a visitor: a reading is used once
+    (DESIGN.md "Thermal camera / mask detector")."""
+
+    code = "replayedReading"
 
 
 class NoOpenVisit(ProtocolError):
     """A check-out whose pseudonym has no open visit at this venue on that day."""
 
-    code = "no_open_visit"
+    code = "noOpenVisit"
 
 
 class UnknownDevice(UnknownKey):
     """A thermal or mask reading signed by a device this venue did not register."""
 
-    code = "unknown_device"
+    code = "unknownDevice"
 
 
 # -- the venue service (verifier.service) ----------------------------------------------------

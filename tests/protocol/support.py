@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
-from did.didkey import did_from_public_key
-from did.keys import Ed25519PrivateKey, Ed25519PublicKey
+from did import Ed25519PrivateKey, Ed25519PublicKey, did_from_public_key
 from protocol import (
     ANY_VENUE,
     ENVELOPE_SIZE,
@@ -96,7 +95,7 @@ def checkin(**changes: object) -> CheckIn:
 
 
 def holder_shown(**changes: object) -> CheckIn:
-    fields: dict[str, object] = {"audience": ANY_VENUE, "challenge": None, "expires": NOW + 30}
+    fields: dict[str, object] = {"audience": ANY_VENUE, "challenge": None, "expires": NOW + 15}
     fields.update(changes)
     return checkin(**fields)
 
@@ -164,6 +163,7 @@ def reading(**changes: object) -> ThermalReading:
         "time": NOW,
         "temperature": 3650,
         "mask": True,
+        "challenge": b"\x11" * 16,  # the nonce checkin() answers
     }
     fields.update(changes)
     return ThermalReading(**fields)  # type: ignore[arg-type]

@@ -10,10 +10,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from did import cbor
-from did.didkey import did_from_public_key
+from did import Ed25519PrivateKey, cbor, did_from_public_key
 from did.errors import AnshimError
-from did.keys import Ed25519PrivateKey
 from protocol import ANY_VENUE, ENVELOPE_SIZE, CheckIn, HealthDeclaration, Kind
 from protocol._checkin import CHECKIN_LIFETIME, HOLDER_SHOWN_LIFETIME, _read_payload
 from protocol.wire import MAX_TIME, decode_map

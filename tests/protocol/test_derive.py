@@ -12,11 +12,12 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from hypothesis import given
 from hypothesis import strategies as st
 
+import did
 import escrow
 import tests.protocol.support as sup
+from did import Ed25519PrivateKey
 from did.errors import InputError, InvalidDid, InvalidKey
-from did.keys import Ed25519PrivateKey
-from escrow.group import Point, Scalar
+from escrow import Point, Scalar
 from protocol import (
     ENVELOPE_PAD_TO,
     ENVELOPE_SIZE,
@@ -135,9 +136,7 @@ def test_secret_not_in_repr() -> None:
     st.integers(min_value=-14 * 3600, max_value=14 * 3600),
 )
 def test_day_of_is_escrow_epoch_for(timestamp: int, offset: int) -> None:
-    assert day_of(timestamp, tz_offset_seconds=offset) == escrow.epoch_for(
-        timestamp, tz_offset=offset
-    )
+    assert day_of(timestamp, tz_offset_seconds=offset) == did.day_of(timestamp, tz_offset=offset)
 
 
 def test_day_boundaries() -> None:

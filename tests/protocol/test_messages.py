@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+import base58
 import cbor2
 import pytest
 
@@ -31,8 +32,8 @@ from protocol import (
 )
 from protocol.errors import (
     BadAlgorithm,
+    BadEnvelope,
     BadPseudonym,
-    EnvelopeError,
     MalformedMessage,
     OversizeMessage,
     UnsupportedVersion,
@@ -141,7 +142,7 @@ def test_extra_key_refused(name: str) -> None:
     m[99] = 0
     with pytest.raises(MalformedMessage, match="wrong key set") as info:
         type(message).from_cbor(cbor.encode(m))
-    assert info.value.code == "malformed"
+    assert info.value.code == "malformedMessage"
 
 
 @pytest.mark.parametrize("name", SAMPLES)
@@ -179,7 +180,7 @@ def test_wrong_version_refused(name: str, version: object) -> None:
     m[0] = version
     with pytest.raises(UnsupportedVersion) as info:
         type(message).from_cbor(cbor.encode(m))
-    assert info.value.code == "bad_version"
+    assert info.value.code == "unsupportedVersion"
     with pytest.raises(UnsupportedVersion):
         type(message)(**{**_fields(message), "version": 2})
 
@@ -250,7 +251,7 @@ def test_tags_refused_in_payload() -> None:
         (sup.checkin, {"envelope": None}),
         (sup.checkin, {"challenge": b"\x00" * 17}),
         (sup.checkin, {"kind": 2}),
-        (sup.holder_shown, {"expires": sup.NOW + 31}),
+        (sup.holder_shown, {"expires": sup.NOW + 16}),
         (sup.holder_shown, {"challenge": b"\x11" * 16}),
         (sup.checkout, {"envelope": sup.envelope()}),
         (sup.checkout, {"declaration": HealthDeclaration(False, False)}),
@@ -283,7 +284,7 @@ def test_rules_that_accept() -> None:
     assert sup.venue_code(name="가" * 26).name == "가" * 26  # 78 UTF-8 bytes
     assert sup.venue_code(venue="did:web:" + "a" * 56).venue  # 64 characters
     assert sup.checkin(expires=sup.NOW + 120).expires == sup.NOW + 120
-    assert sup.holder_shown(expires=sup.NOW + 30).holder_shown
+    assert sup.holder_shown(expires=sup.NOW + 15).holder_shown
     assert sup.reading(mask=None, temperature=-4000).celsius == -40.0
     sms = sup.sealed_visit(channel=Channel.SMS, locator=None, receipt_hash=None, declaration=None)
     assert SealedVisit.from_cbor(sms.to_cbor()) == sms
@@ -294,15 +295,19 @@ def test_rules_that_accept() -> None:
 
 @pytest.mark.parametrize("size", [0, ENVELOPE_SIZE - 1, ENVELOPE_SIZE + 1])
 def test_envelope_of_wrong_size_is_bad_envelope(size: int) -> None:
-    with pytest.raises(EnvelopeError) as info:
+    with pytest.raises(BadEnvelope) as info:
         sup.checkin(envelope=b"\x00" * size)
-    assert info.value.code == "bad_envelope"
+    assert info.value.code == "badEnvelope"
     m = _map(sup.checkin())
     m[7] = b"\x00" * size
-    with pytest.raises(EnvelopeError):
+    with pytest.raises(BadEnvelope):
         CheckIn.from_cbor(cbor.encode(m))
-    with pytest.raises(EnvelopeError):
+    with pytest.raises(BadEnvelope):
         sup.sealed_visit(envelope=b"\x00" * size)
+
+
+def _did_key(raw: bytes) -> str:
+    return "did:key:z" + base58.b58encode(b"\xed\x01" + raw).decode("ascii")
 
 
 @pytest.mark.parametrize(
@@ -310,15 +315,18 @@ def test_envelope_of_wrong_size_is_bad_envelope(size: int) -> None:
     [
         "did:web:example.com",
         "did:key:z6LSeu9HkTHSfLLeUs2nnzUSNedgDUevfNQgQjQC23ZCit6F",  # X25519, not Ed25519
-        "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doX",  # one character changed
+        "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2do0",  # "0" is not base58
         "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK#x",
         "did:key:" + "z" * 57,  # 65 characters
+        _did_key(b"\xec" + b"\xff" * 30 + b"\x7f"),  # the order-2 point (0, -1)
+        _did_key(b"\x01" + bytes(31)),  # the identity (order 1)
+        _did_key(b"\xed" + b"\xff" * 30 + b"\x7f"),  # y = p: not canonical
     ],
 )
 def test_bad_pseudonym(pseudonym: str) -> None:
     with pytest.raises(BadPseudonym) as info:
         sup.checkin(pseudonym=pseudonym)
-    assert info.value.code == "bad_pseudonym"
+    assert info.value.code == "badPseudonym"
     m = _map(sup.checkin())
     m[5] = pseudonym
     with pytest.raises(BadPseudonym):
@@ -361,7 +369,7 @@ def test_checkin_cap_is_exactly_600_bytes() -> None:
     assert not isinstance(info.value, OversizeMessage)
     with pytest.raises(OversizeMessage) as info2:
         CheckIn.parse_unverified(_signed_filler(MAX_CHECKIN_MESSAGE + 1))
-    assert info2.value.code == "oversize"
+    assert info2.value.code == "oversizeMessage"
 
 
 def test_venue_code_payload_cap_is_exactly_200_bytes() -> None:
@@ -388,11 +396,11 @@ def test_realistic_sizes() -> None:
     # The figures of the report: a 45-character did:web venue, a kiosk check-in.
     key = sup.pseudonym_key()
     assert len(sup.VENUE) == 45
-    assert len(sup.checkin().sign(key)) == 578
-    assert len(sup.holder_shown().sign(key)) == 517
+    assert len(sup.checkin().sign(key)) == 642
+    assert len(sup.holder_shown().sign(key)) == 581
     assert len(sup.checkout().sign(key)) == 223
     assert len(sup.venue_code().to_cbor()) == 100
-    assert ENVELOPE_SIZE == 334
+    assert ENVELOPE_SIZE == 398
 
 
 # --- COSE framing ----------------------------------------------------------------------
@@ -403,7 +411,7 @@ def test_other_algorithm_refused() -> None:
     body = [cbor.encode({1: -7}), {}, payload, b"\x00" * 64]
     with pytest.raises(BadAlgorithm) as info:
         VenueCode.parse_unverified(cbor.encode(cbor.Tag(18, body)))
-    assert info.value.code == "bad_algorithm"
+    assert info.value.code == "badAlgorithm"
 
 
 def test_extra_headers_refused() -> None:

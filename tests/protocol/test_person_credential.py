@@ -11,30 +11,34 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import escrow
-from did.didkey import did_from_public_key
+from did import Ed25519PrivateKey, did_from_public_key
 from did.errors import AnshimError
-from did.keys import Ed25519PrivateKey
 from did.vc.errors import InvalidProofSignature, UntrustedIssuer
-from protocol import ENVELOPE_SIZE
-from protocol._person import (
-    IDENTITY_PAD,
+from protocol import (
+    ENVELOPE_PAD_TO,
+    ENVELOPE_SIZE,
     MAX_COMPACT_SIZE,
     MAX_IDENTITY_PLAINTEXT,
     CompactPersonCredential,
     IdentityPlaintext,
     IdentityVerification,
-    NotYetValid,
     PersonCredential,
-    TwinMismatch,
-    WrongIssuer,
     check_phone,
     issue_person_credential,
 )
-from protocol.errors import BadSignature, Expired, MalformedMessage
+from protocol.errors import (
+    BadSignature,
+    Expired,
+    IdentityNotYetValid,
+    MalformedMessage,
+    TwinMismatch,
+    WrongIssuer,
+)
 
 ISSUER = Ed25519PrivateKey.from_seed(b"\x11" * 32)
 ISSUER_DID = did_from_public_key(ISSUER.public_key)
-HOLDER = did_from_public_key(Ed25519PrivateKey.from_seed(b"\x12" * 32).public_key)
+HOLDER_KEY = Ed25519PrivateKey.from_seed(b"\x12" * 32)
+HOLDER = did_from_public_key(HOLDER_KEY.public_key)
 T0 = 1_730_000_000
 
 
@@ -48,8 +52,8 @@ GOOD = _issue()
 
 
 def test_pad_is_the_envelope_size_minus_escrow_overhead() -> None:
-    assert IDENTITY_PAD == ENVELOPE_SIZE - escrow.ENVELOPE_OVERHEAD
-    assert MAX_IDENTITY_PLAINTEXT == IDENTITY_PAD - 1
+    assert ENVELOPE_PAD_TO == ENVELOPE_SIZE - escrow.ENVELOPE_OVERHEAD
+    assert MAX_IDENTITY_PLAINTEXT == ENVELOPE_PAD_TO - 1
 
 
 def test_both_forms_verify_and_agree() -> None:
@@ -77,12 +81,14 @@ def test_the_largest_credential_fits_the_envelope() -> None:
         valid_until=2**32 - 1,
     )
     assert len(biggest.compact.cbor) == MAX_COMPACT_SIZE
-    sealed = escrow.seal(
-        _world_key(),
-        escrow.TraceSeedLabel("x", 20000),
-        IdentityPlaintext.new(biggest.compact.cbor).to_bytes(),
-        pad_to=IDENTITY_PAD,
-    )
+    label = escrow.TraceSeedLabel("x", 20000)
+    plaintext = IdentityPlaintext.new(
+        biggest.compact.cbor, holder_key=HOLDER_KEY, label=label.to_bytes()
+    ).to_bytes()
+    # The compact form, the holder's signature, the nonce and the kind byte fill the pad
+    # but for the padding's one byte.
+    assert len(plaintext) == MAX_IDENTITY_PLAINTEXT
+    sealed = escrow.seal(_world_key(), label, plaintext, pad_to=ENVELOPE_PAD_TO)
     assert len(sealed.to_bytes()) == ENVELOPE_SIZE
 
 
@@ -129,7 +135,7 @@ def test_compact_verify_checks_key_issuer_and_time() -> None:
         compact.verify(Ed25519PrivateKey.generate().public_key)
     with pytest.raises(WrongIssuer):
         compact.verify(ISSUER.public_key, issuer_did="did:web:other.example")
-    with pytest.raises(NotYetValid):
+    with pytest.raises(IdentityNotYetValid):
         compact.verify(ISSUER.public_key, now=T0 - 1)
     with pytest.raises(Expired):
         compact.verify(ISSUER.public_key, now=T0 + 86400)
@@ -161,11 +167,12 @@ def test_untrusted_issuer_is_refused() -> None:
 
 
 def test_identity_plaintext_round_trip_and_strictness() -> None:
-    plain = IdentityPlaintext.new(GOOD.compact.cbor)
+    plain = IdentityPlaintext.new(GOOD.compact.cbor, holder_key=HOLDER_KEY, label=b"label")
     data = plain.to_bytes()
     assert IdentityPlaintext.from_bytes(data) == plain
     assert IdentityPlaintext.from_bytes(data).credential() == GOOD.compact
-    for bad in (b"", data[:17], b"\x02" + data[1:], data + b"\x00", data[:-1]):
+    assert IdentityPlaintext.from_bytes(data).verify_holder(b"label") == GOOD.compact
+    for bad in (b"", data[:17], data[:81], b"\x02" + data[1:], data + b"\x00", data[:-1]):
         with pytest.raises(MalformedMessage):
             IdentityPlaintext.from_bytes(bad)
 

@@ -108,7 +108,8 @@ def test_qr_versions_at_level_m() -> None:
         code = segno.make(to_qr_text(kind, data), mode="alphanumeric", error="m", micro=False)
         versions[kind] = code.version
     assert versions[QrKind.CHALLENGE] <= versions[QrKind.VENUE_CODE] <= 10
-    assert versions[QrKind.HOLDER_CHECKIN] <= 18
+    # DESIGN.md "Check-in presentation": version 20 or lower at level M.
+    assert versions[QrKind.HOLDER_CHECKIN] <= 20
 
 
 # --- the error tree --------------------------------------------------------------------
@@ -132,32 +133,38 @@ def test_error_codes_are_unique_and_documented() -> None:
 
 def test_error_codes_the_verifier_relies_on() -> None:
     expected = {
-        "malformed",
-        "oversize",
-        "bad_version",
-        "bad_algorithm",
-        "bad_pseudonym",
-        "bad_signature",
-        "forged_venue_code",
-        "unknown_key",
-        "wrong_audience",
-        "unknown_challenge",
-        "expired_challenge",
-        "replayed_challenge",
-        "clock_skew",
-        "expired",
-        "expired_venue_code",
-        "stale_reading",
-        "out_of_window",
-        "bad_envelope",
-        "wrong_epoch",
-        "epoch_key_inactive",
-        "bad_point",
-        "entry_refused",
-        "declared_fever",
-        "declared_symptoms",
-        "high_temperature",
-        "mask_missing",
+        "malformedMessage",
+        "oversizeMessage",
+        "unsupportedVersion",
+        "badAlgorithm",
+        "badPseudonym",
+        "badSignature",
+        "forgedVenueCode",
+        "unknownKey",
+        "wrongAudience",
+        "unknownChallenge",
+        "expiredChallenge",
+        "replayedChallenge",
+        "clockSkew",
+        "expiredMessage",
+        "expiredVenueCode",
+        "staleReading",
+        "outOfWindow",
+        "badEnvelope",
+        "wrongEpoch",
+        "epochKeyInactive",
+        "badPoint",
+        "entryRefused",
+        "declaredFever",
+        "declaredSymptoms",
+        "highTemperature",
+        "maskMissing",
+        "presenceRequired",
+        "readingMismatch",
+        "wrongIssuer",
+        "badHolderSignature",
+        "identityNotYetValid",
+        "twinMismatch",
     }
     assert expected <= set(_codes())
 
@@ -176,10 +183,27 @@ def test_error_tree_shape() -> None:
         assert issubclass(cls, perr.TimeError)
     assert issubclass(perr.ExpiredVenueCode, perr.Expired)
     for cls in (perr.WrongEpoch, perr.EpochKeyInactive, perr.BadPoint):
-        assert issubclass(cls, perr.EnvelopeError)
+        assert issubclass(cls, perr.BadEnvelope)
     for cls in (perr.DeclaredFever, perr.DeclaredSymptoms, perr.HighTemperature):
         assert issubclass(cls, perr.EntryRefused)
     assert issubclass(perr.MaskMissing, perr.EntryRefused)
+    for cls in (perr.WrongIssuer, perr.BadHolderSignature):
+        assert issubclass(cls, perr.BadSignature)
+    assert issubclass(perr.IdentityNotYetValid, perr.TimeError)
+
+
+def test_refusals_a_person_reads_carry_korean_and_english() -> None:
+    # DESIGN.md "The venue service": the kiosk shows each refusal in Korean and English
+    # ("마스크를 착용해 주세요 / Please wear a mask"); the phone shows PresenceRequired's.
+    readable = [perr.PresenceRequired, perr.EntryRefused, *perr.EntryRefused.__subclasses__()]
+    assert perr.MaskMissing.user_message == "마스크를 착용해 주세요 / Please wear a mask"
+    assert perr.HighTemperature.user_message == "체온이 높습니다 / High temperature"
+    for cls in readable:
+        korean, english = cls.user_message.split(" / ")
+        assert any("\uac00" <= ch <= "\ud7a3" for ch in korean), cls.__name__
+        assert english.isascii(), cls.__name__
+        assert english, cls.__name__
+    assert len({cls.user_message for cls in readable}) == len(readable)
 
 
 # --- the public API --------------------------------------------------------------------

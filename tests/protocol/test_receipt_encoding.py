@@ -7,9 +7,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from did import cbor
-from did.didkey import did_from_public_key
-from did.keys import Ed25519PrivateKey, Ed25519PublicKey
+from did import Ed25519PrivateKey, Ed25519PublicKey, cbor, did_from_public_key
 from protocol import MAX_STAY, Channel, VisitReceipt
 from protocol.wire import MAX_TIME
 

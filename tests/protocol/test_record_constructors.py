@@ -1,52 +1,61 @@
-"""The records' private trusted constructors (``VisitReceipt._trusted``,
-``SealedVisit._trusted``), which the verifier's hot path uses for fields it has already
-validated (DESIGN.md "Validation at the venue" step 6): for every valid input they must
-build the very object the public, validating constructor builds, with the same CBOR."""
+"""The records' hot-path constructors (``VisitReceipt.for_checkin``,
+``SealedVisit.from_checkin``), which the venue uses at step 6 of DESIGN.md "Validation at
+the venue": from a decoded check-in they build the very object the public, validating
+constructor builds, with the same CBOR, and they refuse what is not a check-in."""
 
 from __future__ import annotations
 
 import dataclasses
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from did.didkey import did_from_public_key
-from did.keys import Ed25519PrivateKey
+from did import Ed25519PrivateKey, day_of, did_from_public_key
 from protocol import (
+    ANY_VENUE,
     ENVELOPE_SIZE,
-    Channel,
+    CheckIn,
     HealthDeclaration,
+    Kind,
     SealedVisit,
     VisitReceipt,
-    day_of,
 )
+from protocol.errors import MalformedMessage
 from protocol.wire import MAX_TIME
 
-_WALLET_CHANNELS = [c for c in Channel if c.wallet]
 _DID_CHARS = st.sampled_from("abcdefghijklmnopqrstuvwxyz0123456789.-_")
 _MAX_TZ = 14 * 3600
+_venues = st.text(_DID_CHARS, min_size=1, max_size=64 - len("did:web:")).map(
+    lambda s: "did:web:" + s
+)
 
 
 @st.composite
-def visits(draw: st.DrawFn) -> dict[str, object]:
-    """Field values as validate_checkin has them at step 6 (all valid)."""
-    # DID Core 3.1: a method-specific id of idchars (at most 64 characters in all).
-    venue = "did:web:" + draw(st.text(_DID_CHARS, min_size=1, max_size=64 - len("did:web:")))
-    time_in = draw(st.integers(min_value=0, max_value=MAX_TIME))
-    tz = draw(st.integers(min_value=-min(_MAX_TZ, time_in), max_value=_MAX_TZ))
+def admitted(draw: st.DrawFn) -> dict[str, object]:
+    """A decoded check-in and the other values validate_checkin has at step 6."""
+    venue = draw(_venues)
+    time_in = draw(st.integers(min_value=0, max_value=MAX_TIME - 120))
+    holder_shown = draw(st.booleans())
     seed = draw(st.binary(min_size=32, max_size=32))
+    checkin = CheckIn(
+        audience=ANY_VENUE if holder_shown else venue,
+        challenge=None if holder_shown else draw(st.none() | st.binary(min_size=16, max_size=16)),
+        issued_at=time_in,
+        expires=time_in + draw(st.integers(1, 15)),
+        pseudonym=did_from_public_key(Ed25519PrivateKey.from_seed(seed).public_key),
+        declaration=HealthDeclaration(draw(st.booleans()), draw(st.booleans())),
+        envelope=draw(st.binary(min_size=ENVELOPE_SIZE, max_size=ENVELOPE_SIZE)),
+        locator=draw(st.binary(min_size=16, max_size=16)),
+    )
+    tz = draw(st.integers(min_value=-min(_MAX_TZ, time_in), max_value=_MAX_TZ))
     return {
+        "checkin": checkin,
         "venue": venue,
-        "pseudonym": did_from_public_key(Ed25519PrivateKey.from_seed(seed).public_key),
-        "time_in": time_in,
-        "day": day_of(time_in, tz_offset_seconds=tz),
+        "day": day_of(time_in, tz_offset=tz),
         "visit_id": draw(st.binary(min_size=16, max_size=16)),
         "checkin_hash": draw(st.binary(min_size=32, max_size=32)),
         "receipt_hash": draw(st.binary(min_size=32, max_size=32)),
-        "locator": draw(st.binary(min_size=16, max_size=16)),
-        "channel": draw(st.sampled_from(_WALLET_CHANNELS)),
-        "declaration": HealthDeclaration(draw(st.booleans()), draw(st.booleans())),
-        "envelope": draw(st.binary(min_size=ENVELOPE_SIZE, max_size=ENVELOPE_SIZE)),
     }
 
 
@@ -61,35 +70,100 @@ def _same(a: object, b: object) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(visits())
-def test_trusted_receipt_equals_the_public_constructor(v: dict[str, object]) -> None:
-    names = ("venue", "pseudonym", "time_in", "visit_id", "checkin_hash", "channel")
-    fields = {name: v[name] for name in names}
-    public = VisitReceipt(time_out=None, **fields)  # type: ignore[arg-type]
-    trusted = VisitReceipt._trusted(**fields)  # type: ignore[arg-type]
-    _same(trusted, public)
-    assert trusted.to_cbor() == public.to_cbor()
-    assert VisitReceipt.from_cbor(trusted.to_cbor()) == trusted
+@given(admitted())
+def test_receipt_for_a_checkin_equals_the_public_constructor(v: dict[str, object]) -> None:
+    checkin = v["checkin"]
+    assert isinstance(checkin, CheckIn)
+    fast = VisitReceipt.for_checkin(
+        checkin,
+        venue=v["venue"],  # type: ignore[arg-type]
+        visit_id=v["visit_id"],  # type: ignore[arg-type]
+        checkin_hash=v["checkin_hash"],  # type: ignore[arg-type]
+    )
+    public = VisitReceipt(
+        venue=v["venue"],  # type: ignore[arg-type]
+        pseudonym=checkin.pseudonym,
+        time_in=checkin.issued_at,
+        time_out=None,
+        visit_id=v["visit_id"],  # type: ignore[arg-type]
+        checkin_hash=v["checkin_hash"],  # type: ignore[arg-type]
+        channel=checkin.channel,
+    )
+    _same(fast, public)
+    assert fast.to_cbor() == public.to_cbor()
+    assert VisitReceipt.from_cbor(fast.to_cbor()) == fast
 
 
 @settings(max_examples=200, deadline=None)
-@given(visits())
-def test_trusted_record_equals_the_public_constructor(v: dict[str, object]) -> None:
-    names = (
-        "visit_id",
-        "venue",
-        "day",
-        "time_in",
-        "pseudonym",
-        "locator",
-        "channel",
-        "declaration",
-        "envelope",
-        "receipt_hash",
+@given(admitted())
+def test_record_from_a_checkin_equals_the_public_constructor(v: dict[str, object]) -> None:
+    checkin = v["checkin"]
+    assert isinstance(checkin, CheckIn)
+    fast = SealedVisit.from_checkin(
+        checkin,
+        venue=v["venue"],  # type: ignore[arg-type]
+        day=v["day"],  # type: ignore[arg-type]
+        visit_id=v["visit_id"],  # type: ignore[arg-type]
+        receipt_hash=v["receipt_hash"],  # type: ignore[arg-type]
     )
-    fields = {name: v[name] for name in names}
-    public = SealedVisit(time_out=None, **fields)  # type: ignore[arg-type]
-    trusted = SealedVisit._trusted(**fields)  # type: ignore[arg-type]
-    _same(trusted, public)
-    assert trusted.to_cbor() == public.to_cbor()
-    assert SealedVisit.from_cbor(trusted.to_cbor()) == trusted
+    public = SealedVisit(
+        visit_id=v["visit_id"],  # type: ignore[arg-type]
+        venue=v["venue"],  # type: ignore[arg-type]
+        day=v["day"],  # type: ignore[arg-type]
+        time_in=checkin.issued_at,
+        time_out=None,
+        pseudonym=checkin.pseudonym,
+        locator=checkin.locator,
+        channel=checkin.channel,
+        declaration=checkin.declaration,
+        envelope=checkin.envelope,  # type: ignore[arg-type]
+        receipt_hash=v["receipt_hash"],  # type: ignore[arg-type]
+    )
+    _same(fast, public)
+    assert fast.to_cbor() == public.to_cbor()
+    assert SealedVisit.from_cbor(fast.to_cbor()) == fast
+    assert fast.envelope_id == public.envelope_id
+
+
+def _checkin(**changes: object) -> CheckIn:
+    key = Ed25519PrivateKey.from_seed(bytes(32))
+    fields: dict[str, object] = {
+        "audience": "did:web:registry.example:venues:v1",
+        "challenge": None,
+        "issued_at": 1_700_000_000,
+        "expires": 1_700_000_060,
+        "pseudonym": did_from_public_key(key.public_key),
+        "declaration": HealthDeclaration(False, False),
+        "envelope": bytes(ENVELOPE_SIZE),
+        "locator": bytes(16),
+    }
+    fields.update(changes)
+    return CheckIn(**fields)  # type: ignore[arg-type]
+
+
+_GOOD = {"venue": "did:web:registry.example:venues:v1", "visit_id": bytes(16)}
+
+
+@pytest.mark.parametrize(
+    ("checkin", "changes"),
+    [
+        # Only a check-in starts a visit: never a check-out, nor anything else.
+        (_checkin(kind=Kind.CHECK_OUT, declaration=None, envelope=None), {}),
+        ("not a check-in", {}),
+        (_checkin(), {"venue": "not a DID"}),
+        (_checkin(), {"visit_id": bytes(15)}),
+        (_checkin(), {"hash": bytes(31)}),
+        (_checkin(), {"day": 1_700_000_000 // 86400 + 2}),  # no zone has that day
+    ],
+)
+def test_the_fast_constructors_refuse_what_the_public_ones_refuse(
+    checkin: object, changes: dict[str, object]
+) -> None:
+    args = {**_GOOD, **changes}
+    digest = args.pop("hash", bytes(32))
+    day = args.pop("day", 1_700_000_000 // 86400)
+    if "day" not in changes:
+        with pytest.raises(MalformedMessage):
+            VisitReceipt.for_checkin(checkin, checkin_hash=digest, **args)  # type: ignore[arg-type]
+    with pytest.raises(MalformedMessage):
+        SealedVisit.from_checkin(checkin, day=day, receipt_hash=digest, **args)  # type: ignore[arg-type]

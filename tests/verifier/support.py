@@ -6,13 +6,21 @@ from __future__ import annotations
 
 import hashlib
 
-from did.keys import Ed25519PrivateKey
-from escrow import Envelope, EpochKey, VisitLabel, check_envelope_proof, seal
+from did import Ed25519PrivateKey
+from escrow import (
+    Envelope,
+    EpochKey,
+    Point,
+    Scalar,
+    VisitLabel,
+    check_envelope_proof,
+    random_scalar,
+    seal,
+)
 from escrow._envelope import open_with_point
-from escrow.group import Point, Scalar, random_scalar
 from protocol import (
     ANY_VENUE,
-    IDENTITY_PAD,
+    ENVELOPE_PAD_TO,
     CheckIn,
     HealthDeclaration,
     Kind,
@@ -97,7 +105,7 @@ def envelope(
     epoch = day_of(time_in) if epoch is None else epoch
     pseudonym = pseudonym or pseudonym_did(pseudonym_key(label_venue, time_in))
     label = VisitLabel(label_venue, epoch, pseudonym, time_in)
-    sealed = seal(epoch_key or EPOCH_KEYS[epoch], label, PLAINTEXT, pad_to=IDENTITY_PAD)
+    sealed = seal(epoch_key or EPOCH_KEYS[epoch], label, PLAINTEXT, pad_to=ENVELOPE_PAD_TO)
     return sealed.to_bytes()
 
 
@@ -125,7 +133,7 @@ def checkin(
         audience=audience,
         challenge=challenge,
         issued_at=issued_at,
-        expires=issued_at + (min(lifetime, 30) if audience == ANY_VENUE else lifetime),
+        expires=issued_at + (min(lifetime, 15) if audience == ANY_VENUE else lifetime),
         pseudonym=pseudonym,
         declaration=(declaration or HealthDeclaration(False, False)) if is_in else None,
         envelope=env if is_in else None,
@@ -146,7 +154,23 @@ def reading(
     venue_did: str = VENUE,
     device: str = DEVICE,
     signer: Ed25519PrivateKey = DEVICE_KEY,
+    challenge: bytes | None = None,
+    scanned: bytes | None = None,
 ) -> bytes:
+    """A device-signed reading, taken for the kiosk challenge ``challenge`` (a nonce) or
+    for the scanned holder-shown code whose digest is ``scanned``."""
     return ThermalReading(
-        device=device, venue=venue_did, time=time, temperature=temperature, mask=mask
+        device=device,
+        venue=venue_did,
+        time=time,
+        temperature=temperature,
+        mask=mask,
+        challenge=challenge,
+        scanned=scanned,
     ).sign(signer)
+
+
+def kiosk_checkin(venue_ctx: VenueContext, **changes: object) -> tuple[bytes, bytes]:
+    """A check-in answering a fresh challenge of ``venue_ctx``, and that challenge's nonce."""
+    nonce = nonce_of(venue_ctx.issue_challenge(now=NOW))
+    return checkin(challenge=nonce, **changes), nonce  # type: ignore[arg-type]

@@ -10,16 +10,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tests.verifier.support as sup
-from did import cbor
+from did import X25519PrivateKey, cbor
 from did.cose import CoseSign1, sign1
-from did.errors import AnshimError
-from did.keys import X25519PrivateKey
+from did.errors import AnshimError, VerificationError
 from escrow import Envelope, TraceSeedLabel, VisitLabel, check_envelope_proof, seal
-from escrow.errors import ProofError
 from protocol import (
     ANY_VENUE,
+    ENVELOPE_PAD_TO,
     ENVELOPE_SIZE,
-    IDENTITY_PAD,
     CheckIn,
     HealthDeclaration,
     VenueCode,
@@ -58,44 +56,44 @@ def test_replayed_challenge() -> None:
     )
     # A second visitor answering the photographed screen with their own check-in.
     other = sup.checkin(challenge=nonce, secret=sup.OTHER_SECRET)
-    refused(other, "replayed_challenge", venue=venue, replay=replay, now=NOW + 5)
+    refused(other, "replayedChallenge", venue=venue, replay=replay, now=NOW + 5)
 
 
 def test_replayed_checkin_without_challenge() -> None:
     replay, message = MemoryReplayStore(), sup.checkin()
     validate_checkin(message, venue=sup.venue(), now=NOW, replay=replay, epoch_keys=sup.EPOCH_KEYS)
-    refused(message, "replayed_checkin", replay=replay, now=NOW + 1)
+    refused(message, "replayedCheckIn", replay=replay, now=NOW + 1)
 
 
 def test_replayed_holder_shown_checkin() -> None:
     replay, message = MemoryReplayStore(), sup.checkin(audience=ANY_VENUE, lifetime=30)
     validate_checkin(message, venue=sup.venue(), now=NOW, replay=replay, epoch_keys=sup.EPOCH_KEYS)
-    refused(message, "replayed_checkin", replay=replay, now=NOW + 10)
+    refused(message, "replayedCheckIn", replay=replay, now=NOW + 10)
 
 
 def test_expired_challenge() -> None:
     venue = sup.venue()
     nonce = sup.nonce_of(venue.issue_challenge(now=NOW - 60))
-    refused(sup.checkin(challenge=nonce), "expired_challenge", venue=venue)
+    refused(sup.checkin(challenge=nonce), "expiredChallenge", venue=venue)
 
 
 def test_challenge_never_issued() -> None:
-    refused(sup.checkin(challenge=b"\x07" * 16), "unknown_challenge")
+    refused(sup.checkin(challenge=b"\x07" * 16), "unknownChallenge")
 
 
 def test_expired_checkin() -> None:
-    refused(sup.checkin(issued_at=NOW - 200, lifetime=60), "expired")
+    refused(sup.checkin(issued_at=NOW - 200, lifetime=60), "expiredMessage")
 
 
 def test_checkin_dated_in_the_future() -> None:
-    refused(sup.checkin(issued_at=NOW + 31), "clock_skew")
+    refused(sup.checkin(issued_at=NOW + 31), "clockSkew")
 
 
 def test_a_refused_checkin_does_not_use_up_the_challenge() -> None:
     venue, replay = sup.venue(), MemoryReplayStore()
     nonce = sup.nonce_of(venue.issue_challenge(now=NOW))
     refused(
-        sup.checkin(challenge=nonce, issued_at=NOW + 31), "clock_skew", venue=venue, replay=replay
+        sup.checkin(challenge=nonce, issued_at=NOW + 31), "clockSkew", venue=venue, replay=replay
     )
     validate_checkin(
         sup.checkin(challenge=nonce), venue=venue, now=NOW, replay=replay, epoch_keys=sup.EPOCH_KEYS
@@ -119,10 +117,10 @@ def test_an_envelope_failure_does_not_use_up_the_challenge() -> None:
     venue, replay = sup.venue(), MemoryReplayStore()
     nonce = sup.nonce_of(venue.issue_challenge(now=NOW))
     wrong = sup.envelope(epoch=sup.FIRST_EPOCH + 1, time_in=NOW)
-    refused(sup.checkin(challenge=nonce, env=wrong), "wrong_epoch", venue=venue, replay=replay)
+    refused(sup.checkin(challenge=nonce, env=wrong), "wrongEpoch", venue=venue, replay=replay)
     corrected = sup.checkin(challenge=nonce)
     _admit(corrected, venue, replay)
-    refused(corrected, "replayed_challenge", venue=venue, replay=replay, now=NOW + 1)
+    refused(corrected, "replayedChallenge", venue=venue, replay=replay, now=NOW + 1)
 
 
 def test_a_fever_refusal_does_not_use_up_the_challenge() -> None:
@@ -131,11 +129,11 @@ def test_a_fever_refusal_does_not_use_up_the_challenge() -> None:
     venue, replay = sup.venue(), MemoryReplayStore()
     nonce = sup.nonce_of(venue.issue_challenge(now=NOW))
     fever = sup.checkin(challenge=nonce, declaration=HealthDeclaration(True, False))
-    refused(fever, "declared_fever", venue=venue, replay=replay)
+    refused(fever, "declaredFever", venue=venue, replay=replay)
     _admit(sup.checkin(challenge=nonce, issued_at=NOW + 2), venue, replay)
     # Admission claimed the challenge: a third answer is a replay.
     other = sup.checkin(challenge=nonce, secret=sup.OTHER_SECRET)
-    refused(other, "replayed_challenge", venue=venue, replay=replay, now=NOW + 5)
+    refused(other, "replayedChallenge", venue=venue, replay=replay, now=NOW + 5)
 
 
 def test_the_same_accepted_message_twice_is_replayed() -> None:
@@ -143,10 +141,10 @@ def test_the_same_accepted_message_twice_is_replayed() -> None:
     nonce = sup.nonce_of(venue.issue_challenge(now=NOW))
     message = sup.checkin(challenge=nonce)
     _admit(message, venue, replay)
-    refused(message, "replayed_challenge", venue=venue, replay=replay, now=NOW + 1)
+    refused(message, "replayedChallenge", venue=venue, replay=replay, now=NOW + 1)
     plain = sup.checkin(issued_at=NOW + 3)
     _admit(plain, venue, replay)
-    refused(plain, "replayed_checkin", venue=venue, replay=replay, now=NOW + 4)
+    refused(plain, "replayedCheckIn", venue=venue, replay=replay, now=NOW + 4)
 
 
 class _StaleLook(MemoryReplayStore):
@@ -162,17 +160,17 @@ def test_race_two_identical_messages_admit_at_most_one() -> None:
     nonce = sup.nonce_of(venue.issue_challenge(now=NOW))
     message = sup.checkin(challenge=nonce)
     _admit(message, venue, replay)
-    refused(message, "replayed_challenge", venue=venue, replay=replay)
+    refused(message, "replayedChallenge", venue=venue, replay=replay)
     plain = sup.checkin(issued_at=NOW + 3)
     _admit(plain, venue, replay)
-    refused(plain, "replayed_checkin", venue=venue, replay=replay)
+    refused(plain, "replayedCheckIn", venue=venue, replay=replay)
 
 
 # -- wrong venue, forged venue codes ----------------------------------------------------------
 
 
 def test_checkin_for_another_venue() -> None:
-    refused(sup.checkin(audience=sup.OTHER_VENUE), "wrong_audience")
+    refused(sup.checkin(audience=sup.OTHER_VENUE), "wrongAudience")
 
 
 @pytest.mark.parametrize("attack", ["forged", "altered"])
@@ -197,7 +195,7 @@ def test_forged_or_altered_venue_code(attack: str) -> None:
         )
     with pytest.raises(ProtocolError) as info:
         VenueCode.verify(poster, registry.public_key, now=NOW)
-    assert info.value.code == "forged_venue_code"
+    assert info.value.code == "forgedVenueCode"
 
 
 # -- signatures ---------------------------------------------------------------------------------
@@ -209,7 +207,7 @@ def test_altered_declaration_bytes_flipped() -> None:
     at = message.index(b"\x06\x82\xf5\xf4")
     altered = message[:at] + b"\x06\x82\xf4\xf4" + message[at + 4 :]
     CheckIn.parse_unverified(altered)  # still well formed: only the signature can tell
-    refused(altered, "bad_signature")
+    refused(altered, "badSignature")
 
 
 def test_altered_declaration_resigned_by_another_key() -> None:
@@ -217,18 +215,18 @@ def test_altered_declaration_resigned_by_another_key() -> None:
     _, checkin = CheckIn.parse_unverified(message)
     clean = dataclasses.replace(checkin, declaration=HealthDeclaration(False, False))
     forged = clean.sign(sup.key("attacker"))
-    refused(forged, "bad_signature")
+    refused(forged, "badSignature")
 
 
 def test_signature_by_another_pseudonym() -> None:
     # The payload names one pseudonym; another (valid, pairwise) pseudonym key signs it.
     other_key = sup.pseudonym_key(secret=sup.OTHER_SECRET)
     message = sup.checkin(signer=other_key, pseudonym=pseudonym_did(sup.pseudonym_key()))
-    refused(message, "bad_signature")
+    refused(message, "badSignature")
 
 
 def test_pseudonym_that_is_not_an_ed25519_did_key() -> None:
-    from did.didkey import did_from_public_key
+    from did import did_from_public_key
 
     x25519 = did_from_public_key(X25519PrivateKey.generate().public_key)
     message = sup.checkin()
@@ -237,14 +235,14 @@ def test_pseudonym_that_is_not_an_ed25519_did_key() -> None:
     assert len(bad) == len(old)
     assert message.count(old) == 1
     swapped = message.replace(old, bad)
-    refused(swapped, "bad_pseudonym")
+    refused(swapped, "badPseudonym")
 
 
 def test_wrong_algorithm() -> None:
     parsed = CoseSign1.from_bytes(sup.checkin())
     es256 = cbor.encode({1: -7})
     message = cbor.encode(cbor.Tag(18, [es256, {}, parsed.payload, parsed.signature]))
-    refused(message, "bad_algorithm")
+    refused(message, "badAlgorithm")
 
 
 # -- envelopes ----------------------------------------------------------------------------------
@@ -253,27 +251,27 @@ def test_wrong_algorithm() -> None:
 def test_envelope_for_the_wrong_epoch() -> None:
     tomorrow = sup.FIRST_EPOCH + 1
     env = sup.envelope(epoch=tomorrow, time_in=NOW)
-    refused(sup.checkin(env=env), "wrong_epoch")
+    refused(sup.checkin(env=env), "wrongEpoch")
 
 
 def test_epoch_key_not_published() -> None:
     later = NOW + 5 * sup.DAY
     key = sup._epoch_key(day_of(later))
     env = sup.envelope(time_in=later, epoch_key=key)
-    refused(sup.checkin(issued_at=later, env=env), "epoch_key_inactive", now=later)
+    refused(sup.checkin(issued_at=later, env=env), "epochKeyInactive", now=later)
 
 
 def test_invalid_point_in_the_envelope() -> None:
     env = sup.envelope()
     small_order = bytes(32)  # the identity's y = 0 encoding is not a valid prime-order point
     bad = env[:6] + small_order + env[38:]
-    refused(sup.checkin(env=bad), "bad_point")
+    refused(sup.checkin(env=bad), "badPoint")
 
 
 def test_trace_seed_envelope_in_a_checkin() -> None:
     label = TraceSeedLabel("urn:uuid:0f8e1e9c-2b7a-4d3c-9a64-8e1c2f3b4a5d", sup.FIRST_EPOCH)
-    env = seal(sup.EPOCH_KEYS[sup.FIRST_EPOCH], label, sup.PLAINTEXT, pad_to=IDENTITY_PAD)
-    refused(sup.checkin(env=env.to_bytes()), "bad_envelope")
+    env = seal(sup.EPOCH_KEYS[sup.FIRST_EPOCH], label, sup.PLAINTEXT, pad_to=ENVELOPE_PAD_TO)
+    refused(sup.checkin(env=env.to_bytes()), "badEnvelope")
 
 
 def test_envelope_of_the_wrong_size() -> None:
@@ -284,7 +282,7 @@ def test_envelope_of_the_wrong_size() -> None:
     fields = checkin._to_map()
     fields[7] = fields[7][:-1]
     message = sign1(cbor.encode(fields), key, external_aad=CheckIn._aad())
-    refused(message, "bad_envelope")
+    refused(message, "badEnvelope")
 
 
 def test_envelope_under_a_wrong_label_passes_the_venue_but_not_the_custodians() -> None:
@@ -300,7 +298,7 @@ def test_envelope_under_a_wrong_label_passes_the_venue_but_not_the_custodians() 
     )
     record = admission.record
     label = VisitLabel(record.venue, record.day, record.pseudonym, record.time_in)
-    with pytest.raises(ProofError) as info:
+    with pytest.raises(VerificationError) as info:
         check_envelope_proof(
             Envelope.from_bytes(record.envelope), sup.EPOCH_KEYS[record.day], label
         )
@@ -311,15 +309,15 @@ def test_envelope_under_a_wrong_label_passes_the_venue_but_not_the_custodians() 
 
 
 def test_oversize_message() -> None:
-    refused(sup.checkin() + bytes(200), "oversize")
+    refused(sup.checkin() + bytes(200), "oversizeMessage")
 
 
 def test_trailing_bytes_are_malformed() -> None:
-    refused(sup.checkin() + b"\x00", "malformed")
+    refused(sup.checkin() + b"\x00", "malformedMessage")
 
 
 def test_non_bytes_input_is_malformed() -> None:
-    refused("not bytes", "malformed")  # type: ignore[arg-type]
+    refused("not bytes", "malformedMessage")  # type: ignore[arg-type]
 
 
 _VALID = sup.checkin()
@@ -365,16 +363,16 @@ def test_envelope_size_constant_is_escrow_overhead_plus_pad() -> None:
     from escrow import ENVELOPE_OVERHEAD
     from protocol import ENVELOPE_PAD_TO
 
-    assert ENVELOPE_SIZE == ENVELOPE_OVERHEAD + IDENTITY_PAD
-    assert IDENTITY_PAD == ENVELOPE_PAD_TO
+    assert ENVELOPE_SIZE == ENVELOPE_OVERHEAD + ENVELOPE_PAD_TO
+    assert ENVELOPE_PAD_TO == ENVELOPE_PAD_TO
     assert len(sup.envelope()) == ENVELOPE_SIZE
 
 
 @given(st.integers(0, 2**32 - 1), st.integers(-14 * 3600, 14 * 3600))
 def test_visit_day_is_the_escrow_epoch(timestamp: int, tz: int) -> None:
-    from escrow import epoch_for
+    import did
 
-    assert day_of(timestamp, tz_offset_seconds=tz) == epoch_for(timestamp, tz_offset=tz)
+    assert day_of(timestamp, tz_offset_seconds=tz) == did.day_of(timestamp, tz_offset=tz)
 
 
 @settings(max_examples=200, deadline=None)

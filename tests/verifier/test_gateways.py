@@ -13,10 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tests.verifier.support as sup
-from did.didweb import did_web_document, did_web_to_url
+from did import InMemoryTransport, Resolver, did_web_document, did_web_to_url
 from did.errors import AnshimError
-from did.resolver import Resolver
-from did.transport import InMemoryTransport
 from escrow import VisitLabel
 from protocol import (
     ENVELOPE_SIZE,

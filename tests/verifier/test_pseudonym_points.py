@@ -1,12 +1,17 @@
-"""Why the venue checks the pseudonym's point itself (DESIGN.md "Validation at the venue" 2).
+"""The venue's rule for the pseudonym's point (DESIGN.md "Validation at the venue" step 2):
+libsodium's verification rules, and no prime-order check.
 
 libsodium's ``crypto_sign_open`` refuses non-canonical and small-order public keys, but
 not mixed-order ones (a prime-order key plus a torsion point): for such a key the
 cofactorless check holds whenever the challenge hash is a multiple of the torsion order,
-so about every second message signed with the prime-order part verifies. A verifier that
-left the pseudonym's point check to the signature check would admit those pseudonyms,
-which are not valid Ed25519 did:keys. These tests build such a message and prove that
-:func:`verifier.validate_checkin` refuses it as ``bad_pseudonym``.
+so about every second message signed with the prime-order part verifies. DESIGN.md admits
+such a pseudonym on purpose: the pseudonym is never used for key agreement or by the
+custodians (who recompute the label from the record's strings), so a mixed-order key can
+only alias its own holder's pseudonym, which the holder can do anyway by deriving another
+pseudonym; the venue does not pay a prime-order check (a scalar multiplication) for it.
+These tests pin that rule: the mixed-order check-in is admitted, small-order and
+non-canonical keys are refused as ``badPseudonym``, and a key that is not on the curve
+fails the signature.
 """
 
 from __future__ import annotations
@@ -17,10 +22,9 @@ import nacl.exceptions
 import pytest
 
 import tests.verifier.support as sup
-from did import cbor, cose
-from did._multibase import ED25519_PUB
+from did import ED25519_PUB, cbor, cose
 from protocol import CheckIn
-from protocol.errors import BadPseudonym
+from protocol.errors import BadPseudonym, BadSignature
 from verifier import MemoryReplayStore, validate_checkin
 
 # The order-2 point (0, -1) of edwards25519.
@@ -64,16 +68,69 @@ def test_libsodium_alone_accepts_a_mixed_order_pseudonym() -> None:
     nb.crypto_sign_open(parsed.signature + _sig_structure(parsed.payload), mixed)
 
 
-def test_the_venue_refuses_a_mixed_order_pseudonym() -> None:
-    message, _ = _mixed_order_checkin()
+def _validate(message: bytes) -> None:
+    validate_checkin(
+        message,
+        venue=sup.venue(),
+        now=sup.NOW,
+        replay=MemoryReplayStore(),
+        epoch_keys=sup.EPOCH_KEYS,
+    )
+
+
+def test_the_venue_admits_a_mixed_order_pseudonym_as_designed() -> None:
+    message, mixed = _mixed_order_checkin()
+    admission = validate_checkin(
+        message,
+        venue=sup.venue(),
+        now=sup.NOW,
+        replay=MemoryReplayStore(),
+        epoch_keys=sup.EPOCH_KEYS,
+    )
+    assert admission.record.pseudonym.endswith(
+        base58.b58encode(ED25519_PUB + mixed).decode("ascii")
+    )
+    assert (
+        CheckIn.verify(message, audience=sup.VENUE, now=sup.NOW).pseudonym_key.to_bytes() == mixed
+    )
+
+
+def _with_pseudonym(raw: bytes) -> bytes:
+    # A check-in whose pseudonym field names ``raw`` (signed by an unrelated key: the
+    # pseudonym is refused before any signature is checked, or the signature fails).
+    parsed = cose.CoseSign1.from_bytes(sup.checkin(), require_tag=True)
+    fields = cbor.decode(parsed.payload)
+    fields[5] = "did:key:z" + base58.b58encode(ED25519_PUB + raw).decode("ascii")
+    payload = cbor.encode(fields)
+    signed = nb.crypto_sign(_sig_structure(payload), nb.crypto_sign_seed_keypair(bytes(32))[1])
+    return cbor.encode(cbor.Tag(18, [_PROTECTED, {}, payload, signed[:64]]))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        _ORDER_2,  # order 2
+        bytes([0xEC]) + b"\xff" * 31,  # the same point with the sign bit set
+        bytes(32),  # y = 0: order 4
+        b"\x01" + bytes(31),  # the identity
+        bytes([0xED]) + b"\xff" * 30 + b"\x7f",  # y = p: not canonical
+        b"\xff" * 32,  # y = 2^255 - 1: not canonical
+    ],
+)
+def test_small_order_and_non_canonical_pseudonyms_are_refused(raw: bytes) -> None:
+    message = _with_pseudonym(raw)
     with pytest.raises(BadPseudonym) as caught:
-        validate_checkin(
-            message,
-            venue=sup.venue(),
-            now=sup.NOW,
-            replay=MemoryReplayStore(),
-            epoch_keys=sup.EPOCH_KEYS,
-        )
-    assert caught.value.code == "bad_pseudonym"
-    with pytest.raises(BadPseudonym):
-        CheckIn.verify(message, audience=sup.VENUE, now=sup.NOW)
+        _validate(message)
+    assert caught.value.code == "badPseudonym"
+    # libsodium refuses such a key whatever the signature: the byte rule is its rule.
+    with pytest.raises(nacl.exceptions.BadSignatureError):
+        nb.crypto_sign_open(b"\x00" * 64 + b"m", raw)
+
+
+def test_a_pseudonym_off_the_curve_fails_the_signature() -> None:
+    # y = 2 is canonical and of no small order, but no point has it: the venue's byte
+    # checks pass and libsodium's decompression refuses the signature.
+    raw = b"\x02" + bytes(31)
+    with pytest.raises(BadSignature) as caught:
+        _validate(_with_pseudonym(raw))
+    assert caught.value.code == "badSignature"
