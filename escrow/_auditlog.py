@@ -27,10 +27,8 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from did import cbor
-from did.didkey import ed25519_public_key_from_did
+from did import Ed25519PrivateKey, cbor, ed25519_public_key_from_did
 from did.errors import DecodeError, InputError, InvalidSignature
-from did.keys import Ed25519PrivateKey
 from escrow._custodian import ShareBatch
 from escrow._merkle import (
     consistency_proof,
@@ -40,7 +38,12 @@ from escrow._merkle import (
     verify_inclusion,
 )
 from escrow._warrant import Warrant
-from escrow.errors import AuditLogError
+from escrow.errors import (
+    AuditLogBadProof,
+    AuditLogBadSignature,
+    AuditLogOrderBroken,
+    AuditLogRootMismatch,
+)
 
 __all__ = ["AuditLog", "LogEntry", "SignedTreeHead", "UnsealedProof"]
 
@@ -52,11 +55,11 @@ _KINDS = ("approval", "shares")
 
 def _check_sig(did: str, sig: bytes, message: bytes, custodians: Sequence[str]) -> None:
     if did not in custodians:
-        raise AuditLogError("log author is not a custodian", code="auditLogSignature")
+        raise AuditLogBadSignature("log author is not a custodian")
     try:
         ed25519_public_key_from_did(did).verify(sig, message)
     except (InvalidSignature, InputError) as exc:
-        raise AuditLogError("log signature does not verify", code="auditLogSignature") from exc
+        raise AuditLogBadSignature("log signature does not verify") from exc
 
 
 def _decode_signed(data: bytes, what: str) -> tuple[bytes, bytes, dict[str, object]]:
@@ -159,7 +162,7 @@ class SignedTreeHead:
         """Check the head's signature by a custodian.
 
         Raises:
-            AuditLogError: ``auditLogSignature`` if the signer is not a custodian or the
+            AuditLogBadSignature: if the signer is not a custodian or the
                 signature does not verify.
         """
         _check_sig(self.signer, self.sig, HEAD_CONTEXT + self.body, custodians)
@@ -181,7 +184,7 @@ class UnsealedProof:
         """Check the proof against a head (whose signature the caller has checked).
 
         Raises:
-            AuditLogError: ``auditLogProof`` if the proof does not establish its claim.
+            AuditLogBadProof: if the proof does not establish its claim.
         """
         n = head.unsealed_count
         for index, rid, path in self.neighbours:
@@ -190,7 +193,7 @@ class UnsealedProof:
         ids = [r for _, r, _ in self.neighbours]
         if self.unsealed:
             if ids != [self.record_id]:
-                raise AuditLogError("inclusion proof is for another record", code="auditLogProof")
+                raise AuditLogBadProof("inclusion proof is for another record")
             return
         x = self.record_id
         if n == 0 and not self.neighbours:
@@ -201,9 +204,7 @@ class UnsealedProof:
             or (len(ids) == 1 and idx == [n - 1] and ids[0] < x)
         )
         if not ok:
-            raise AuditLogError(
-                "non-inclusion proof does not bracket the record", code="auditLogProof"
-            )
+            raise AuditLogBadProof("non-inclusion proof does not bracket the record")
 
 
 class AuditLog:
@@ -317,32 +318,27 @@ class AuditLog:
         """Check every entry and every head.
 
         Raises:
-            AuditLogError: ``auditLogSignature`` (an entry or head not signed by a
-                custodian), ``auditLogOrder`` (a sequence number or previous root that does
-                not follow, i.e. a removed, inserted or reordered entry) or ``auditLogRoot``
-                (a head whose size, root or unsealed tree does not match the entries).
+            AuditLogBadSignature: an entry or head not signed by a custodian.
+            AuditLogOrderBroken: a sequence number or previous root that does not follow
+                (a removed, inserted or reordered entry).
+            AuditLogRootMismatch: a head whose size, root or unsealed tree does not match
+                the entries.
         """
         leaves: list[bytes] = []
         for n, entry in enumerate(self.entries):
             _check_sig(entry.author, entry.sig, ENTRY_CONTEXT + entry.body, custodians)
             if entry.seq != n or entry.prev != root_from_leaves(leaves):
-                raise AuditLogError(
-                    f"entry {n} is out of order or its predecessor changed", code="auditLogOrder"
-                )
+                raise AuditLogOrderBroken(f"entry {n} is out of order or its predecessor changed")
             leaves.append(leaf_hash(entry.to_bytes()))
         for head in self.heads:
             head.verify(custodians)
             if head.size > len(leaves) or head.root != root_from_leaves(leaves[: head.size]):
-                raise AuditLogError(
-                    "a signed tree head does not match the entries", code="auditLogRoot"
-                )
+                raise AuditLogRootMismatch("a signed tree head does not match the entries")
             unsealed = self._unsealed(head.size)
             if head.unsealed_count != len(unsealed) or head.unsealed_root != root_from_leaves(
                 [leaf_hash(r) for r in unsealed]
             ):
-                raise AuditLogError(
-                    "a tree head's unsealed records do not match", code="auditLogRoot"
-                )
+                raise AuditLogRootMismatch("a tree head's unsealed records do not match")
 
     # -- files ----------------------------------------------------------------------------
     def to_bytes(self) -> bytes:

@@ -38,15 +38,10 @@ import nacl.exceptions
 import nacl.public
 import nacl.utils
 
-from did import cbor
-from did.didkey import ed25519_public_key_from_did
+from did import Ed25519PrivateKey, cbor, ed25519_public_key_from_did
 from did.errors import DecodeError, InputError, InvalidSignature, VerificationError
-from did.keys import Ed25519PrivateKey
 from escrow._epochkeys import MAX_CUSTODIANS, MAX_EPOCHS, EpochKey, EpochKeyDirectory
-from escrow._labels import _check_tz
-from escrow._store import EpochShare, ShareStore
-from escrow.errors import CeremonyError, DealerMisbehaved, InvalidPoint, InvalidScalar
-from escrow.group import (
+from escrow._group import (
     Point,
     RandomBytes,
     Scalar,
@@ -56,6 +51,9 @@ from escrow.group import (
     poly_eval,
     random_scalar,
 )
+from escrow._labels import _check_tz
+from escrow._store import EpochShare, ShareStore
+from escrow.errors import CeremonyError, DealerMisbehaved, InvalidPoint, InvalidScalar
 
 __all__ = ["Roster", "deal", "finalize", "publish"]
 
@@ -197,10 +195,10 @@ def deal(
     ]
     n = len(roster.custodians)
     shares = [[poly_eval(p, m) for p in polys] for m in range(1, n + 1)]
-    return build_deal(roster, key, dealer, [poly_commit(p) for p in polys], shares)
+    return _build_deal(roster, key, dealer, [poly_commit(p) for p in polys], shares)
 
 
-def build_deal(
+def _build_deal(
     roster: Roster,
     key: Ed25519PrivateKey,
     dealer: int,
@@ -208,7 +206,8 @@ def build_deal(
     shares: Sequence[Sequence[Scalar]],
 ) -> bytes:
     """Encrypt, seal and sign a deal from explicit commitments and shares (per recipient,
-    per epoch). :func:`deal` uses it; tests use it to play a cheating dealer."""
+    per epoch). :func:`deal` uses it; tests in tests/escrow use it to play a cheating
+    dealer (private: no caller outside escrow chooses its own polynomial)."""
     boxes = []
     for m, did in enumerate(roster.custodians, start=1):
         x_pub = ed25519_public_key_from_did(did).to_x25519()

@@ -8,38 +8,40 @@ prompt. Long runs show a tqdm progress bar on stderr (only on a terminal).
 Safe by default (STYLE.md habit 5): ``warrant approve`` and ``share`` append to the audit log
 given by ``--log`` (DESIGN.md "Audit log": every approval and every share issued is an
 entry); skipping it takes ``--unsafe-no-log``, which prints a warning on stderr, as does
-``--unsafe-fast-kdf``. ``warrant approve`` prints what is being approved on stderr and
-refuses an expired warrant. ``shred`` without ``--before`` destroys the epochs older than
-the retention period (DESIGN.md "Shredding": 28 days) counted back from ``--now``.
+``--unsafe-fast-kdf``; both also log a warning (logger ``escrow._cli``). ``warrant
+approve`` prints what is being approved on stderr; :meth:`escrow.Warrant.approve` refuses a
+warrant outside its validity window. ``shred`` without ``--before`` destroys the epochs
+older than the retention period (:meth:`escrow.ShareStore.shred_expired`,
+:data:`did.RETENTION_DAYS`) counted back from ``--now``. ``combine`` opens records
+optimistically; ``--check-every-proof`` checks every share's DLEQ proof, as an auditor would.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from did import RETENTION_DAYS
+from did import KDF_MODERATE, KDF_TEST, RETENTION_DAYS, KdfParams, atomic_write
 from did.cli import PASSPHRASE_ENV, CliError, read_passphrase, warn
-from did.keyfile import KDF_MODERATE, KDF_TEST, KdfParams, atomic_write
 from escrow._auditlog import AuditLog
 from escrow._ceremony import Roster, deal, finalize, publish
-from escrow._combine import unseal
 from escrow._custodian import ShareBatch, UnsealRequest, answer_warrant
 from escrow._epochkeys import EpochKeyDirectory
-from escrow._labels import epoch_for, epoch_from_date, epoch_to_date
+from escrow._labels import epoch_from_date, epoch_to_date
 from escrow._store import ShareStore
+from escrow._unseal import unseal
 from escrow._warrant import VenueScope, Warrant, WarrantScope
-from escrow.errors import WarrantError
 
 __all__ = ["register"]
 
+_log = logging.getLogger(__name__)
 _MAX_FILE = 256 * 1024 * 1024
-#: DESIGN.md "Shredding": custodians destroy the shares of epochs older than 28 days.
 _LAST_ISO_TIME = 253402300799  # 9999-12-31T23:59:59Z
 
 
@@ -47,6 +49,12 @@ def _progress(items: Iterable[Any], desc: str) -> Iterable[Any]:
     from tqdm import tqdm  # imported here: the sealing half never loads tqdm
 
     return tqdm(items, desc=desc, file=sys.stderr, disable=None, leave=False)
+
+
+def _unsafe(message: str) -> None:
+    # STYLE.md habit 5: every weakening option says so, on stderr and in the log.
+    warn(message)
+    _log.warning("%s", message)
 
 
 def _read(path: str) -> bytes:
@@ -64,7 +72,7 @@ def _write(path: str, data: bytes) -> None:
 def _kdf(args: argparse.Namespace) -> KdfParams:
     if not args.unsafe_fast_kdf:
         return KDF_MODERATE
-    warn("--unsafe-fast-kdf: the store is rewritten with the minimum Argon2id limits")
+    _unsafe("--unsafe-fast-kdf: the store is rewritten with the minimum Argon2id limits")
     return KDF_TEST
 
 
@@ -87,10 +95,10 @@ def _directory(path: str) -> EpochKeyDirectory:
     return directory
 
 
-def _log(args: argparse.Namespace) -> AuditLog | None:
+def _audit_log(args: argparse.Namespace) -> AuditLog | None:
     # Parsing makes exactly one of --log and --unsafe-no-log required.
     if args.log is None:
-        warn("--unsafe-no-log: this action is not recorded in any audit log")
+        _unsafe("--unsafe-no-log: this action is not recorded in any audit log")
         return None
     return AuditLog.from_bytes(_read(args.log)) if Path(args.log).exists() else AuditLog()
 
@@ -231,11 +239,10 @@ def _warrant_approve(args: argparse.Namespace) -> int:
     now = _now(args)
     # The custodian sees what they sign before anything is written.
     print("approving:", json.dumps(_describe(warrant), indent=2), file=sys.stderr)
-    if not warrant.issued <= now < warrant.expires:
-        raise WarrantError("warrant is expired or not yet valid", code="warrantExpired")
-    log = _log(args)
+    warrant.check_window(now=now)  # refused before the passphrase is asked for
+    log = _audit_log(args)
     store, _ = _store(args)
-    warrant = warrant.approve(store.key, store.did)
+    warrant = warrant.approve(store.key, store.did, now=now)
     if log is not None:
         log.record_approval(warrant, store.key, store.did, now=now)
         _write(args.log, log.to_bytes())
@@ -258,7 +265,7 @@ def _share(args: argparse.Namespace) -> int:
     batch = answer_warrant(
         warrant, request, store=store, directory=directory, now=now, progress=_progress
     )
-    log = _log(args)
+    log = _audit_log(args)
     if log is not None:
         log.record_batch(batch, store.key, store.did, now=now)
         _write(args.log, log.to_bytes())
@@ -270,7 +277,14 @@ def _combine(args: argparse.Namespace) -> int:
     request = UnsealRequest.from_bytes(_read(args.request))
     directory = _directory(args.directory)
     batches = [ShareBatch.from_bytes(_read(p)) for p in args.batch]
-    outcomes = unseal(request, batches, directory, processes=args.processes, progress=_progress)
+    outcomes = unseal(
+        request,
+        batches,
+        directory,
+        processes=args.processes,
+        progress=_progress,
+        check_every_proof=args.check_every_proof,
+    )
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = []
@@ -292,12 +306,11 @@ def _combine(args: argparse.Namespace) -> int:
 
 
 def _shred(args: argparse.Namespace) -> int:
-    if args.before is None:
-        before = epoch_for(_now(args), tz_offset=args.tz_offset) - RETENTION_DAYS
-    else:
-        before = _epoch(args.before)
     store, passphrase = _store(args)
-    gone = store.shred(before, passphrase)
+    if args.before is None:
+        gone = store.shred_expired(passphrase, now=_now(args), tz_offset=args.tz_offset)
+    else:
+        gone = store.shred(_epoch(args.before), passphrase)
     return _out({"shredded_epochs": list(gone), "remaining": list(store.epochs())})
 
 
@@ -423,6 +436,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--batch", action="append", required=True)
     p.add_argument("--out-dir", required=True)
     p.add_argument("--processes", type=int, default=1)
+    p.add_argument(
+        "--check-every-proof",
+        action="store_true",
+        help="check every share's DLEQ proof, not only when a record fails to open",
+    )
 
     p = _cmd(esc, "shred", _shred, "destroy this custodian's shares of older epochs")
     p.add_argument(

@@ -29,9 +29,25 @@ header (6) ‖ label, where every part but the last has a fixed length, so M is 
 libsodium refuses a non-canonical z (≥ ℓ), a small-order or non-canonical R, a small-order T,
 and compares the canonical encoding of z·G − c·R byte for byte with T: the proof verifies
 exactly when T is that encoding, which forces T into the prime-order subgroup without a
-separate point check (tests/test_escrow_equivalence.py checks this equivalence against the
+separate point check (tests/escrow/test_equivalence.py checks this equivalence against the
 group equation computed explicitly). Version 1 (proof (c, z) over a length-prefixed hash) is
 refused: its envelopes carry version byte 0x01.
+
+Who checks R, and how (DESIGN.md "Validation at the venue" step 4, "Group"):
+
+* the venue (:func:`check_envelope_structure`) makes byte checks only: R's y coordinate is
+  canonical (below p) and is not the y of one of the eight small-order points (0, 1, −1 and
+  the two of order 8; x = 0 only occurs with y = ±1, so a set sign bit on them is caught
+  too). No point is decompressed: a venue cannot judge the plaintext anyway, so its check
+  only catches broken wallets early;
+* a custodian parses the request with the same byte checks (:meth:`Envelope.parse_unchecked`),
+  then checks the proof with ``crypto_sign_open``, which refuses a non-canonical,
+  small-order or off-curve R, and then multiplies R by its secret with
+  ``crypto_scalarmult_ed25519_noclamp``, which refuses R unless it is in the prime-order
+  subgroup before multiplying (the four checks of ``crypto_core_ed25519_is_valid_point``).
+  So R is fully validated before any share exists, without paying for the validation a
+  second time (it costs about one scalar multiplication);
+* :meth:`Envelope.from_bytes` validates R in full for every other caller.
 """
 
 from __future__ import annotations
@@ -48,16 +64,22 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from escrow._epochkeys import EpochKey
+from escrow._group import Point, RandomBytes, Scalar, random_scalar
 from escrow._labels import LABEL_KINDS, Label
 from escrow.errors import (
     DecryptionFailed,
-    EnvelopeError,
+    EnvelopeBadPoint,
+    EnvelopeBadScalar,
+    EnvelopeEpochUnknown,
+    EnvelopeKindUnknown,
+    EnvelopeProofFailed,
+    EnvelopeVersionUnsupported,
+    EnvelopeWrongEpoch,
+    EnvelopeWrongSize,
     InvalidLabel,
     InvalidPoint,
     InvalidScalar,
-    ProofError,
 )
-from escrow.group import Point, RandomBytes, Scalar, random_scalar
 
 __all__ = [
     "ENVELOPE_OVERHEAD",
@@ -65,6 +87,7 @@ __all__ = [
     "Envelope",
     "check_envelope_proof",
     "check_envelope_structure",
+    "r_encoding_ok",
     "seal",
 ]
 
@@ -75,6 +98,7 @@ _TAG = 16
 ENVELOPE_OVERHEAD = _HEADER + 32 * 3 + _NONCE + _TAG  # 142
 MAX_PAD = 16 * 1024
 POK_DOMAIN = b"anshim/escrow/pok/v2\x00"
+_ZERO32 = bytes(32)
 KEY_INFO = b"anshim/escrow/key/v1"
 
 EpochKeys = Mapping[int, EpochKey] | Callable[[int], EpochKey | None]
@@ -82,7 +106,12 @@ EpochKeys = Mapping[int, EpochKey] | Callable[[int], EpochKey | None]
 
 @dataclass(frozen=True, slots=True)
 class Envelope:
-    """A sealed envelope. Construct with :func:`seal` or :meth:`from_bytes`."""
+    """A sealed envelope. Construct with :func:`seal` or :meth:`from_bytes`.
+
+    ``R`` is a validated prime-order point when the envelope comes from :func:`seal` or
+    :meth:`from_bytes`; from :meth:`parse_unchecked` (unsealing requests) it has passed the
+    byte checks only, and the custodian's libsodium operations validate it (module docstring).
+    """
 
     version: int
     kind: int
@@ -126,31 +155,99 @@ class Envelope:
         prime-order encoding the proof equation determines (module docstring).
 
         Raises:
-            EnvelopeError: with code ``envelopeSize``, ``envelopeVersion``, ``envelopeKind``,
-                ``envelopePoint`` or ``envelopeScalar``.
+            EnvelopeWrongSize, EnvelopeVersionUnsupported, EnvelopeKindUnknown: the bytes.
+            EnvelopeBadPoint: R is not a point of the prime-order subgroup.
+            EnvelopeBadScalar: z is zero or not canonical.
+        """
+        env = cls.parse_unchecked(data, expected_size=expected_size)
+        try:
+            Point.from_bytes(env.R.to_bytes())
+        except InvalidPoint as exc:
+            raise EnvelopeBadPoint("envelope R is not a valid point") from exc
+        return env
+
+    @classmethod
+    def parse_unchecked(cls, data: bytes, *, expected_size: int | None = None) -> Envelope:
+        """Parse an envelope with byte checks only: R is not decompressed (module docstring).
+
+        For the custodians' and combiner's request decoding, where every use of R by a
+        secret runs libsodium's full validation; everyone else calls :meth:`from_bytes`.
+
+        Raises:
+            EnvelopeWrongSize, EnvelopeVersionUnsupported, EnvelopeKindUnknown: the bytes.
+            EnvelopeBadPoint: R is non-canonical or a small-order encoding.
+            EnvelopeBadScalar: z is zero or not canonical.
         """
         if not isinstance(data, (bytes, bytearray)):
-            raise EnvelopeError("envelope must be bytes", code="envelopeSize")
+            raise EnvelopeWrongSize("envelope must be bytes")
         n = len(data)
         if expected_size is not None and n != expected_size:
-            raise EnvelopeError("envelope has the wrong size", code="envelopeSize")
+            raise EnvelopeWrongSize("envelope has the wrong size")
         if n < ENVELOPE_OVERHEAD + 1 or n > ENVELOPE_OVERHEAD + MAX_PAD:
-            raise EnvelopeError("envelope size out of range", code="envelopeSize")
+            raise EnvelopeWrongSize("envelope size out of range")
         data = bytes(data)
         version, kind, epoch = struct.unpack_from(">BBI", data, 0)
         if version != ENVELOPE_VERSION:
-            raise EnvelopeError("unsupported envelope version", code="envelopeVersion")
+            raise EnvelopeVersionUnsupported("unsupported envelope version")
         if kind not in LABEL_KINDS:
-            raise EnvelopeError("unknown envelope kind", code="envelopeKind")
-        try:
-            r_point = Point.from_bytes(data[6:38])
-        except InvalidPoint as exc:
-            raise EnvelopeError("envelope R is not a valid point", code="envelopePoint") from exc
+            raise EnvelopeKindUnknown("unknown envelope kind")
+        r_bytes = data[6:38]
+        if not r_encoding_ok(r_bytes):
+            raise EnvelopeBadPoint("envelope R is non-canonical or of small order")
         try:
             z = Scalar.from_bytes(data[70:102])
         except InvalidScalar as exc:
-            raise EnvelopeError("envelope proof scalar invalid", code="envelopeScalar") from exc
-        return cls(version, kind, epoch, r_point, data[38:70], z, data[102:126], data[126:])
+            raise EnvelopeBadScalar("envelope proof scalar invalid") from exc
+        return cls(version, kind, epoch, Point(r_bytes), data[38:70], z, data[102:126], data[126:])
+
+
+# The field prime p = 2^255 − 19 and the y coordinates of edwards25519's eight small-order
+# points (RFC 8032 §5.1: −x² + y² = 1 + d·x²·y², d = −121665/121666). The identity has
+# y = 1, the point of order 2 y = −1, those of order 4 y = 0 (x = ±√−1). A point P of
+# order 8 doubles to one of order 4, so y(2P) = (y² + x²)/(2 + x² − y²) = 0, i.e.
+# x² = −y²; on the curve that gives d·y⁴ + 2y² − 1 = 0, y² = (−1 ± √(1 + d))/d, and the
+# root for which y² (and so −y² = x²) is a square gives the two y values ±y₈.
+_P = 2**255 - 19
+_D = -121665 * pow(121666, _P - 2, _P) % _P
+_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
+
+
+def _sqrt(a: int) -> int | None:
+    # A square root mod p (p ≡ 5 mod 8): a^((p+3)/8), times √−1 if that squares to −a.
+    r = pow(a, (_P + 3) // 8, _P)
+    if r * r % _P == a % _P:
+        return r
+    r = r * _SQRT_M1 % _P
+    return r if r * r % _P == a % _P else None
+
+
+def _order8_y() -> int:
+    root = _sqrt(1 + _D)
+    if root is None:  # pragma: no cover - 1 + d is a square for edwards25519
+        raise RuntimeError("1 + d has no square root")
+    inv_d = pow(_D, _P - 2, _P)
+    for sign in (1, -1):
+        y2 = (-1 + sign * root) * inv_d % _P
+        y = _sqrt(y2)
+        if y is not None and _sqrt(-y2 % _P) is not None:
+            return y
+    raise RuntimeError("no order-8 point found")  # pragma: no cover - one root works
+
+
+_Y8 = _order8_y()
+#: The y coordinates of the small-order points (canonical values; y ≥ p is refused anyway).
+SMALL_ORDER_Y = frozenset({0, 1, _P - 1, _Y8, _P - _Y8})
+_Y_MASK = (1 << 255) - 1
+
+
+def r_encoding_ok(r: bytes) -> bool:
+    """Whether 32 bytes are a canonical encoding of no small-order point (module docstring).
+
+    Byte checks only: y below p, and y none of :data:`SMALL_ORDER_Y`. An encoding that is
+    off the curve or of mixed order passes; custodians refuse those.
+    """
+    y = int.from_bytes(r, "little") & _Y_MASK
+    return y < _P and y not in SMALL_ORDER_Y
 
 
 def _pok_message(y: Point, header: bytes, label: bytes) -> bytes:
@@ -190,7 +287,7 @@ def _unpad(padded: bytes) -> bytes:
 
 def _check_label_matches(header_kind: int, epoch: int, label: Label) -> None:
     if header_kind != label.KIND or label.epoch != epoch:
-        raise ProofError("label kind or epoch does not match the envelope")
+        raise EnvelopeProofFailed("label kind or epoch does not match the envelope")
 
 
 def seal(
@@ -245,41 +342,58 @@ def check_envelope_structure(
     epoch_keys: EpochKeys,
     expected_epoch: int,
     expected_size: int,
-) -> Envelope:
-    """The venue's fast structural check (DESIGN.md "Validation at the venue", step 4).
+) -> None:
+    """The venue's structural check, by byte checks only (DESIGN.md "Validation at the
+    venue", step 4).
 
-    Checks, in order: size (the fixed envelope size), version and kind, epoch = the
-    visit's day, that epoch's key is published, R is a valid prime-order point and the
-    proof's z is a canonical non-zero scalar. It does not check the proof (that needs the
-    label); T is only constrained by the proof (module docstring).
+    Checks, in order: the fixed envelope size, version and kind, epoch = the visit's day,
+    that epoch's key is published, R canonical and not a small-order encoding (no point
+    decompression), the proof's z a canonical non-zero scalar. It does not check the proof
+    (that needs the label) nor that R is in the prime-order subgroup: both are the
+    custodians' checks, made before any share touches R (module docstring).
 
     Raises:
-        EnvelopeError: with a stable code: ``envelopeSize``, ``envelopeVersion``,
-            ``envelopeKind``, ``envelopeEpoch``, ``envelopeUnknownEpoch``,
-            ``envelopePoint`` or ``envelopeScalar``.
+        EnvelopeWrongSize: not bytes of ``expected_size`` (or a size no pad allows).
+        EnvelopeVersionUnsupported: a version other than 2.
+        EnvelopeKindUnknown: neither a visit nor a trace-seed envelope.
+        EnvelopeWrongEpoch: sealed to another epoch than ``expected_epoch``.
+        EnvelopeEpochUnknown: ``epoch_keys`` has no key for the epoch.
+        EnvelopeBadPoint: R is non-canonical or a small-order encoding.
+        EnvelopeBadScalar: z is zero or not canonical.
     """
     if not isinstance(data, (bytes, bytearray)) or len(data) != expected_size:
-        raise EnvelopeError("envelope has the wrong size", code="envelopeSize")
-    if len(data) >= _HEADER:
-        version, _kind, epoch = struct.unpack_from(">BBI", data, 0)
-        if version == ENVELOPE_VERSION and epoch != expected_epoch:
-            raise EnvelopeError("envelope epoch is not the visit's day", code="envelopeEpoch")
-        if version == ENVELOPE_VERSION and _lookup(epoch_keys, epoch) is None:
-            raise EnvelopeError("no published key for that epoch", code="envelopeUnknownEpoch")
-    return Envelope.from_bytes(data, expected_size=expected_size)
+        raise EnvelopeWrongSize("envelope has the wrong size")
+    if not ENVELOPE_OVERHEAD < expected_size <= ENVELOPE_OVERHEAD + MAX_PAD:
+        raise EnvelopeWrongSize("envelope size out of range")
+    if data[0] != ENVELOPE_VERSION:
+        raise EnvelopeVersionUnsupported("unsupported envelope version")
+    if data[1] not in LABEL_KINDS:
+        raise EnvelopeKindUnknown("unknown envelope kind")
+    epoch = int.from_bytes(data[2:6], "big")
+    if epoch != expected_epoch:
+        raise EnvelopeWrongEpoch("envelope epoch is not the visit's day")
+    if _lookup(epoch_keys, epoch) is None:
+        raise EnvelopeEpochUnknown("no published key for that epoch")
+    if not r_encoding_ok(data[6:38]):
+        raise EnvelopeBadPoint("envelope R is non-canonical or of small order")
+    z = bytes(data[70:102])
+    if z == _ZERO32 or _nb.crypto_core_ed25519_scalar_reduce(z + _ZERO32) != z:
+        raise EnvelopeBadScalar("envelope proof scalar invalid")
 
 
 def check_envelope_proof(envelope: Envelope, epoch_key: EpochKey, label: Label) -> None:
-    """The custodians' full check: the proof of knowledge of r against (Y, R, label).
+    """The custodians' check: the proof of knowledge of r against (Y, R, label).
 
-    An envelope whose R was moved under another label fails here.
+    An envelope whose R was moved under another label fails here. libsodium's verification
+    also refuses an R that is non-canonical, of small order or off the curve; the subgroup
+    check follows in the custodian's scalar multiplication (module docstring).
 
     Raises:
-        ProofError: if the label's kind or epoch, or the key's epoch, differ from the
-            envelope's, or the proof does not verify.
+        EnvelopeProofFailed: if the label's kind or epoch, or the key's epoch, differ from
+            the envelope's, or the proof does not verify.
     """
     if epoch_key.epoch != envelope.epoch:
-        raise ProofError("epoch key is for another epoch")
+        raise EnvelopeProofFailed("epoch key is for another epoch")
     _check_label_matches(envelope.kind, envelope.epoch, label)
     message = _pok_message(epoch_key.Y, envelope.header(), label.to_bytes())
     # z·G = T + c·R with c = SHA-512(T ‖ R ‖ M) mod ℓ, checked as an Ed25519 signature
@@ -287,7 +401,9 @@ def check_envelope_proof(envelope: Envelope, epoch_key: EpochKey, label: Label) 
     try:
         _nb.crypto_sign_open(envelope.T + envelope.z.to_bytes() + message, envelope.R.to_bytes())
     except nacl.exceptions.CryptoError as exc:
-        raise ProofError("envelope proof of knowledge does not verify for this label") from exc
+        raise EnvelopeProofFailed(
+            "envelope proof of knowledge does not verify for this label"
+        ) from exc
 
 
 def open_with_point(envelope: Envelope, epoch_key: EpochKey, label: Label, shared: Point) -> bytes:

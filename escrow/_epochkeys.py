@@ -22,13 +22,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from did import cbor
-from did.didkey import ed25519_public_key_from_did
+from did import Ed25519PrivateKey, cbor, ed25519_public_key_from_did
 from did.errors import DecodeError, InputError, InvalidSignature
-from did.keys import Ed25519PrivateKey
+from escrow._group import Point
 from escrow._labels import _check_tz
 from escrow.errors import CeremonyError, EpochUnavailable, InvalidPoint
-from escrow.group import Point
 
 __all__ = ["DIRECTORY_CONTEXT", "EpochKey", "EpochKeyDirectory"]
 

@@ -10,9 +10,12 @@ sealer used, then checks the fields against a warrant's scope itself:
 (integers big-endian, strings UTF-8, each prefixed by the label-format version byte 0x01).
 Every field is length-prefixed, so two different field lists never share an encoding.
 
-Epochs are integer days: ``epoch = floor((unix time + tz_offset) / 86400)``, with
-``tz_offset`` in seconds east of UTC (0 = UTC, the default; 32400 = Korea Standard Time).
-The offset is fixed per epoch-key directory so wallets, venues and custodians agree.
+Epochs are the day numbers of :func:`did.day_of` (the one definition of "which day"):
+``floor((unix time + tz_offset) / 86400)``, with ``tz_offset`` in seconds east of UTC
+(0 = UTC, the default; 32400 = Korea Standard Time); :func:`did.day_start` is the inverse.
+The offset is fixed per epoch-key directory so wallets, venues and custodians agree. Only
+the ISO-date spelling of an epoch (:func:`epoch_from_date`, :func:`epoch_to_date`, used by
+labels and the CLI) lives here.
 
 A holder-shown check-in (DESIGN.md "Venue codes" 3) is sealed on the phone before any venue
 is known, so its label names the placeholder :data:`HOLDER_SHOWN_VENUE`. DIDs under
@@ -27,6 +30,7 @@ import struct
 from dataclasses import dataclass
 from typing import ClassVar
 
+from did import MAX_TZ_OFFSET
 from escrow.errors import InvalidLabel
 
 __all__ = [
@@ -36,9 +40,7 @@ __all__ = [
     "Label",
     "TraceSeedLabel",
     "VisitLabel",
-    "epoch_for",
     "epoch_from_date",
-    "epoch_start",
     "epoch_to_date",
     "label_from_bytes",
     "label_from_fields",
@@ -55,30 +57,17 @@ _FORMAT = 0x01
 _MAX_STR = 512
 _MAX_EPOCH = 2**32 - 1
 _MAX_TIME = 2**63 - 1
-_DAY = 86400
-_MAX_TZ = 14 * 3600
 
 
 def _check_tz(tz_offset: int) -> int:
-    if isinstance(tz_offset, bool) or not isinstance(tz_offset, int) or abs(tz_offset) > _MAX_TZ:
+    # A directory's or roster's zone field: the range is did's (did.MAX_TZ_OFFSET).
+    if (
+        isinstance(tz_offset, bool)
+        or not isinstance(tz_offset, int)
+        or abs(tz_offset) > MAX_TZ_OFFSET
+    ):
         raise InvalidLabel("tz_offset must be an int number of seconds within ±14 h")
     return tz_offset
-
-
-def epoch_for(timestamp: int, *, tz_offset: int = 0) -> int:
-    """The epoch (day number) of a Unix ``timestamp`` in the zone ``tz_offset`` seconds east.
-
-    Raises:
-        InvalidLabel: on a non-integer or negative timestamp or an offset beyond ±14 h.
-    """
-    if isinstance(timestamp, bool) or not isinstance(timestamp, int) or timestamp < 0:
-        raise InvalidLabel("timestamp must be a non-negative int")
-    return (timestamp + _check_tz(tz_offset)) // _DAY
-
-
-def epoch_start(epoch: int, *, tz_offset: int = 0) -> int:
-    """The Unix time at which ``epoch`` begins in the zone ``tz_offset`` seconds east."""
-    return _check_epoch(epoch) * _DAY - _check_tz(tz_offset)
 
 
 def epoch_from_date(value: str) -> int:
@@ -111,7 +100,8 @@ def _check_epoch(epoch: object) -> int:
 
 def _check_did(value: object, what: str) -> str:
     text = _check_text(value, what)
-    if not text.startswith("did:") or any(c.isspace() for c in text):
+    # _check_text admits printable text only, and the one printable whitespace is " ".
+    if not text.startswith("did:") or " " in text:
         raise InvalidLabel(f"{what} must be a DID")
     return text
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from escrow.errors import AuditLogError
+from escrow.errors import AuditLogBadProof
 
 __all__ = [
     "EMPTY_ROOT",
@@ -56,11 +56,11 @@ def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:
     """PATH(index, D[n]) (RFC 9162 section 2.1.3.1).
 
     Raises:
-        AuditLogError: if ``index`` is out of range.
+        AuditLogBadProof: if ``index`` is out of range.
     """
     n = len(leaves)
     if not 0 <= index < n:
-        raise AuditLogError("leaf index out of range", code="auditLogProof")
+        raise AuditLogBadProof("leaf index out of range")
     if n == 1:
         return []
     k = _split(n)
@@ -75,14 +75,14 @@ def verify_inclusion(
     """Check an inclusion proof (RFC 9162 section 2.1.3.2).
 
     Raises:
-        AuditLogError: ``auditLogProof`` if the proof does not lead to ``root``.
+        AuditLogBadProof: if the proof does not lead to ``root``.
     """
     if not 0 <= index < size:
-        raise AuditLogError("leaf index out of range", code="auditLogProof")
+        raise AuditLogBadProof("leaf index out of range")
     fn, sn, r = index, size - 1, leaf
     for p in path:
         if sn == 0:
-            raise AuditLogError("inclusion proof is too long", code="auditLogProof")
+            raise AuditLogBadProof("inclusion proof is too long")
         if fn & 1 or fn == sn:
             r = _node(p, r)
             while not fn & 1 and fn != 0:
@@ -93,7 +93,7 @@ def verify_inclusion(
         fn >>= 1
         sn >>= 1
     if sn != 0 or r != root:
-        raise AuditLogError("inclusion proof does not match the root", code="auditLogProof")
+        raise AuditLogBadProof("inclusion proof does not match the root")
 
 
 def _subproof(m: int, leaves: Sequence[bytes], complete: bool) -> list[bytes]:
@@ -109,7 +109,7 @@ def _subproof(m: int, leaves: Sequence[bytes], complete: bool) -> list[bytes]:
 def consistency_proof(first: int, leaves: Sequence[bytes]) -> list[bytes]:
     """PROOF(first, D[n]) (RFC 9162 section 2.1.4.1), for 0 < first ≤ n."""
     if not 0 < first <= len(leaves):
-        raise AuditLogError("consistency proof sizes out of range", code="auditLogProof")
+        raise AuditLogBadProof("consistency proof sizes out of range")
     return _subproof(first, leaves, True)
 
 
@@ -119,19 +119,19 @@ def verify_consistency(
     """Check that the tree of size ``second`` extends the one of size ``first`` (section 2.1.4.2).
 
     Raises:
-        AuditLogError: ``auditLogProof`` if it does not (entries removed, reordered or altered).
+        AuditLogBadProof: if it does not (entries removed, reordered or altered).
     """
     if not 0 < first <= second:
-        raise AuditLogError("consistency proof sizes out of range", code="auditLogProof")
+        raise AuditLogBadProof("consistency proof sizes out of range")
     if first == second:
         if proof or first_root != second_root:
-            raise AuditLogError("equal sizes need equal roots", code="auditLogProof")
+            raise AuditLogBadProof("equal sizes need equal roots")
         return
     path = list(proof)
     if first & (first - 1) == 0:
         path.insert(0, first_root)
     if not path:
-        raise AuditLogError("empty consistency proof", code="auditLogProof")
+        raise AuditLogBadProof("empty consistency proof")
     fn, sn = first - 1, second - 1
     while fn & 1:
         fn >>= 1
@@ -139,7 +139,7 @@ def verify_consistency(
     fr = sr = path[0]
     for c in path[1:]:
         if sn == 0:
-            raise AuditLogError("consistency proof is too long", code="auditLogProof")
+            raise AuditLogBadProof("consistency proof is too long")
         if fn & 1 or fn == sn:
             fr = _node(c, fr)
             sr = _node(c, sr)
@@ -151,4 +151,4 @@ def verify_consistency(
         fn >>= 1
         sn >>= 1
     if sn != 0 or fr != first_root or sr != second_root:
-        raise AuditLogError("the larger tree does not extend the smaller one", code="auditLogProof")
+        raise AuditLogBadProof("the larger tree does not extend the smaller one")

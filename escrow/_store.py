@@ -1,6 +1,6 @@
 """A custodian's encrypted store: identity key and per-epoch secret shares (DESIGN.md "Shredding").
 
-One file per custodian, made with :func:`did.keyfile.encrypt_secret` (Argon2id +
+One file per custodian, made with :func:`did.encrypt_secret` (Argon2id +
 XChaCha20-Poly1305, the whole header authenticated), ``kind = "anshim-escrow-store"``,
 public metadata ``{"did": the custodian's did:key}``. The secret is deterministic CBOR::
 
@@ -8,8 +8,10 @@ public metadata ``{"did": the custodian's did:key}``. The secret is deterministi
 
 sorted by epoch. Each write uses a fresh salt and nonce.
 
-Shredding (:meth:`ShareStore.shred`), like every rewrite, goes in an order that leaves a
-loadable store at the path whatever step a crash interrupts:
+Shredding (:meth:`ShareStore.shred_expired`: every epoch older than the retention period,
+:data:`did.RETENTION_DAYS`; or :meth:`ShareStore.shred` before a given epoch), like every
+rewrite, goes in an order that leaves a loadable store at the path whatever step a crash
+interrupts:
 
 1. the re-encrypted store (without the old epochs) is written to a temporary file in the same
    directory and fsynced;
@@ -45,13 +47,21 @@ from typing import BinaryIO
 
 import nacl.utils
 
-from did import cbor
-from did.didkey import did_from_public_key
-from did.errors import DecodeError, InvalidKey, KeyFileError
-from did.keyfile import KDF_MODERATE, KdfParams, atomic_write, decrypt_secret, encrypt_secret
-from did.keys import Ed25519PrivateKey
+from did import (
+    KDF_MODERATE,
+    RETENTION_DAYS,
+    Ed25519PrivateKey,
+    KdfParams,
+    atomic_write,
+    cbor,
+    day_of,
+    decrypt_secret,
+    did_from_public_key,
+    encrypt_secret,
+)
+from did.errors import DecodeError, InputError, InvalidKey, KeyFileError
+from escrow._group import Scalar
 from escrow.errors import EpochUnavailable, InvalidScalar, StoreError
-from escrow.group import Scalar
 
 __all__ = ["EpochShare", "ShareStore"]
 
@@ -193,6 +203,31 @@ class ShareStore:
             added.add(s.epoch)
             new[s.epoch] = s
         self._write(new, passphrase, overwrite_old=True)
+
+    def shred_expired(
+        self,
+        passphrase: str | bytes,
+        *,
+        now: int,
+        tz_offset: int = 0,
+        retention_days: int = RETENTION_DAYS,
+    ) -> tuple[int, ...]:
+        """Destroy the shares of every epoch older than the retention period; returns them.
+
+        DESIGN.md "Shredding": an epoch more than ``retention_days`` (default
+        :data:`did.RETENTION_DAYS`, 28) days before today's, in the directory's zone, is
+        destroyed, as :meth:`shred` with ``before = day_of(now) − retention_days``.
+
+        Raises:
+            InvalidTime: ``now`` or ``tz_offset`` out of range.
+            InputError: ``retention_days`` is not a non-negative int.
+            OSError: as :meth:`shred`.
+        """
+        if isinstance(retention_days, bool) or not isinstance(retention_days, int):
+            raise InputError("retention_days must be a non-negative int")
+        if retention_days < 0:
+            raise InputError("retention_days must be a non-negative int")
+        return self.shred(day_of(now, tz_offset=tz_offset) - retention_days, passphrase)
 
     def shred(self, before: int, passphrase: str | bytes) -> tuple[int, ...]:
         """Destroy every share of an epoch < ``before`` (module docstring); returns those epochs.

@@ -1,19 +1,22 @@
-"""The combiner: verify every custodian's shares and open each record (DESIGN.md "Escrow").
+"""Unsealing a request's records from the custodians' share batches (DESIGN.md "Escrow").
 
 :func:`unseal` takes the investigator's request and the custodians' signed share batches.
-A batch whose signature fails, that cites another warrant, or that lacks a record, counts
-as a bad share of its custodian for the records concerned. Each record then goes through
-:func:`escrow.combine`: every share's DLEQ proof is checked (a bad one names its custodian
-and is excluded), any k good ones are combined, and the envelope is decrypted.
+A batch whose signature fails, that cites another warrant or another quorum, or that lacks
+a record, counts as a bad share of its custodian for the records concerned; so does a share
+whose bytes are malformed. Each record is then opened by the optimistic combiner
+(:mod:`escrow._combine`): k shares combined and decrypted, proofs checked only if that
+fails. The batch's :class:`~escrow._combine.Plan` (folds, Lagrange weights) is made once.
 
-With ``processes`` > 1 the records are split into chunks checked and opened in worker
-processes (the work is CPU-bound libsodium calls, so this uses every core). Workers get the
-already-parsed envelopes, labels and epoch keys (pickled as their bytes) and each share's
-raw bytes; every share is decoded and its DLEQ proof verified in the worker.
-``concurrent.futures`` is imported only then: wallets import escrow's sealing half and must
-not pay for (or carry) the process-pool machinery.
+The fast path runs record by record in this process: additions (or k multiplications)
+and one AEAD per record cost less than handing records to another process. With
+``processes`` > 1, the records it did not open go to the checked path in worker processes
+(every DLEQ proof: CPU-bound libsodium calls, so this uses every core). Workers get the
+plan, the already-parsed envelopes, labels and epoch keys (pickled as their bytes) and
+each share's raw bytes. ``concurrent.futures`` is imported only then: wallets import
+escrow's sealing half and must not pay for (or carry) the process-pool machinery.
 
-``progress`` wraps the records as they are opened (the CLI passes a tqdm bar on stderr);
+``progress`` wraps the records as they are opened (the CLI passes a tqdm bar on stderr):
+every record under ``"combine"``, then, if some need it, those under ``"check proofs"``;
 the default shows nothing, and escrow itself never imports tqdm.
 """
 
@@ -24,11 +27,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from did.errors import AnshimError, InputError, InvalidSignature
+from escrow._combine import OpenResult, Plan, open_checked, open_fast
 from escrow._custodian import ShareBatch, UnsealRequest, shares_for
 from escrow._envelope import Envelope
 from escrow._epochkeys import EpochKey, EpochKeyDirectory
 from escrow._labels import Label
-from escrow._shares import OpenResult, combine, share_from_bytes_or_bad
+from escrow._shares import DecryptionShare, check_quorum, share_from_bytes_or_bad
 from escrow.errors import BadShare, DecryptionFailed, NotEnoughShares
 
 __all__ = ["UnsealOutcome", "unseal"]
@@ -56,38 +60,61 @@ class UnsealOutcome:
         return self.result.plaintext
 
 
-def _open_one(job: _Job, warrant_id: bytes) -> _Result:
-    env, label, key, raw = job
+def _did(key: EpochKey, index: int) -> str:
+    return key.custodians[index - 1] if 1 <= index <= len(key.custodians) else ""
+
+
+def _decode(job: _Job) -> tuple[list[DecryptionShare], list[_BadT]]:
+    # A share that is missing, from a rejected batch, malformed or mis-indexed is bad up front.
+    _env, _label, key, raw = job
     bad: list[_BadT] = []
     shares = []
     for index, data in raw:
+        if isinstance(data, str):
+            bad.append((index, _did(key, index), data))
+            continue
         try:
-            if isinstance(data, str):
-                did = key.custodians[index - 1] if 1 <= index <= len(key.custodians) else ""
-                raise BadShare(data, custodian=index, custodian_did=did)
             share = share_from_bytes_or_bad(data, index, key)
-            if share.index != index:
-                raise BadShare(
-                    "share index differs from its batch's custodian",
-                    custodian=index,
-                    custodian_did=key.custodians[index - 1],
-                )
-            shares.append(share)
         except BadShare as exc:
             bad.append((exc.custodian, exc.custodian_did, exc.message))
+            continue
+        if share.index != index:
+            bad.append((index, _did(key, index), "share index differs from its batch's custodian"))
+            continue
+        shares.append(share)
+    return shares, bad
+
+
+def _result(res: OpenResult, bad: list[_BadT]) -> _Result:
+    bad = bad + [(b.custodian, b.custodian_did, b.message) for b in res.bad]
+    return (True, res.plaintext, res.used, bad, "", "")
+
+
+def _open_fast(job: _Job, plan: Plan) -> _Result | None:
+    env, label, key, _raw = job
+    shares, bad = _decode(job)
     try:
-        res = combine(env, key, label, shares, warrant_id=warrant_id)
+        res = open_fast(env, key, label, shares, plan=plan)
+    except NotEnoughShares as exc:  # two shares from one custodian
+        return (False, b"", (), bad, exc.code, exc.message)
+    return None if res is None else _result(res, bad)
+
+
+def _open_checked(job: _Job, warrant_id: bytes, plan: Plan) -> _Result:
+    env, label, key, _raw = job
+    shares, bad = _decode(job)
+    try:
+        res = open_checked(env, key, label, shares, warrant_id=warrant_id, plan=plan)
     except NotEnoughShares as exc:
         bad += [(b.custodian, b.custodian_did, b.message) for b in exc.bad]
         return (False, b"", (), bad, exc.code, exc.message)
     except DecryptionFailed as exc:
         return (False, b"", (), bad, exc.code, exc.message)
-    bad += [(b.custodian, b.custodian_did, b.message) for b in res.bad]
-    return (True, res.plaintext, res.used, bad, "", "")
+    return _result(res, bad)
 
 
-def _open_chunk(jobs: list[_Job], warrant_id: bytes) -> list[_Result]:
-    return [_open_one(job, warrant_id) for job in jobs]
+def _open_chunk(jobs: list[_Job], warrant_id: bytes, plan: Plan) -> list[_Result]:
+    return [_open_checked(job, warrant_id, plan) for job in jobs]
 
 
 def _identity(items: Iterable[Any], _desc: str) -> Iterable[Any]:
@@ -109,6 +136,25 @@ class _Flattened:
             yield from part
 
 
+def _by_custodian(
+    request: UnsealRequest, batches: Sequence[ShareBatch], directory: EpochKeyDirectory
+) -> dict[int, dict[bytes, bytes] | str]:
+    out: dict[int, dict[bytes, bytes] | str] = {}
+    for batch in batches:
+        if batch.index in out:
+            raise InputError("two share batches from the same custodian")
+        try:
+            batch.verify(directory)
+            if batch.warrant_id != request.warrant_id:
+                raise InvalidSignature("share batch answers another warrant")
+            if batch.quorum != request.quorum:
+                raise InvalidSignature("share batch answers a request with another quorum")
+            out[batch.index] = shares_for(batch)
+        except (InvalidSignature, AnshimError) as exc:
+            out[batch.index] = f"share batch rejected: {exc.message}"
+    return out
+
+
 def unseal(
     request: UnsealRequest,
     batches: Sequence[ShareBatch],
@@ -116,27 +162,21 @@ def unseal(
     *,
     processes: int = 1,
     progress: Callable[[Iterable[Any], str], Iterable[Any]] = _identity,
+    check_every_proof: bool = False,
 ) -> list[UnsealOutcome]:
     """Open every record of ``request`` with the custodians' share batches.
 
     Returns one :class:`UnsealOutcome` per record, in request order; each lists the
-    custodians whose shares were bad (``result.bad`` or ``error.bad``).
+    custodians whose shares were found bad (``result.bad`` or ``error.bad``). A record the
+    fast path opened has checked no proof (:mod:`escrow._combine`);
+    ``check_every_proof=True`` checks them all, as an auditor would.
 
     Raises:
         InputError: if two batches come from the same custodian.
+        InvalidQuorum: if the request's quorum is not k of the directory's custodians.
         EpochUnavailable: if a record's epoch is not in the directory.
     """
-    by_custodian: dict[int, dict[bytes, bytes] | str] = {}
-    for batch in batches:
-        if batch.index in by_custodian:
-            raise InputError("two share batches from the same custodian")
-        try:
-            batch.verify(directory)
-            if batch.warrant_id != request.warrant_id:
-                raise InvalidSignature("share batch answers another warrant")
-            by_custodian[batch.index] = shares_for(batch)
-        except (InvalidSignature, AnshimError) as exc:
-            by_custodian[batch.index] = f"share batch rejected: {exc.message}"
+    by_custodian = _by_custodian(request, batches, directory)
     jobs: list[_Job] = []
     for env, label in request.items:
         eid = bytes.fromhex(env.envelope_id)
@@ -148,24 +188,42 @@ def unseal(
                 raw.append((index, got[eid]))
             else:
                 raw.append((index, "no share for this record in the batch"))
-        jobs.append((env, label, directory.get_key(env.epoch), raw))
-    if processes > 1 and len(jobs) > 1:
+        key = directory.get_key(env.epoch)
+        check_quorum(request.quorum, key)
+        jobs.append((env, label, key, raw))
+    # Folds and Lagrange weights depend only on the custodian sets: once for the batch.
+    plan = Plan(request.quorum)
+    wid = request.warrant_id
+    # The fast path, record by record: one process is enough for additions and one AEAD.
+    results: list[_Result | None] = [
+        None if check_every_proof else _open_fast(job, plan) for job in progress(jobs, "combine")
+    ]
+    # The checked path for the records the fast path did not open: every proof, which is
+    # where the CPU goes, so this is what ``processes`` spreads over cores.
+    todo = [n for n, r in enumerate(results) if r is None]
+    checked: list[_Result]
+    if processes > 1 and len(todo) > 1:
         # A few chunks per process, handed out as workers free up, so a core that is
         # busy with something else does not hold back the whole batch.
-        size = max(1, -(-len(jobs) // (processes * _CHUNKS_PER_PROCESS)))
-        chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+        size = max(1, -(-len(todo) // (processes * _CHUNKS_PER_PROCESS)))
+        chunks = [[jobs[n] for n in todo[i : i + size]] for i in range(0, len(todo), size)]
         workers = min(processes, len(chunks))
         import concurrent.futures  # module docstring: only the parallel path needs it
 
+        n_chunks = len(chunks)
         with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
-            parts = pool.map(_open_chunk, chunks, [request.warrant_id] * len(chunks))
-            results = list(progress(_Flattened(parts, len(jobs)), "combine"))
+            parts = pool.map(_open_chunk, chunks, [wid] * n_chunks, [plan] * n_chunks)
+            checked = list(progress(_Flattened(parts, len(todo)), "check proofs"))
     else:
-        results = [_open_one(job, request.warrant_id) for job in progress(jobs, "combine")]
+        loop = progress([jobs[n] for n in todo], "check proofs") if todo else []
+        checked = [_open_checked(job, wid, plan) for job in loop]
+    for n, res in zip(todo, checked, strict=True):
+        results[n] = res
     out = []
-    for (env, _label, _key, _raw), (ok, plain, used, bad_t, code, msg) in zip(
-        jobs, results, strict=True
-    ):
+    for (env, _label, _key, _raw), done in zip(jobs, results, strict=True):
+        if done is None:  # every record went through one path or the other
+            raise DecryptionFailed("record was not opened")
+        ok, plain, used, bad_t, code, msg = done
         bad = tuple(BadShare(m, custodian=i, custodian_did=d) for i, d, m in bad_t)
         if ok:
             out.append(UnsealOutcome(env.envelope_id, OpenResult(plain, used, bad), None))

@@ -29,10 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from did import cbor
-from did.didkey import ed25519_public_key_from_did
+from did import Ed25519PrivateKey, cbor, ed25519_public_key_from_did
 from did.errors import DecodeError, InputError, InvalidSignature
-from did.keys import Ed25519PrivateKey
 from escrow._labels import (
     HOLDER_SHOWN_VENUE,
     RESERVED_DID_PREFIX,
@@ -42,7 +40,16 @@ from escrow._labels import (
     _check_did,
     _check_text,
 )
-from escrow.errors import InvalidLabel, ScopeError, WarrantError
+from escrow.errors import (
+    InvalidLabel,
+    ScopeError,
+    WarrantBadApproval,
+    WarrantExpired,
+    WarrantNotYetValid,
+    WarrantQuorumMissing,
+    WarrantScopeRefused,
+    WarrantUnknownSigner,
+)
 
 __all__ = ["MAX_STAY_LIMIT", "MAX_WINDOW", "Authority", "VenueScope", "Warrant", "WarrantScope"]
 
@@ -86,9 +93,9 @@ class VenueScope:
     Raises:
         InvalidLabel: if ``venue_did`` is not a DID.
         DecodeError: on a negative or non-int stay or window bound, or no windows.
-        WarrantError: ``warrantScope`` if ``venue_did`` is under ``did:anshim:`` (the
-            holder-shown placeholder names every venue; module docstring), if ``max_stay``
-            exceeds :data:`MAX_STAY_LIMIT` or a window is longer than :data:`MAX_WINDOW`.
+        WarrantScopeRefused: if ``venue_did`` is under ``did:anshim:`` (the holder-shown
+            placeholder names every venue; module docstring), if ``max_stay`` exceeds
+            :data:`MAX_STAY_LIMIT` or a window is longer than :data:`MAX_WINDOW`.
     """
 
     venue_did: str
@@ -98,24 +105,20 @@ class VenueScope:
     def __post_init__(self) -> None:
         _check_did(self.venue_did, "venue_did")
         if self.venue_did.startswith(RESERVED_DID_PREFIX):
-            raise WarrantError(
+            raise WarrantScopeRefused(
                 "a venue scope cannot name a did:anshim: placeholder; "
-                "holder-shown records are opened by record id only",
-                code="warrantScope",
+                "holder-shown records are opened by record id only"
             )
         if _int(self.max_stay, "max_stay") > MAX_STAY_LIMIT:
-            raise WarrantError(
-                f"max_stay exceeds the longest category stay ({MAX_STAY_LIMIT} s)",
-                code="warrantScope",
+            raise WarrantScopeRefused(
+                f"max_stay exceeds the longest category stay ({MAX_STAY_LIMIT} s)"
             )
         if not self.windows or not all(
             len(w) == 2 and _int(w[0], "window") <= _int(w[1], "window") for w in self.windows
         ):
             raise DecodeError("a venue scope needs windows with start <= end")
         if any(end - start > MAX_WINDOW for start, end in self.windows):
-            raise WarrantError(
-                f"a venue scope's window is longer than {MAX_WINDOW} s", code="warrantScope"
-            )
+            raise WarrantScopeRefused(f"a venue scope's window is longer than {MAX_WINDOW} s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +236,7 @@ class Warrant:
 
         Raises:
             DecodeError: on malformed fields, an expiry not after ``issued``, or an empty scope.
-            WarrantError: ``warrantScope`` on a venue scope :class:`VenueScope` refuses.
+            WarrantScopeRefused: on a venue scope :class:`VenueScope` refuses.
         """
         body = cbor.encode(
             {
@@ -275,7 +278,7 @@ class Warrant:
 
         Raises:
             DecodeError: on malformed CBOR or fields.
-            WarrantError: ``warrantScope`` on a venue scope :class:`VenueScope` refuses.
+            WarrantScopeRefused: on a venue scope :class:`VenueScope` refuses.
         """
         obj = cbor.decode(data, max_size=_MAX_WARRANT + 65536, max_depth=3)
         if not isinstance(obj, dict) or set(obj) != {"body", "approvals"}:
@@ -301,12 +304,33 @@ class Warrant:
         """SHA-256 over the body with a domain prefix: what shares and log entries cite."""
         return hashlib.sha256(ID_CONTEXT + self.body).digest()
 
-    def approve(self, key: Ed25519PrivateKey, did: str) -> Warrant:
-        """This warrant with one more approval by the custodian ``did`` holding ``key``.
+    def check_window(self, *, now: int) -> None:
+        """Check that the warrant is valid at ``now``: ``issued ≤ now < expires``.
 
         Raises:
+            WarrantNotYetValid: ``now`` is before ``issued``.
+            WarrantExpired: ``now`` is at or after ``expires``.
+            InputError: ``now`` is not a non-negative int.
+        """
+        if isinstance(now, bool) or not isinstance(now, int) or now < 0:
+            raise InputError("now must be a non-negative int (Unix seconds)")
+        if now < self.issued:
+            raise WarrantNotYetValid("the warrant is not valid yet (now is before issued)")
+        if now >= self.expires:
+            raise WarrantExpired("the warrant has expired")
+
+    def approve(self, key: Ed25519PrivateKey, did: str, *, now: int) -> Warrant:
+        """This warrant with one more approval by the custodian ``did`` holding ``key``.
+
+        A custodian approves only a warrant that is valid at ``now`` (DESIGN.md "Warrant":
+        the expiry is part of what k custodians sign; an expired warrant opens nothing, so
+        approving one would only put a dead approval in the audit log).
+
+        Raises:
+            WarrantNotYetValid, WarrantExpired: the warrant is not valid at ``now``.
             InputError: if ``did`` has already approved or ``key`` is not ``did``'s key.
         """
+        self.check_window(now=now)
         if any(d == did for d, _ in self.approvals):
             raise InputError("this custodian has already approved the warrant")
         if ed25519_public_key_from_did(did) != key.public_key:
@@ -318,32 +342,29 @@ class Warrant:
         )  # fmt: skip
 
     def verify(self, authority: Authority, *, now: int) -> None:
-        """Check expiry and the custodians' approvals.
+        """Check the validity window and the custodians' approvals.
 
         Raises:
-            WarrantError: ``warrantExpired`` (now ≥ expires, or before issued),
-                ``warrantUnknownSigner`` (an approval by a non-custodian),
-                ``warrantSignature`` (a bad or repeated approval) or ``warrantQuorum``
-                (fewer than k valid approvals).
+            WarrantNotYetValid, WarrantExpired: the warrant is not valid at ``now``.
+            WarrantUnknownSigner: an approval by a non-custodian.
+            WarrantBadApproval: a bad or repeated approval.
+            WarrantQuorumMissing: fewer than k valid approvals.
+            InputError: ``now`` is not a non-negative int.
         """
-        if not self.issued <= now < self.expires:
-            raise WarrantError("warrant is expired or not yet valid", code="warrantExpired")
+        self.check_window(now=now)
         custodians: Sequence[str] = authority.custodians
         seen: set[str] = set()
         for did, sig in self.approvals:
             if did not in custodians:
-                raise WarrantError(
-                    "warrant approved by a non-custodian", code="warrantUnknownSigner"
-                )
+                raise WarrantUnknownSigner("warrant approved by a non-custodian")
             if did in seen:
-                raise WarrantError("a custodian approved twice", code="warrantSignature")
+                raise WarrantBadApproval("a custodian approved twice")
             try:
                 ed25519_public_key_from_did(did).verify(sig, SIGN_CONTEXT + self.body)
             except (InvalidSignature, InputError) as exc:
-                raise WarrantError("an approval does not verify", code="warrantSignature") from exc
+                raise WarrantBadApproval("an approval does not verify") from exc
             seen.add(did)
         if len(seen) < authority.threshold:
-            raise WarrantError(
-                f"warrant has {len(seen)} approvals, {authority.threshold} needed",
-                code="warrantQuorum",
+            raise WarrantQuorumMissing(
+                f"warrant has {len(seen)} approvals, {authority.threshold} needed"
             )

@@ -1,28 +1,51 @@
 """Errors raised by :mod:`escrow`, rooted in the one tree of :mod:`did.errors`.
 
-Every class has a stable ``code``; some errors set a more specific code per failure (for
-example the venue's structural envelope check, DESIGN.md "Validation at the venue" step 4).
-Messages never contain secret material (shares, plaintexts, passphrases).
+Every class carries its stable ``code`` (camelCase, unique across anshim): a caller that
+needs to tell two failures apart catches two classes, never compares strings. Messages
+never contain secret material (shares, plaintexts, passphrases).
 
 ::
 
-    did.errors.InputError (ValueError)
-    ├── InvalidPoint       not a valid prime-order point           (invalidPoint)
-    ├── InvalidScalar      a non-canonical or zero scalar          (invalidScalar)
-    ├── InvalidLabel       a label with malformed fields           (invalidLabel)
-    ├── EnvelopeError      the venue's structural check failed     (envelopeSize, envelopeEpoch…)
-    ├── CeremonyError      ceremony files that do not fit together (ceremonyInvalid)
-    ├── StoreError         an unreadable share store               (invalidKeyFile; a KeyFileError)
-    └── EpochUnavailable   no share for that epoch (or shredded)   (epochUnavailable)
-    did.errors.VerificationError
-    ├── ProofError         an envelope's proof of knowledge fails  (envelopeProof)
-    ├── DecryptionFailed   the AEAD refuses                        (decryptionFailed)
-    ├── DealerMisbehaved   a dealt share fails Feldman; names dealer   (dealerMisbehaved)
-    ├── BadShare           a share fails its DLEQ; names custodian (badShare)
-    ├── NotEnoughShares    fewer than k good shares; lists the bad (notEnoughShares)
-    ├── WarrantError       expired, too few approvals, non-custodian (warrant*)
-    ├── ScopeError         a record outside the warrant's scope    (outOfScope)
-    └── AuditLogError      a removed, reordered or altered entry   (auditLog*)
+    did.errors.AnshimError
+    ├── did.errors.InputError (ValueError)
+    │   ├── InvalidPoint                       not prime-order     (code invalidPoint)
+    │   ├── InvalidScalar                      ≥ ℓ or zero         (code invalidScalar)
+    │   ├── InvalidLabel                       malformed fields    (code invalidLabel)
+    │   ├── InvalidQuorum                      not k custodians    (code invalidQuorum)
+    │   ├── MalformedEnvelope                  bytes refused       (code malformedEnvelope)
+    │   │   ├── EnvelopeWrongSize              not the fixed size  (code envelopeSize)
+    │   │   ├── EnvelopeVersionUnsupported     not version 2       (code envelopeVersion)
+    │   │   ├── EnvelopeKindUnknown            unknown label kind  (code envelopeKind)
+    │   │   ├── EnvelopeWrongEpoch             another day's key   (code envelopeEpoch)
+    │   │   ├── EnvelopeEpochUnknown           key not published   (code envelopeUnknownEpoch)
+    │   │   ├── EnvelopeBadPoint               R refused           (code envelopePoint)
+    │   │   └── EnvelopeBadScalar              z ≥ ℓ or zero       (code envelopeScalar)
+    │   ├── CeremonyError                      files do not fit    (code ceremonyInvalid)
+    │   ├── EpochUnavailable                   no share; shredded  (code epochUnavailable)
+    │   └── did.errors.KeyFileError
+    │       └── StoreError                     unreadable store    (code shareStoreInvalid)
+    └── did.errors.VerificationError
+        ├── EnvelopeProofFailed                proof fails         (code envelopeProof)
+        ├── DecryptionFailed                   the AEAD refuses    (code decryptionFailed)
+        ├── DealerMisbehaved                   names the dealer    (code dealerMisbehaved)
+        ├── BadShare                           names the custodian (code badShare)
+        ├── NotEnoughShares                    lists the bad ones  (code notEnoughShares)
+        ├── WarrantError                       warrant refused     (code warrantInvalid)
+        │   ├── WarrantExpired                 now ≥ expires       (code warrantExpired)
+        │   ├── WarrantNotYetValid             now < issued        (code warrantNotYetValid)
+        │   ├── WarrantQuorumMissing           < k approvals       (code warrantQuorum)
+        │   ├── WarrantUnknownSigner           not a custodian     (code warrantUnknownSigner)
+        │   ├── WarrantBadApproval             approval fails      (code warrantSignature)
+        │   ├── WarrantMismatch                another warrant     (code warrantMismatch)
+        │   └── WarrantScopeRefused            over the caps       (code warrantScope)
+        ├── ScopeError                         outside the scope   (code outOfScope)
+        └── AuditLogError                      log does not verify (code auditLogInvalid)
+            ├── AuditLogBadSignature           not a custodian's   (code auditLogSignature)
+            ├── AuditLogOrderBroken            entries moved       (code auditLogOrder)
+            ├── AuditLogRootMismatch           head ≠ entries      (code auditLogRoot)
+            └── AuditLogBadProof               proof fails         (code auditLogProof)
+
+The dotted names are :mod:`did.errors`' classes, drawn where escrow's classes hang from them.
 """
 
 from __future__ import annotations
@@ -30,21 +53,40 @@ from __future__ import annotations
 from did.errors import InputError, KeyFileError, VerificationError
 
 __all__ = [
+    "AuditLogBadProof",
+    "AuditLogBadSignature",
     "AuditLogError",
+    "AuditLogOrderBroken",
+    "AuditLogRootMismatch",
     "BadShare",
     "CeremonyError",
     "DealerMisbehaved",
     "DecryptionFailed",
-    "EnvelopeError",
+    "EnvelopeBadPoint",
+    "EnvelopeBadScalar",
+    "EnvelopeEpochUnknown",
+    "EnvelopeKindUnknown",
+    "EnvelopeProofFailed",
+    "EnvelopeVersionUnsupported",
+    "EnvelopeWrongEpoch",
+    "EnvelopeWrongSize",
     "EpochUnavailable",
     "InvalidLabel",
     "InvalidPoint",
+    "InvalidQuorum",
     "InvalidScalar",
+    "MalformedEnvelope",
     "NotEnoughShares",
-    "ProofError",
     "ScopeError",
     "StoreError",
+    "WarrantBadApproval",
     "WarrantError",
+    "WarrantExpired",
+    "WarrantMismatch",
+    "WarrantNotYetValid",
+    "WarrantQuorumMissing",
+    "WarrantScopeRefused",
+    "WarrantUnknownSigner",
 ]
 
 
@@ -66,14 +108,62 @@ class InvalidLabel(InputError):
     code = "invalidLabel"
 
 
-class EnvelopeError(InputError):
-    """An envelope that fails the structural check.
+class InvalidQuorum(InputError):
+    """An unsealing request's quorum that is not k distinct custodians of the epoch key."""
 
-    Stable codes: ``envelopeSize``, ``envelopeVersion``, ``envelopeKind``, ``envelopeEpoch``,
-    ``envelopeUnknownEpoch``, ``envelopePoint``, ``envelopeScalar``.
+    code = "invalidQuorum"
+
+
+class MalformedEnvelope(InputError):
+    """An envelope whose bytes fail a structural check; each subclass names which one."""
+
+    code = "malformedEnvelope"
+
+
+class EnvelopeWrongSize(MalformedEnvelope):
+    """An envelope that is not bytes of the fixed size (or of any size a pad allows)."""
+
+    code = "envelopeSize"
+
+
+class EnvelopeVersionUnsupported(MalformedEnvelope):
+    """An envelope whose version byte is not 2 (version 1 had (c, z) proofs)."""
+
+    code = "envelopeVersion"
+
+
+class EnvelopeKindUnknown(MalformedEnvelope):
+    """An envelope whose label kind is neither a visit (1) nor a trace seed (2)."""
+
+    code = "envelopeKind"
+
+
+class EnvelopeWrongEpoch(MalformedEnvelope):
+    """An envelope sealed to another epoch than the visit's day."""
+
+    code = "envelopeEpoch"
+
+
+class EnvelopeEpochUnknown(MalformedEnvelope):
+    """An envelope sealed to an epoch whose key is not published (or not active)."""
+
+    code = "envelopeUnknownEpoch"
+
+
+class EnvelopeBadPoint(MalformedEnvelope):
+    """An envelope whose R is refused.
+
+    At the venue: a non-canonical or small-order encoding (byte checks). At a custodian or
+    in :meth:`escrow.Envelope.from_bytes`: anything but a point of the prime-order subgroup.
     """
 
-    code = "envelopeInvalid"
+    code = "envelopePoint"
+
+
+class EnvelopeBadScalar(MalformedEnvelope):
+    """An envelope whose proof scalar z is zero or not canonical (≥ ℓ)."""
+
+    code = "envelopeScalar"
 
 
 class CeremonyError(InputError):
@@ -82,17 +172,19 @@ class CeremonyError(InputError):
     code = "ceremonyInvalid"
 
 
-class StoreError(KeyFileError):
-    """A custodian store that cannot be parsed or decrypted (wrong passphrase or tampering)."""
-
-
 class EpochUnavailable(InputError):
     """The store holds no share for the epoch: it was never made here, or it was shredded."""
 
     code = "epochUnavailable"
 
 
-class ProofError(VerificationError):
+class StoreError(KeyFileError):
+    """A custodian store that cannot be parsed or decrypted (wrong passphrase or tampering)."""
+
+    code = "shareStoreInvalid"
+
+
+class EnvelopeProofFailed(VerificationError):
     """An envelope's Schnorr proof of knowledge does not verify against (Y, R, label)."""
 
     code = "envelopeProof"
@@ -140,14 +232,51 @@ class NotEnoughShares(VerificationError):
 
 
 class WarrantError(VerificationError):
-    """A warrant that is refused.
-
-    Stable codes: ``warrantExpired``, ``warrantQuorum``, ``warrantUnknownSigner``,
-    ``warrantSignature``, ``warrantMismatch``, ``warrantScope`` (a scope that names a
-    ``did:anshim:`` placeholder or is wider than the caps of :mod:`escrow._warrant`).
-    """
+    """A warrant that is refused; each subclass names why."""
 
     code = "warrantInvalid"
+
+
+class WarrantExpired(WarrantError):
+    """The warrant's validity has ended: ``now`` is at or after its ``expires``."""
+
+    code = "warrantExpired"
+
+
+class WarrantNotYetValid(WarrantError):
+    """The warrant is not valid yet: ``now`` is before its ``issued``."""
+
+    code = "warrantNotYetValid"
+
+
+class WarrantQuorumMissing(WarrantError):
+    """Fewer than k custodians' approvals verify."""
+
+    code = "warrantQuorum"
+
+
+class WarrantUnknownSigner(WarrantError):
+    """An approval by a DID that is not one of the epoch key's custodians."""
+
+    code = "warrantUnknownSigner"
+
+
+class WarrantBadApproval(WarrantError):
+    """An approval whose signature does not verify, or a custodian that approved twice."""
+
+    code = "warrantSignature"
+
+
+class WarrantMismatch(WarrantError):
+    """An unsealing request (or share batch) that cites another warrant."""
+
+    code = "warrantMismatch"
+
+
+class WarrantScopeRefused(WarrantError):
+    """A scope that names a ``did:anshim:`` placeholder or is wider than the caps."""
+
+    code = "warrantScope"
 
 
 class ScopeError(VerificationError):
@@ -157,10 +286,31 @@ class ScopeError(VerificationError):
 
 
 class AuditLogError(VerificationError):
-    """An audit log, tree head or proof that does not verify.
-
-    Stable codes: ``auditLogEntry``, ``auditLogOrder``, ``auditLogRoot``, ``auditLogSignature``,
-    ``auditLogProof``.
-    """
+    """An audit log, tree head or proof that does not verify; each subclass names why."""
 
     code = "auditLogInvalid"
+
+
+class AuditLogBadSignature(AuditLogError):
+    """An entry or tree head not signed by a custodian, or whose signature fails."""
+
+    code = "auditLogSignature"
+
+
+class AuditLogOrderBroken(AuditLogError):
+    """A sequence number or previous root that does not follow: an entry removed,
+    inserted or reordered."""
+
+    code = "auditLogOrder"
+
+
+class AuditLogRootMismatch(AuditLogError):
+    """A tree head whose size, root or unsealed-records tree does not match the entries."""
+
+    code = "auditLogRoot"
+
+
+class AuditLogBadProof(AuditLogError):
+    """An inclusion, non-inclusion or consistency proof that does not verify."""
+
+    code = "auditLogProof"

@@ -16,19 +16,21 @@ import tempfile
 import time
 from pathlib import Path
 
-from did import KDF_INTERACTIVE, Ed25519PrivateKey, did_from_public_key
+from did import KDF_INTERACTIVE, Ed25519PrivateKey, day_of, did_from_public_key
 from escrow import (
     Envelope,
+    Roster,
     ShareStore,
     UnsealRequest,
     VisitLabel,
     Warrant,
     WarrantScope,
     answer_warrant,
-    epoch_for,
+    deal,
+    finalize,
+    publish,
     unseal,
 )
-from escrow.ceremony import Roster, deal, finalize, publish
 from protocol import (
     CompactPersonCredential,
     GatewayPlaintext,
@@ -61,7 +63,7 @@ def step(text: str) -> None:
 
 def main() -> None:
     now = int(time.time())
-    today = epoch_for(now)
+    today = day_of(now)
     tmp = Path(tempfile.mkdtemp(prefix="anshim-demo-"))
 
     step("Key ceremony: 5 custodians, threshold 3, keys for today and tomorrow")
@@ -148,7 +150,7 @@ def main() -> None:
         expires=now + 8 * DAY,
     )
     for store in stores[:3]:
-        warrant = warrant.approve(store.key, store.did)
+        warrant = warrant.approve(store.key, store.did, now=now + DAY)
     request = UnsealRequest(
         warrant.warrant_id,
         tuple(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import nacl.bindings as nb
 
-from escrow.group import ORDER, Point, Scalar
+from escrow import ORDER, Point, Scalar
 
 P = 2**255 - 19
 D = (-121665 * pow(121666, P - 2, P)) % P
@@ -37,7 +37,8 @@ SMALL_ORDER = [
 NON_CANONICAL = [_enc(P), _enc(P + 1), _enc(2**255 - 1)]
 G = Point.base_mul(Scalar.from_int(1))
 MIXED = nb.crypto_core_ed25519_add(G.to_bytes(), SMALL_ORDER[4])  # G + torsion: not in subgroup
-BAD_POINTS = [*SMALL_ORDER, *NON_CANONICAL, _off_curve(), MIXED, b"\x00" * 31, b""]
+OFF_CURVE = _off_curve()
+BAD_POINTS = [*SMALL_ORDER, *NON_CANONICAL, OFF_CURVE, MIXED, b"\x00" * 31, b""]
 BAD_SCALARS = [
     bytes(32),  # zero
     ORDER.to_bytes(32, "little"),  # ℓ: non-canonical

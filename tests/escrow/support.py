@@ -11,9 +11,19 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from did.keyfile import KDF_TEST
-from escrow import EpochKeyDirectory, ShareStore, VenueScope, VisitLabel, Warrant, WarrantScope
-from escrow.ceremony import Roster, deal, finalize, publish
+from did import KDF_TEST
+from escrow import (
+    EpochKeyDirectory,
+    Roster,
+    ShareStore,
+    VenueScope,
+    VisitLabel,
+    Warrant,
+    WarrantScope,
+    deal,
+    finalize,
+    publish,
+)
 
 PASS = "correct horse battery staple"
 FIRST_EPOCH = 20000  # 2024-10-04
@@ -79,5 +89,5 @@ def approved_warrant(w: World, scope: WarrantScope | None = None, *, approvers: 
         expires=NOW + 7 * DAY,
     )
     for store in w.stores[:approvers]:
-        warrant = warrant.approve(store.key, store.did)
+        warrant = warrant.approve(store.key, store.did, now=NOW)
     return warrant

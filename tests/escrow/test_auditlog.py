@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from did.keys import Ed25519PrivateKey
+from did import Ed25519PrivateKey
 from escrow import AuditLog, UnsealedProof, UnsealRequest, answer_warrant, seal
 from escrow._merkle import (
     consistency_proof,

@@ -19,10 +19,19 @@ import nacl.utils
 import pytest
 
 import escrow
-from escrow import DecryptionShare, Envelope, check_envelope_proof, combine, seal, verify_share
+from escrow import (
+    DecryptionShare,
+    Envelope,
+    Point,
+    Scalar,
+    check_envelope_proof,
+    combine,
+    random_scalar,
+    seal,
+    verify_share,
+)
 from escrow._shares import make_share, share_context, share_from_bytes_or_bad
-from escrow.errors import BadShare, InvalidPoint, NotEnoughShares, ProofError
-from escrow.group import Point, Scalar, random_scalar
+from escrow.errors import BadShare, EnvelopeProofFailed, InvalidPoint, NotEnoughShares
 from tests.escrow.points import BAD_POINTS
 from tests.escrow.support import FIRST_EPOCH, visit, world
 
@@ -131,7 +140,7 @@ def test_envelope_proof_check_equals_the_group_equation(key: escrow.EpochKey) ->
             if holds:
                 check_envelope_proof(variant, key, visit(1))
             else:
-                with pytest.raises(ProofError):
+                with pytest.raises(EnvelopeProofFailed):
                     check_envelope_proof(variant, key, visit(1))
 
 

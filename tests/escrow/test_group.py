@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from did.errors import VerificationError
-from escrow.errors import InvalidPoint, InvalidScalar
-from escrow.group import (
+from escrow import (
     ORDER,
     Point,
     Scalar,
@@ -17,6 +16,7 @@ from escrow.group import (
     poly_eval,
     random_scalar,
 )
+from escrow.errors import InvalidPoint, InvalidScalar
 from tests.escrow.points import BAD_POINTS, BAD_SCALARS, G
 
 

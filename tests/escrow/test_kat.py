@@ -3,7 +3,8 @@
 Vectors: tests/vectors/escrow/kat.json, made by tests/vectors/escrow/generate.py (kept beside
 them). Besides regenerating and comparing, the stored vectors are checked independently of
 the generator: the directory body decodes to the stored keys, each stored envelope's proof
-verifies under its stored label, and the stored shares combine to the stored plaintexts.
+verifies under its stored label, the stored shares combine to the stored plaintexts, and
+the folded shares' proofs verify under λ_i·Y_i and their plain sum opens each envelope.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from escrow import (
     check_envelope_proof,
     combine,
     label_from_bytes,
+    share_context,
+    verify_share,
 )
+from escrow._envelope import open_with_point
 from tests.paths import VECTORS as _VECTORS
 
 HERE = _VECTORS / "escrow"
@@ -49,3 +53,19 @@ def test_stored_vectors_check_independently() -> None:
         assert [s.index for s in shares] == [1, 3, 5]
         res = combine(env, key, label, shares, warrant_id=warrant_id)
         assert res.plaintext == bytes.fromhex(item["plaintext"]) == bytes.fromhex(KAT["opened"][n])
+        context = share_context(warrant_id, env)
+        for share in shares:
+            verify_share(share, key, env, context)
+        # Folded shares (quorum 1, 3, 5): each proof checks under λ_i·Y_i, and the shares
+        # add up to r·Y with no Lagrange weights: the sum alone opens the envelope.
+        quorum = tuple(KAT["quorum"])
+        folded = [
+            DecryptionShare.from_bytes(bytes.fromhex(s["share"]))
+            for s in KAT["folded_shares"]
+            if s["envelope_id"] == item["envelope_id"]
+        ]
+        assert [s.index for s in folded] == list(quorum)
+        for share in folded:
+            verify_share(share, key, env, context, quorum=quorum)
+        total = folded[0].D + folded[1].D + folded[2].D
+        assert open_with_point(env, key, label, total) == bytes.fromhex(item["plaintext"])

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 import escrow
 from did.errors import AnshimError
+from escrow import Point, Scalar
 from escrow._ceremony import Roster
-from escrow.group import Point, Scalar
 from tests.escrow.support import FIRST_EPOCH, approved_warrant, visit, world
 
 DECODERS: list[Callable[[bytes], object]] = [

@@ -10,34 +10,38 @@ from pathlib import Path
 import nacl.bindings as nb
 import pytest
 
-from did import cbor
+from did import KDF_TEST, cbor, encrypt_secret
 from did.errors import DecodeError
-from did.keyfile import KDF_TEST, encrypt_secret
 from escrow import (
     DecryptionShare,
     Envelope,
     EpochKeyDirectory,
+    Roster,
+    Scalar,
     ShareBatch,
     ShareStore,
     UnsealRequest,
     answer_warrant,
     check_envelope_proof,
+    deal,
+    finalize,
+    poly_commit,
+    poly_eval,
+    random_scalar,
     seal,
     unseal,
 )
-from escrow._ceremony import DEAL_CONTEXT
+from escrow._ceremony import DEAL_CONTEXT, _build_deal
 from escrow._custodian import SHARES_CONTEXT
 from escrow._store import STORE_KIND
-from escrow.ceremony import Roster, build_deal, deal, finalize
 from escrow.errors import (
     BadShare,
     DealerMisbehaved,
+    EnvelopeProofFailed,
     InvalidPoint,
     InvalidScalar,
-    ProofError,
     StoreError,
 )
-from escrow.group import Scalar, poly_commit, poly_eval, random_scalar
 from tests.escrow.points import BAD_POINTS, BAD_SCALARS, NON_CANONICAL, SMALL_ORDER
 from tests.escrow.support import FIRST_EPOCH, NOW, PASS, approved_warrant, visit, world
 
@@ -91,12 +95,24 @@ def test_bad_share_fields_are_refused_and_name_the_custodian(field: str, value: 
             DecryptionShare.from_bytes(bytes(share))
     w = world()
     bad_batch = _with_share(batches[0], bytes(share), w.stores[0])
-    [outcome] = unseal(request, [bad_batch, *batches[1:]], w.directory)
-    assert outcome.plaintext() == b"secret"  # the three good shares still open it
-    assert outcome.result is not None
-    [bad] = outcome.result.bad
-    assert isinstance(bad, BadShare)
-    assert (bad.custodian, bad.custodian_did) == (1, w.stores[0].did)
+    # A bad D spoils the combined key and a bad z the share's decoding, so the combiner
+    # finds those on its own; a bad A or B leaves D right, and the optimistic combiner opens
+    # the record without reading proofs: checking every proof (an auditor) names it.
+    found_by_combiner = field in ("D", "z")
+    for check_every_proof in (False, True):
+        [outcome] = unseal(
+            request, [bad_batch, *batches[1:]], w.directory, check_every_proof=check_every_proof
+        )
+        assert outcome.plaintext() == b"secret"  # the good shares still open it
+        assert outcome.result is not None
+        if not (found_by_combiner or check_every_proof):
+            assert outcome.result.bad == ()
+            assert outcome.result.used == (1, 2, 3)
+            continue
+        [bad] = outcome.result.bad
+        assert isinstance(bad, BadShare)
+        assert (bad.custodian, bad.custodian_did) == (1, w.stores[0].did)
+        assert outcome.result.used == (2, 3, 4)
 
 
 @pytest.mark.parametrize("point", POINTS_32)
@@ -123,7 +139,7 @@ def test_ceremony_commitments_must_be_valid_points(point: bytes) -> None:
     roster, stores = _ceremony()
     poly = [random_scalar(), random_scalar()]
     commitments = poly_commit(poly)
-    honest = build_deal(
+    honest = _build_deal(
         roster, stores[2].key, 3, [commitments], [[poly_eval(poly, m)] for m in (1, 2, 3)]
     )
     # Dealer 3 signs a deal whose second commitment is a bad point.
@@ -146,7 +162,7 @@ def test_share_box_refuses_zero_and_non_canonical_scalars(scalar: bytes) -> None
     poly = [random_scalar(), random_scalar()]
     shares = [[poly_eval(poly, m)] for m in (1, 2, 3)]
     shares[0] = [Scalar(scalar)]  # the internal constructor: no check, as a cheater would
-    cheat = build_deal(roster, stores[2].key, 3, [poly_commit(poly)], shares)
+    cheat = _build_deal(roster, stores[2].key, 3, [poly_commit(poly)], shares)
     deals = [deal(roster, s.key) for s in stores[:2]] + [cheat]
     with pytest.raises(DealerMisbehaved) as info:
         finalize(roster, deals, stores[0], PASS)
@@ -188,5 +204,5 @@ def test_envelope_proof_refuses_t_shifted_by_torsion_or_non_canonical() -> None:
     assert data[38:70] == env.T
     for t in _t_variants(env.T):
         forged = Envelope.from_bytes(data[:38] + t + data[70:])
-        with pytest.raises(ProofError):
+        with pytest.raises(EnvelopeProofFailed):
             check_envelope_proof(forged, key, visit(1))

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 import escrow._store as store_module
-from did.keyfile import KDF_TEST
-from escrow import EpochShare, ShareStore
-from escrow.group import random_scalar
+from did import KDF_TEST, RETENTION_DAYS, day_start
+from did.errors import InputError, InvalidTime
+from escrow import EpochShare, ShareStore, random_scalar
 from tests.escrow.support import FIRST_EPOCH, PASS
 
 CEREMONY = b"\x07" * 16
@@ -100,3 +100,27 @@ def test_shred_overwrites_the_old_inode() -> None:
     # The path holds the new store, on a new inode.
     assert os.stat(path).st_ino != os.stat(link).st_ino
     assert ShareStore.load(path, PASS).epochs() == (FIRST_EPOCH + 1, FIRST_EPOCH + 2)
+
+
+def test_shred_expired_keeps_exactly_the_retention_period() -> None:
+    # DESIGN.md "Shredding": epochs older than the retention period (did.RETENTION_DAYS,
+    # the one 28-day constant) are destroyed; today and the 28 days before it stay.
+    today = FIRST_EPOCH + RETENTION_DAYS + 2
+    store, path = _store_with_epochs(range(FIRST_EPOCH, today + 1))
+    now = day_start(today) + 3600
+    gone = store.shred_expired(PASS, now=now)
+    assert gone == (FIRST_EPOCH, FIRST_EPOCH + 1)
+    assert ShareStore.load(path, PASS).epochs() == tuple(range(today - RETENTION_DAYS, today + 1))
+    assert store.shred_expired(PASS, now=now) == ()
+    # The zone decides "today": at 20:00 UTC it is already tomorrow in Korea (UTC+9).
+    evening = day_start(today) + 20 * 3600
+    assert store.shred_expired(PASS, now=evening) == ()
+    assert store.shred_expired(PASS, now=evening, tz_offset=9 * 3600) == (today - RETENTION_DAYS,)
+    assert store.shred_expired(PASS, now=now, retention_days=0) == tuple(
+        range(today - RETENTION_DAYS + 1, today)
+    )
+    assert ShareStore.load(path, PASS).epochs() == (today,)
+    with pytest.raises(InputError):
+        store.shred_expired(PASS, now=now, retention_days=-1)
+    with pytest.raises(InvalidTime):
+        store.shred_expired(PASS, now=-5)

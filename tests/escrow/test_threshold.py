@@ -9,34 +9,49 @@ from pathlib import Path
 import pytest
 
 import escrow
-from did.keyfile import KDF_TEST
+from did import KDF_TEST
 from escrow import (
     DecryptionShare,
+    Point,
+    Roster,
+    Scalar,
     ShareStore,
     UnsealRequest,
     VenueScope,
     WarrantScope,
     answer_warrant,
     combine,
+    deal,
+    finalize,
+    lagrange_coefficient,
+    poly_commit,
+    poly_eval,
+    publish,
+    random_scalar,
     seal,
     unseal,
 )
+from escrow._ceremony import _build_deal
 from escrow._envelope import open_with_point
 from escrow._shares import make_share, share_context
-from escrow.ceremony import Roster, build_deal, deal, finalize, publish
 from escrow.errors import (
     BadShare,
     CeremonyError,
     DealerMisbehaved,
     DecryptionFailed,
+    EnvelopeProofFailed,
     EpochUnavailable,
     NotEnoughShares,
-    ProofError,
     ScopeError,
     StoreError,
+    WarrantBadApproval,
     WarrantError,
+    WarrantExpired,
+    WarrantMismatch,
+    WarrantNotYetValid,
+    WarrantQuorumMissing,
+    WarrantUnknownSigner,
 )
-from escrow.group import Point, Scalar, lagrange_coefficient, poly_commit, poly_eval, random_scalar
 from tests.escrow.support import (
     DAY,
     FIRST_EPOCH,
@@ -116,9 +131,13 @@ def test_forged_dleq_proof_names_the_custodian() -> None:
     key, env, warrant, shares = _one(w)
     s = shares[1]
     forged = DecryptionShare(s.index, s.D, s.A, s.B, s.z + Scalar.from_int(1))
-    res = combine(
-        env, key, visit(0), [shares[0], forged, shares[2], shares[3]], warrant_id=warrant.warrant_id
-    )
+    four = [shares[0], forged, shares[2], shares[3]]
+    # D itself is right, so the optimistic path opens the record without looking at proofs
+    # (DESIGN.md "Combining, optimistically") …
+    fast = combine(env, key, visit(0), four, warrant_id=warrant.warrant_id)
+    assert (fast.plaintext, fast.used, fast.bad) == (b"the case", (1, 2, 3), ())
+    # … and checking every proof, as an auditor does, names the forger.
+    res = combine(env, key, visit(0), four, warrant_id=warrant.warrant_id, check_every_proof=True)
     assert res.plaintext == b"the case"
     assert [b.custodian for b in res.bad] == [2]
     assert res.bad[0].custodian_did == w.stores[1].did
@@ -193,7 +212,7 @@ def test_cheating_dealer_is_detected_and_named() -> None:
     polys = [[random_scalar(), random_scalar()] for _ in range(2)]
     shares = [[poly_eval(p, m) for p in polys] for m in range(1, 5)]
     shares[1][1] = shares[1][1] + Scalar.from_int(1)  # dealer 4 cheats custodian 2, epoch 2
-    deals.append(build_deal(roster, stores[3].key, 4, [poly_commit(p) for p in polys], shares))
+    deals.append(_build_deal(roster, stores[3].key, 4, [poly_commit(p) for p in polys], shares))
     # Every custodian finalizes first: those dealt honest shares accept (and store them),
     # custodian 2 detects dealer 4 and names it.
     for i, s in enumerate(stores):
@@ -233,27 +252,49 @@ def test_warrant_refusals() -> None:
     ok = approved_warrant(w)
     ok.verify(directory, now=NOW)
     assert escrow.Warrant.from_bytes(ok.to_bytes()) == ok
-    with pytest.raises(WarrantError) as info:
+    with pytest.raises(WarrantQuorumMissing):
         approved_warrant(w, approvers=2).verify(directory, now=NOW)
-    assert info.value.code == "warrantQuorum"
-    with pytest.raises(WarrantError) as info:
+    with pytest.raises(WarrantExpired):
         ok.verify(directory, now=ok.expires)
-    assert info.value.code == "warrantExpired"
-    from did.keys import Ed25519PrivateKey
+    with pytest.raises(WarrantNotYetValid):
+        ok.verify(directory, now=ok.issued - 1)
+    from did import Ed25519PrivateKey
 
     outsider = Ed25519PrivateKey.generate()
     outsider_did = "did:key:" + outsider.public_key.to_multikey()
-    with pytest.raises(WarrantError) as info:
-        ok.approve(outsider, outsider_did).verify(directory, now=NOW)
-    assert info.value.code == "warrantUnknownSigner"
+    with pytest.raises(WarrantUnknownSigner):
+        ok.approve(outsider, outsider_did, now=NOW).verify(directory, now=NOW)
     # A valid-looking approval whose signature is another custodian's.
     forged = escrow.Warrant(
         ok.body, (*ok.approvals[:2], (w.stores[3].did, ok.approvals[0][1])), ok.case_id,
         ok.purpose, ok.investigator, ok.issued, ok.expires, ok.scope,
     )  # fmt: skip
-    with pytest.raises(WarrantError) as info:
+    with pytest.raises(WarrantBadApproval) as info:
         forged.verify(directory, now=NOW)
+    assert isinstance(info.value, WarrantError)
     assert info.value.code == "warrantSignature"
+
+
+def test_warrant_window_is_checked_by_approve_itself() -> None:
+    # DESIGN.md "Warrant": the expiry is what the custodians sign. The library refuses to
+    # approve outside [issued, expires), so no caller (the CLI included) can forget to.
+    w = world()
+    fresh = approved_warrant(w, approvers=0)
+    store = w.stores[0]
+    with pytest.raises(WarrantExpired):
+        fresh.approve(store.key, store.did, now=fresh.expires)
+    with pytest.raises(WarrantExpired):
+        fresh.approve(store.key, store.did, now=fresh.expires + 10 * DAY)
+    with pytest.raises(WarrantNotYetValid):
+        fresh.approve(store.key, store.did, now=fresh.issued - 1)
+    assert fresh.approvals == ()
+    approved = fresh.approve(store.key, store.did, now=fresh.issued)
+    assert [d for d, _ in approved.approvals] == [store.did]
+    assert fresh.approve(store.key, store.did, now=fresh.expires - 1).approvals == (
+        approved.approvals
+    )  # Ed25519 signatures are deterministic
+    with pytest.raises(ValueError, match="non-negative int"):
+        fresh.approve(store.key, store.did, now=-1)
 
 
 def test_custodian_checks_scope_windows_and_max_stay() -> None:
@@ -289,7 +330,7 @@ def test_custodian_checks_scope_windows_and_max_stay() -> None:
             )
     # An out-of-scope envelope presented under an in-scope label fails on the proof.
     env = seal(key, outside[0], b"x", pad_to=64)
-    with pytest.raises(ProofError):
+    with pytest.raises(EnvelopeProofFailed):
         answer_warrant(
             warrant,
             UnsealRequest(warrant.warrant_id, ((env, inside[0]),)),
@@ -322,7 +363,7 @@ def test_custodian_checks_scope_windows_and_max_stay() -> None:
             now=NOW,
         )
     # A request citing another warrant is refused.
-    with pytest.raises(WarrantError):
+    with pytest.raises(WarrantMismatch):
         answer_warrant(
             warrant,
             UnsealRequest(b"\x01" * 32, ((seed_env, seed_label),)),
@@ -351,7 +392,7 @@ def test_shredded_epochs_cannot_be_opened_unshredded_can() -> None:
         expires=NOW + DAY,
     )
     for s in stores:
-        warrant = warrant.approve(s.key, s.did)
+        warrant = warrant.approve(s.key, s.did, now=NOW)
     before = [(tmp / f"{i}.store").read_bytes() for i in range(3)]
     for s in stores:
         assert s.shred(new, PASS) == (old,)

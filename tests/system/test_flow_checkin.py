@@ -30,6 +30,7 @@ from escrow import (
     HOLDER_SHOWN_VENUE,
     Envelope,
     EpochKeyDirectory,
+    Roster,
     ShareStore,
     UnsealRequest,
     VenueScope,
@@ -37,10 +38,12 @@ from escrow import (
     Warrant,
     WarrantScope,
     answer_warrant,
+    deal,
+    finalize,
+    publish,
     unseal,
 )
-from escrow.ceremony import Roster, deal, finalize, publish
-from escrow.errors import NotEnoughShares, ProofError, ScopeError, WarrantError
+from escrow.errors import EnvelopeProofFailed, NotEnoughShares, ScopeError, WarrantError
 from protocol import (
     Channel,
     CompactPersonCredential,
@@ -169,7 +172,7 @@ def _scoped(w: World, scope: WarrantScope, approvers: int = 3) -> Warrant:
         expires=NOW + 7 * DAY,
     )
     for store in w.stores[:approvers]:
-        warrant = warrant.approve(store.key, store.did)
+        warrant = warrant.approve(store.key, store.did, now=NOW)
     return warrant
 
 
@@ -382,7 +385,7 @@ def test_envelope_under_a_wrong_label_is_refused_by_custodians(world: World) -> 
         epoch_keys=world.directory,
     )
     warrant = _warrant(world, [admission.record])
-    with pytest.raises(ProofError):
+    with pytest.raises(EnvelopeProofFailed):
         answer_warrant(
             warrant,
             _request(warrant, [admission.record]),

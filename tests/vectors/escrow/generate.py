@@ -18,9 +18,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from did.keyfile import KDF_TEST
-from did.keys import Ed25519PrivateKey
+from did import KDF_TEST, Ed25519PrivateKey
 from escrow import (
+    Roster,
     ShareStore,
     TraceSeedLabel,
     UnsealRequest,
@@ -29,13 +29,16 @@ from escrow import (
     Warrant,
     WarrantScope,
     answer_warrant,
+    deal,
+    finalize,
+    publish,
     seal,
     unseal,
 )
 from escrow._kat import KatRng
-from escrow.ceremony import Roster, deal, finalize, publish
 
 N, K, FIRST_EPOCH, EPOCHS = 5, 3, 20000, 2
+QUORUM = (1, 3, 5)
 CEREMONY = bytes(range(16))
 NOW = FIRST_EPOCH * 86400 + 43200
 VENUE = "did:web:registry.example:venues:kat-cafe"
@@ -43,7 +46,8 @@ PASSPHRASE = "kat"
 
 
 def generate() -> dict[str, Any]:
-    """Run a fixed ceremony, seal fixed plaintexts, answer with custodians 1, 3, 5, combine."""
+    """Run a fixed ceremony, seal fixed plaintexts, answer with custodians 1, 3, 5 (plain
+    shares, then folded ones for the quorum (1, 3, 5)), combine."""
     keys = [Ed25519PrivateKey.from_seed(bytes([i]) * 32) for i in range(1, N + 1)]
     with tempfile.TemporaryDirectory() as tmp:
         stores = [
@@ -81,7 +85,7 @@ def generate() -> dict[str, Any]:
             expires=NOW + 86400,
         )
         for s in stores[:K]:
-            warrant = warrant.approve(s.key, s.did)
+            warrant = warrant.approve(s.key, s.did, now=NOW)
         request = UnsealRequest(warrant.warrant_id, tuple(zip(envelopes, labels, strict=True)))
         batches = [
             answer_warrant(
@@ -95,6 +99,23 @@ def generate() -> dict[str, Any]:
             for i in (0, 2, 4)
         ]
         opened = [o.plaintext() for o in unseal(request, batches, directory)]
+        # The same records with a named quorum: custodians 1, 3, 5 fold their Lagrange
+        # coefficients into their shares (escrow/_shares.py), so the shares simply add up.
+        folded_request = UnsealRequest(request.warrant_id, request.items, QUORUM)
+        folded_batches = [
+            answer_warrant(
+                warrant,
+                folded_request,
+                store=stores[i - 1],
+                directory=directory,
+                now=NOW,
+                _rng=KatRng(b"custodian-folded-%d" % i),
+            )
+            for i in QUORUM
+        ]
+        folded_opened = [o.plaintext() for o in unseal(folded_request, folded_batches, directory)]
+        if folded_opened != opened:
+            raise AssertionError("folded shares open other plaintexts")
     return {
         "description": "anshim escrow known-answer vectors; see generate.py",
         "ceremony": CEREMONY.hex(),
@@ -122,6 +143,12 @@ def generate() -> dict[str, Any]:
             for eid, share in b.shares
         ],
         "opened": [p.hex() for p in opened],
+        "quorum": list(QUORUM),
+        "folded_shares": [
+            {"custodian": b.index, "envelope_id": eid.hex(), "share": share.hex()}
+            for b in folded_batches
+            for eid, share in b.shares
+        ],
     }
 
 
