@@ -80,6 +80,8 @@ class HttpTransport:
 
     Redirects are not followed (a did:web document lives at exactly one URL). Plain
     ``http`` is refused unless ``unsafe_allow_http=True`` (which logs a warning);
+    ``unsafe_loopback_http=True`` (warned too) fetches ``https://localhost…`` and
+    ``https://127.0.0.1…`` URLs over plain http, for a test server on this machine;
     ``httpx_transport`` lets tests plug in ``httpx.MockTransport``.
 
     Raises:
@@ -92,11 +94,17 @@ class HttpTransport:
         unsafe_allow_http: bool = False,
         httpx_transport: Any = None,
         user_agent: str = "anshim-did-resolver/0.1",
+        unsafe_loopback_http: bool = False,
     ) -> None:
         import httpx  # lazily: the core must not import an HTTP client
 
         self._httpx = httpx
         self._unsafe_allow_http = unsafe_allow_http
+        # For tests of a service on this machine: did:web names an https URL, and a test
+        # server on loopback speaks plain http. Only localhost and 127.0.0.1 are rewritten.
+        self._unsafe_loopback_http = unsafe_loopback_http
+        if unsafe_loopback_http:
+            _log.warning("HttpTransport fetches https URLs of localhost over plain http")
         if unsafe_allow_http:
             _log.warning("HttpTransport allows plain http: documents can be forged in transit")
         self._client = httpx.Client(
@@ -114,9 +122,17 @@ class HttpTransport:
 
     def get(self, url: str, *, max_bytes: int, timeout: float) -> bytes:
         """See :meth:`Transport.get`."""
-        scheme = urlsplit(url).scheme
+        parts = urlsplit(url)
+        loopback = parts.hostname in ("localhost", "127.0.0.1")
+        if self._unsafe_loopback_http and parts.scheme == "https" and loopback:
+            url = "http" + url[len("https") :]
+            return self._fetch(url, max_bytes=max_bytes, timeout=timeout)
+        scheme = parts.scheme
         if scheme != "https" and not (self._unsafe_allow_http and scheme == "http"):
             raise TransportError("only https URLs are fetched")
+        return self._fetch(url, max_bytes=max_bytes, timeout=timeout)
+
+    def _fetch(self, url: str, *, max_bytes: int, timeout: float) -> bytes:
         httpx = self._httpx
         try:
             with self._client.stream("GET", url, timeout=timeout) as response:

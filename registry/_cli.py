@@ -276,6 +276,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--now", type=int, help="Unix time to count from (default: now)")
     p.add_argument("--tz-offset", type=int, default=0, help="the epoch zone (s east of UTC)")
 
+    # The HTTP service's commands (keygen, serve, venue-request) live in registry._serve.
+    from registry._serve import add_commands
+
+    add_commands(sub)
+
     query = sub.add_parser("query", help="investigation queries")
     query.set_defaults(handler=None, help_parser=query)
     qsub = query.add_subparsers(title="queries", metavar="QUERY")

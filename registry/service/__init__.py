@@ -17,11 +17,23 @@ Quick start::
 Errors: :mod:`registry.service.errors` (the HTTP layer's) and :mod:`registry.errors`;
 every refusal is an RFC 9457 problem detail (:mod:`~registry.service._problems`). Shapes:
 :mod:`registry.service.schemas`; dependencies: :mod:`registry.service.deps`; routers:
-:mod:`registry.service.routers`.
+:mod:`registry.service.routers`. A venue signs its registration and rotation requests over
+:func:`signed_bytes` (with :data:`REGISTRATION_CONTEXT` or :data:`ROTATION_CONTEXT`).
 """
 
+from registry._venues import REGISTRATION_CONTEXT, ROTATION_CONTEXT, signed_bytes
 from registry.service._app import create_app, load_key
 from registry.service._problems import PROBLEM_TYPE_PREFIX, status_of
 from registry.service._settings import ENV_PREFIX, Settings
 
-__all__ = ["ENV_PREFIX", "PROBLEM_TYPE_PREFIX", "Settings", "create_app", "load_key", "status_of"]
+__all__ = [
+    "ENV_PREFIX",
+    "PROBLEM_TYPE_PREFIX",
+    "REGISTRATION_CONTEXT",
+    "ROTATION_CONTEXT",
+    "Settings",
+    "create_app",
+    "load_key",
+    "signed_bytes",
+    "status_of",
+]

@@ -39,7 +39,8 @@ def load_key(settings: Settings, environ: dict[str, str] | None = None) -> Ed255
     import os
 
     env = os.environ if environ is None else environ
-    assert settings.key_file is not None  # set by Settings.__post_init__
+    if settings.key_file is None:  # pragma: no cover - Settings.__post_init__ sets it
+        raise ValueError("no key file configured")
     return load_private_key(settings.key_file, env.get(PASSPHRASE_ENV))
 
 

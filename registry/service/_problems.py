@@ -148,6 +148,8 @@ def install_handlers(app: FastAPI, metrics: Metrics, *, retry_after: int = 5) ->
             return refused(se.MethodNotAllowed("this path does not take that method"))
         if status == 413:
             return refused(se.PayloadTooLarge("the body is too large"))
+        if status == 400:
+            return refused(se.MalformedBody("the body cannot be parsed"))
         if status == 415:
             return refused(se.UnsupportedMediaType("unsupported content type"))
         err = se.InvalidRequest(str(getattr(exc, "detail", "bad request"))[:200])

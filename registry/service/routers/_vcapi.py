@@ -32,7 +32,13 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["vc-api"], responses=PROBLEMS)
 _FAILED: dict[int | str, dict[str, Any]] = {
-    400: {"model": VerificationResult, "description": "Verification failed"}
+    400: {
+        "model": VerificationResult,
+        "description": "Verification failed (VerificationResult), or malformed input (a problem)",
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    }
 }
 
 

@@ -140,13 +140,13 @@ class Operator:
 class Client:
     """A synchronous client over httpx's ASGI transport (the real app, in process)."""
 
-    def __init__(self, app: FastAPI, clock: Clock) -> None:
-        self.app, self.clock = app, clock
+    def __init__(self, app: FastAPI, clock: Clock, base_url: str = PUBLIC_URL) -> None:
+        self.app, self.clock, self.base_url = app, clock, base_url
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         async def go() -> httpx.Response:
             transport = httpx.ASGITransport(app=self.app, raise_app_exceptions=False)
-            async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as c:
+            async with httpx.AsyncClient(transport=transport, base_url=self.base_url) as c:
                 return await c.request(method, url, **kwargs)
 
         return asyncio.run(go())
@@ -234,17 +234,17 @@ class Registry:
 
 def make_registry(
     tmp: Path, *, store: registry.Store | None = None, custodians: tuple[str, ...] = (),
-    threshold: int | None = None, clock: Clock | None = None,
+    threshold: int | None = None, clock: Clock | None = None, public_url: str = PUBLIC_URL,
 ) -> Registry:  # fmt: skip
     clock = clock or Clock()
     admin_key, key = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
     settings = Settings(
-        public_url=PUBLIC_URL, admin_did=did_from_public_key(admin_key.public_key),
+        public_url=public_url, admin_did=did_from_public_key(admin_key.public_key),
         state_dir=tmp / "state", custodians=custodians, threshold=threshold,
     )  # fmt: skip
     store = store or registry.open_store(settings.store, create=True)
     app = create_app(settings, store=store, clock=clock, key=key)
-    client = Client(app, clock)
+    client = Client(app, clock, public_url)
     reg = Registry(app, client, clock, key, admin_key, store, tmp / "state")
     reg.admin = bearer(token(client, present(client, admin_key)))
     return reg
