@@ -144,6 +144,8 @@ def _bytes_or_null(data: bytes, pos: int) -> tuple[bytes | None, int]:
 
 
 _BOOLS = {0xF4: False, 0xF5: True}
+# The head of a byte string of ENVELOPE_SIZE bytes (two-byte length, RFC 8949 section 3.1).
+_ENVELOPE_HEAD = bytes((0x59,)) + ENVELOPE_SIZE.to_bytes(2, "big")
 
 
 def _read_payload(data: bytes) -> dict[int, Any]:
@@ -156,24 +158,35 @@ def _read_payload(data: bytes) -> dict[int, Any]:
     a short or trailing byte) raises :class:`_Irregular` or :class:`IndexError`, and the
     caller then decodes generically, so errors are exactly the generic decoder's.
     """
-    if data[0] != 0xAA:  # a map of 10 pairs
+    # The common heads are matched inline (one byte string of the size the field must have,
+    # a 32-bit time, version 1); anything else goes through the general head readers.
+    if data[0] != 0xAA or data[1] != 0x00:  # a map of 10 pairs, key 0
         raise _Irregular
     m: dict[int, Any] = {}
-    if data[1] != 0x00:
-        raise _Irregular
-    m[0], pos = _arg(data, 2, 0)
-    if data[pos] != 0x01:
-        raise _Irregular
-    m[1], pos = _text(data, pos + 1)
+    if data[2] == 0x01 and data[3] == 0x01:  # version 1, key 1
+        m[0], pos = 1, 4
+    else:
+        m[0], pos = _arg(data, 2, 0)
+        if data[pos] != 0x01:
+            raise _Irregular
+        pos += 1
+    m[1], pos = _text(data, pos)
     if data[pos] != 0x02:
         raise _Irregular
-    m[2], pos = _bytes_or_null(data, pos + 1)
-    if data[pos] != 0x03:
-        raise _Irregular
-    m[3], pos = _arg(data, pos + 1, 0)
-    if data[pos] != 0x04:
-        raise _Irregular
-    m[4], pos = _arg(data, pos + 1, 0)
+    if data[pos + 1] == 0x50:  # a 16-byte string
+        m[2], pos = data[pos + 2 : pos + 18], pos + 18
+    else:
+        m[2], pos = _bytes_or_null(data, pos + 1)
+    for key in (3, 4):
+        if data[pos] != key:
+            raise _Irregular
+        if data[pos + 1] == 0x1A:  # a 32-bit unsigned integer
+            value = int.from_bytes(data[pos + 2 : pos + 6], "big")
+            if value < 0x10000:  # not the shortest form (RFC 8949 section 4.2.1)
+                raise _Irregular
+            m[key], pos = value, pos + 6
+        else:
+            m[key], pos = _arg(data, pos + 1, 0)
     if data[pos] != 0x05:
         raise _Irregular
     m[5], pos = _text(data, pos + 1)
@@ -190,10 +203,17 @@ def _read_payload(data: bytes) -> dict[int, Any]:
         raise _Irregular
     if data[pos] != 0x07:
         raise _Irregular
-    m[7], pos = _bytes_or_null(data, pos + 1)
+    if data[pos + 1 : pos + 4] == _ENVELOPE_HEAD:
+        stop = pos + 4 + ENVELOPE_SIZE
+        m[7], pos = data[pos + 4 : stop], stop
+    else:
+        m[7], pos = _bytes_or_null(data, pos + 1)
     if data[pos] != 0x08:
         raise _Irregular
-    m[8], pos = _string(data, pos + 1, 2)
+    if data[pos + 1] == 0x50:  # a 16-byte string
+        m[8], pos = data[pos + 2 : pos + 18], pos + 18
+    else:
+        m[8], pos = _string(data, pos + 1, 2)
     if data[pos] != 0x09:
         raise _Irregular
     m[9], pos = _arg(data, pos + 1, 0)

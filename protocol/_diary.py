@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
-from did import Ed25519PrivateKey, cbor, ed25519_public_key_from_did, require_did
+from did import Ed25519PrivateKey, Ed25519PublicKey, cbor, require_did
 from did.errors import InvalidKey, InvalidSignature
 from protocol._derive import SECONDS_PER_DAY, pseudonym_did
 from protocol._records import MAX_RECEIPT_MESSAGE, VisitReceipt
@@ -51,6 +51,7 @@ from protocol.wire import (
     fail,
     fixed_bytes,
     not_in_future,
+    pseudonym_key_bytes,
     time_value,
     version_value,
 )
@@ -264,10 +265,10 @@ class DiaryDisclosure(Message):
         seen: set[bytes] = set()
         for entry in diary.entries:
             receipt = VisitReceipt.verify(entry.receipt, venue_keys, now=now, max_skew=max_skew)
+            # The pseudonym's key under the rule every check-in's has (DESIGN.md step 2).
+            key = Ed25519PublicKey.from_bytes(pseudonym_key_bytes(receipt.pseudonym, cls._WHAT))
             try:
-                ed25519_public_key_from_did(receipt.pseudonym).verify(
-                    entry.signature, diary._to_be_signed(entry.receipt)
-                )
+                key.verify(entry.signature, diary._to_be_signed(entry.receipt))
             except InvalidSignature as exc:
                 raise BadSignature("DiaryDisclosure: a countersignature does not verify") from exc
             diary._check_window(receipt)

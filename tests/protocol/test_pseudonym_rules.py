@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from protocol import wire
+from protocol import _pseudonym
 
 P = 2**255 - 19
 D = -121665 * pow(121666, P - 2, P) % P
@@ -72,34 +72,34 @@ TORSION = _torsion()
 
 def test_the_small_order_set_is_the_curves_8_torsion() -> None:
     assert len(TORSION) == 8
-    assert {y for _, y in TORSION} == wire._SMALL_ORDER_Y
+    assert {y for _, y in TORSION} == _pseudonym._SMALL_ORDER_Y
 
 
 def test_libsodium_refuses_every_small_order_key_and_so_do_we() -> None:
     for point in TORSION:
         for sign in (0, 1):
             raw = _encode(point, sign)
-            assert not wire._libsodium_accepts(raw)
+            assert not _pseudonym._libsodium_accepts(raw)
             with pytest.raises(nacl.exceptions.BadSignatureError):
                 nb.crypto_sign_open(bytes(64) + b"m", raw)
 
 
 def test_non_canonical_encodings_are_refused() -> None:
     for y in range(P, 2**255):
-        assert not wire._libsodium_accepts(y.to_bytes(32, "little"))
+        assert not _pseudonym._libsodium_accepts(y.to_bytes(32, "little"))
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.binary(min_size=32, max_size=32), st.integers(1, 7))
 def test_mixed_order_keys_are_accepted_prime_order_ones_too(seed: bytes, torsion: int) -> None:
     public, _ = nb.crypto_sign_seed_keypair(seed)
-    assert wire._libsodium_accepts(public)
+    assert _pseudonym._libsodium_accepts(public)
     t = sorted(TORSION)[torsion]
     if t == (0, 1):
         t = sorted(TORSION)[0]
     mixed = nb.crypto_core_ed25519_add(public, _encode(t, t[0] & 1))
     assert not nb.crypto_core_ed25519_is_valid_point(mixed)  # not prime order
-    assert wire._libsodium_accepts(mixed)  # and yet admitted: DESIGN.md step 2
+    assert _pseudonym._libsodium_accepts(mixed)  # and yet admitted: DESIGN.md step 2
 
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -125,8 +125,8 @@ def test_the_pseudonym_decoder_is_did_keys_multibase_decoder(did: str) -> None:
         data = b""
     expected = (
         data[2:]
-        if len(data) == 34 and data[:2] == b"\xed\x01" and wire._libsodium_accepts(data[2:])
+        if len(data) == 34 and data[:2] == b"\xed\x01" and _pseudonym._libsodium_accepts(data[2:])
         else None
     )
-    assert wire._pseudonym_raw(did) == expected
-    assert wire.is_pseudonym(did) == (expected is not None and len(did) == 56)
+    assert _pseudonym._pseudonym_raw(did) == expected
+    assert _pseudonym.is_pseudonym(did) == (expected is not None and len(did) == 56)

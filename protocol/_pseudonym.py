@@ -1,0 +1,115 @@
+"""The pseudonym's key rule (DESIGN.md "Validation at the venue" step 2), public through
+:mod:`protocol.wire`: a pseudonym is an Ed25519 ``did:key`` whose key libsodium's Ed25519
+verification accepts, checked by bytes, without decompressing the point and without a
+prime-order check (a mixed-order pseudonym can only alias its own holder's pseudonym).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from protocol.errors import BadPseudonym, MalformedMessage
+
+__all__ = ["is_pseudonym", "pseudonym_key_bytes", "pseudonym_value"]
+
+# An Ed25519 did:key is "did:key:z" and the base58btc digits of 0xed01 ‖ the 32-byte key
+# (did:key 3.1.1; multicodec ed25519-pub): 47 digits, the first "6" (so no leading "1",
+# and the digits are the one base58btc form of their value), 56 characters in all.
+_PSEUDONYM_PREFIX = "did:key:z6Mk"
+_PSEUDONYM_CHARS = 56
+_ED25519_PUB = b"\xed\x01"
+# RFC 8032 section 5.1.3: an encoding is the little-endian y with x's sign in the top bit.
+_P = 2**255 - 19
+_Y_MASK = (1 << 255) - 1
+# libsodium's ge25519_has_small_order() blocklist (ed25519_ref10.c), compared with the sign
+# bit cleared: y = 0 (order 4), 1 (order 1), the two y of the order-8 points, p - 1
+# (order 2); p and p + 1 (0 and 1 again) are non-canonical and refused by the y < p rule.
+# tests/protocol/test_pseudonym_rules.py derives the same set from the curve equation.
+_SMALL_ORDER_Y = frozenset(
+    (
+        0,
+        1,
+        0x05FC536D880238B13933C6D305ACDFD5F098EFF289F4C345B027B2C28F95E826,
+        0x7A03AC9277FDC74EC6CC392CFA53202A0F67100D760B3CBA4FD84D3D706A17C7,
+        _P - 1,
+    )
+)
+
+
+def _libsodium_accepts(raw: bytes) -> bool:
+    # libsodium's crypto_sign_verify_detached refuses a public key that is not canonically
+    # encoded (ge25519_is_canonical: y < p) or has small order (the blocklist above), before
+    # it decompresses the point. Mixed-order keys pass, as DESIGN.md step 2 allows.
+    y = int.from_bytes(raw, "little") & _Y_MASK
+    return y < _P and y not in _SMALL_ORDER_Y
+
+
+# base58btc digits (the Bitcoin alphabet) as their values; any other byte maps to 0xFF.
+_B58_DIGITS = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_B58_VALUES = bytes(_B58_DIGITS.index(b) if b in _B58_DIGITS else 0xFF for b in range(256))
+
+
+@functools.lru_cache(maxsize=64)
+def _pseudonym_raw(value: str) -> bytes | None:
+    # The key bytes of a string of the pseudonym form, or None. A 47-digit base58btc
+    # number with no leading "1" has one encoding, so the digits are read as a number and
+    # must give 0xed01 ‖ 32 bytes (the value did:key's multibase decoding gives). Kept for
+    # the few strings just seen: a venue decodes a visitor's pseudonym when it decodes the
+    # check-in and again for the signature a moment later.
+    digits = value[9:].encode("ascii", "replace").translate(_B58_VALUES)
+    if 0xFF in digits:
+        return None
+    number = 0
+    for digit in digits:
+        number = number * 58 + digit
+    if number >> 272:
+        return None
+    data = number.to_bytes(34, "big")
+    if data[:2] != _ED25519_PUB or not _libsodium_accepts(data[2:]):
+        return None
+    return data[2:]
+
+
+def is_pseudonym(value: str) -> bool:
+    """Whether the text ``value`` is a pseudonym DID (:func:`pseudonym_key_bytes`)."""
+    return (
+        len(value) == _PSEUDONYM_CHARS
+        and value.startswith(_PSEUDONYM_PREFIX)
+        and _pseudonym_raw(value) is not None
+    )
+
+
+def pseudonym_key_bytes(value: object, what: str) -> bytes:
+    """The 32-byte key of a pseudonym (DESIGN.md "Validation at the venue" step 2).
+
+    A pseudonym is an Ed25519 ``did:key`` (``did:key:z6Mk…``, no fragment) whose key
+    libsodium verifies under: canonically encoded and not of small order. The point is not
+    decompressed and no prime-order check is made: a mixed-order pseudonym key can only
+    alias its own holder's pseudonym, which the holder can do anyway by deriving another;
+    a key that is not on the curve fails the signature check.
+
+    Raises:
+        MalformedMessage: ``value`` is not text.
+        BadPseudonym: text that is not such a did:key.
+    """
+    if type(value) is not str:
+        raise MalformedMessage(f"{what}: pseudonym must be text")
+    if len(value) != _PSEUDONYM_CHARS or not value.startswith(_PSEUDONYM_PREFIX):
+        raise BadPseudonym(f"{what}: pseudonym must be an Ed25519 did:key")
+    raw = _pseudonym_raw(value)
+    if raw is None:
+        raise BadPseudonym(f"{what}: pseudonym must be an Ed25519 key libsodium verifies under")
+    return raw
+
+
+def pseudonym_value(value: object, what: str) -> str:
+    """A pseudonym DID (:func:`pseudonym_key_bytes` says which), returned as given.
+
+    Raises:
+        MalformedMessage: ``value`` is not text.
+        BadPseudonym: text that is not an Ed25519 did:key libsodium verifies under.
+    """
+    if type(value) is not str:
+        raise MalformedMessage(f"{what}: pseudonym must be text")
+    pseudonym_key_bytes(value, what)
+    return value
