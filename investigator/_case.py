@@ -411,15 +411,21 @@ class Case:
         result: list[dict[str, Any]] = self.folder.read_json(name)
         return result
 
-    def draft_identities(self, rnd: int = 1, *, now: int) -> Warrant:
-        """Draft round ``rnd``'s warrant for exactly its contacts' records (step 4).
+    def draft_identities(self, rnd: int = 1, *, now: int, quorum: Sequence[int] = ()) -> Warrant:
+        """Draft round ``rnd``'s warrant for exactly its contacts' records (step 4);
+        ``quorum`` as :func:`investigator._warrants.draft`.
 
         Raises:
             StepOutOfOrder: no contacts yet, or none to open.
         """
         records = [Record.from_json(c["record"]) for c in self.contacts(rnd)]
         return stages.draft(
-            self.folder, f"r{rnd}-identities", stages.visit_items(records), now=now, who=self.who
+            self.folder,
+            f"r{rnd}-identities",
+            stages.visit_items(records),
+            now=now,
+            who=self.who,
+            quorum=quorum,
         )
 
     # -- warrant stages -----------------------------------------------------------------

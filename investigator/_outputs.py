@@ -12,6 +12,7 @@ never replaced silently: a correction is a new notice and the old one is marked.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -53,10 +54,9 @@ def write_outputs(
     if names is None:
         names = {}
         if case.has_registry:
-            try:
+            # The venue list is the administrator's; without it the report shows DIDs.
+            with contextlib.suppress(RegistryRefused):
                 names = {v.did: v.name for v in case.venues().values()}
-            except RegistryRefused:
-                pass  # the venue list is the administrator's; the report shows DIDs
     graph = build_graph(case, venue_names=names)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -304,13 +304,17 @@ class HttpRegistryClient:
             message = messages.get(str(m["visit_id"]))
             if message is None:
                 raise RegistryRefused(f"the registry has no record {m['visit_id']} it matched")
+            start, end = int(m["time_in"]), int(m["end"])
+            # The registry reports the overlap in minutes to a tenth: back in seconds it may
+            # round past the stay by a few seconds.
+            overlap = min(round(float(m["overlap_minutes"]) * 60), end - start)
             out.append(
                 Record.from_message(
                     message,
-                    start=int(m["time_in"]),
-                    end=int(m["end"]),
+                    start=start,
+                    end=end,
                     end_assumed=bool(m["end_assumed"]),
-                    overlap_seconds=round(float(m["overlap_minutes"]) * 60),
+                    overlap_seconds=overlap,
                 )
             )
         return out

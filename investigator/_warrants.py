@@ -115,11 +115,14 @@ def draft(
     now: int,
     who: str,
     valid_for: int = DEFAULT_VALID_FOR,
+    quorum: Sequence[int] = (),
 ) -> Warrant:
     """Draft the warrant of stage ``name`` for exactly ``items`` (module docstring, step 1).
 
     The scope lists the items' envelope ids, or ``credentials`` (id, first day, last day)
-    for a trace-seed stage.
+    for a trace-seed stage. ``quorum`` (k custodian indices) asks those custodians to fold
+    their Lagrange coefficients into their shares, so combining is two additions per
+    record; other custodians may still answer with plain shares as stand-ins.
 
     Raises:
         StepOutOfOrder: no items (nothing to open).
@@ -147,6 +150,7 @@ def draft(
         tuple(
             (env, label_from_bytes(lab)) for env, (_, lab, _) in zip(envelopes, items, strict=True)
         ),
+        tuple(quorum),
     )
     base = _dir(name)
     folder.write_json(f"{base}/items.json", [meta for _, _, meta in items])

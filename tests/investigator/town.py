@@ -180,10 +180,12 @@ def build_town(
     gateway_visitors: int = 60,
     seed: int = 13,
     special: list[dict[str, Any]] | None = None,
+    background_visits: bool = True,
 ) -> tuple[Any, Town]:
     """Build the town's registry app and data. Returns (app, town without url); the
     caller serves the app and fills in ``town.url``. ``special`` lists extra visits the
-    test places on purpose: ``{venue, time_in, time_out, channel, phone, name, holder}``.
+    test places on purpose: ``{venue, time_in, time_out, channel, phone, name, holder}``;
+    without ``background_visits`` the wallets make only those.
     """
     rng = random.Random(seed)
     clock = Clock(now)
@@ -223,7 +225,7 @@ def build_town(
         )  # fmt: skip
         holders.append(Holder(os.urandom(32), key, phone, f"주민{n}", cred))
     plan: list[dict[str, Any]] = []
-    for n, _ in enumerate(holders):
+    for n, _ in enumerate(holders if background_visits else []):
         for _ in range(rng.randint(2, 4)):
             t_in = first_day * DAY + rng.randint(0, 2 * DAY - 4 * 3600)
             stay = rng.randint(10, 180) * 60
@@ -259,9 +261,11 @@ def build_town(
     return app, town
 
 
-def upload(town: Town, directory: EpochKeyDirectory, first_day: int) -> None:
-    """Upload every venue's batch and every wallet's trace seeds over real HTTP, and issue
-    the investigator's credential."""
+def upload(
+    town: Town, directory: EpochKeyDirectory, first_day: int, *, trace_seeds: bool = True
+) -> None:
+    """Upload every venue's batch and (with ``trace_seeds``) every wallet's trace seeds
+    over real HTTP, and issue the investigator's credential."""
     with httpx.Client(base_url=town.url, timeout=60) as http:
         for op, messages in town._uploads:  # type: ignore[attr-defined]
             for i in range(0, len(messages), 500):
@@ -273,7 +277,7 @@ def upload(town: Town, directory: EpochKeyDirectory, first_day: int) -> None:
                               headers={"content-type": "application/cbor"})  # fmt: skip
                 assert r.status_code == 200, r.text
         seeds = []
-        for h in town.holders:
+        for h in town.holders if trace_seeds else []:
             for day in (first_day, first_day + 1):
                 label = TraceSeedLabel(h.credential.credential_id, day)
                 seed = derive_trace_seed(h.secret, day)
