@@ -33,12 +33,11 @@ Policies (documented choices where RFC 8949 leaves room):
 from did.cbor._codec import (
     DEFAULT_MAX_DEPTH,
     DEFAULT_MAX_SIZE,
-    DecodeError,
-    EncodingError,
     Tag,
     decode,
     encode,
 )
+from did.errors import DecodeError, EncodingError
 
 __all__ = [
     "DEFAULT_MAX_DEPTH",

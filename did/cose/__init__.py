@@ -41,12 +41,11 @@ from did.cose._sign1 import (
     HEADER_CONTENT_TYPE,
     HEADER_CRIT,
     HEADER_KID,
-    CoseError,
     CoseSign1,
-    UnsupportedAlgorithm,
     sign1,
     verify1,
 )
+from did.errors import CoseError, UnsupportedAlgorithm
 
 __all__ = [
     "ALG_EDDSA",

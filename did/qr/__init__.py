@@ -18,9 +18,9 @@ refused; the space *is* a base45 character), have a valid length and in-range gr
 decode to at most ``max_bytes``. Everything is checked before decoding work is done.
 """
 
+from did.errors import QrTextError
 from did.qr._qrtext import (
     BASE45_ALPHABET,
-    QrTextError,
     base45_decode,
     base45_encode,
     check_prefix,
