@@ -15,6 +15,7 @@ already sealed. Counts are by reason code and channel only, never by pseudonym.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -415,13 +416,16 @@ class VenueStore:
     def take_lease(self, holder: str, *, now: int, seconds: int) -> bool:
         """The uploader's lease: only one process of the service uploads at a time.
 
-        Returns ``True`` if ``holder`` holds the lease until ``now + seconds``."""
+        ``holder`` starts with the process id (``"<pid>-…"``); a lease whose process is
+        gone (killed, restarted) is taken over at once. The store is a local file, so its
+        processes share this machine. Returns ``True`` if ``holder`` holds the lease until
+        ``now + seconds``."""
         with self.transaction():
             conn = self.begin()
             rows = conn.execute("SELECT value FROM meta WHERE key = 'lease'").fetchall()
             if rows:
                 owner, _, until = str(rows[0][0]).partition(" ")
-                if owner != holder and int(until) > now:
+                if owner != holder and int(until) > now and _alive(owner):
                     return False
             conn.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('lease', ?)", (f"{holder} {now + seconds}",)
@@ -443,6 +447,19 @@ class VenueStore:
             conn.execute("DELETE FROM open_visits WHERE day < ?", (now // SECONDS_PER_DAY - 2,))
             conn.execute("DELETE FROM tallies WHERE day < ?", (oldest_day,))
             return conn.execute("DELETE FROM outbox WHERE day < ?", (oldest_day,)).rowcount
+
+
+def _alive(owner: str) -> bool:
+    pid = owner.partition("-")[0]
+    if not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class SqliteReplayStore:

@@ -4,10 +4,12 @@ deleted locally only once the registry acknowledged them (DESIGN.md "The venue s
 Durability: "a registry outage delays uploads and loses nothing, and a restart resumes").
 
 The registry is reached through a :class:`RegistryClient`: :class:`HttpRegistryClient`
-posts ``application/cbor`` to ``<registry>/venues/<venue-id>/batches``; tests pass their
-own. A batch's id is derived from its records' visit ids, so a retry of the same records
-carries the same id, and the registry's writes are idempotent by visit id, so a batch
-re-sent after a crash (acknowledged there, not yet deleted here) duplicates nothing.
+posts ``application/cbor`` to the registry service's ``<registry>/uploads/visits``
+(:mod:`registry.service`, which verifies the batch against the venue's current key and
+answers only after its store committed); tests may pass their own. A batch's id is
+derived from its records' visit ids, so a retry of the same records carries the same id,
+and the registry's writes are idempotent by visit id, so a batch re-sent after a crash
+(acknowledged there, not yet deleted here) duplicates nothing.
 
 With several worker processes, one uploader runs at a time: each round starts by taking
 the store's lease.
@@ -53,12 +55,14 @@ class RegistryClient(Protocol):
     """
 
     def upload(self, venue_id: str, batch: bytes) -> UploadAck:
-        """Send one signed :class:`protocol.UploadBatch` of the venue ``venue_id``."""
+        """Send one signed :class:`protocol.UploadBatch` of the hosted venue ``venue_id``
+        (the service's id for it, for logs and routing; the batch names its DID)."""
         ...
 
 
 class HttpRegistryClient:
-    """Posts batches to ``<base>/venues/<venue-id>/batches`` as ``application/cbor``.
+    """Posts batches to ``<base>/uploads/visits`` as ``application/cbor`` (the venue is
+    named and proven by the batch's own signature, so the path carries no venue id).
 
     ``httpx`` (the ``server`` extra) is imported on construction, so the rest of the
     service can be imported without it.
@@ -78,7 +82,7 @@ class HttpRegistryClient:
             UploadFailed: a network error, a timeout, a 408, 429 or 5xx answer.
             BatchUploadRefused: any other non-2xx answer (its problem type is logged).
         """
-        url = f"{self._base}/venues/{venue_id}/batches"
+        url = f"{self._base}/uploads/visits"
         try:
             response = self._client.post(
                 url, content=batch, headers={"content-type": "application/cbor"}
@@ -169,11 +173,14 @@ class Uploader:
         self._wake.set()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop after the current round."""
+        """Stop after the current round and close the client (if it has ``close``)."""
         self._stopping.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        close = getattr(self._client, "close", None)
+        if callable(close):
+            close()
 
     def _run(self) -> None:
         while not self._stopping.is_set():
@@ -200,27 +207,37 @@ class Uploader:
             _log.warning("%d records outlived the retention period unsent", dropped)
             if self._on_dropped is not None:
                 self._on_dropped(dropped)
+        delay = self._interval
+        failed = False
         for venue_id, (venue_did, key) in self._keys.items():
-            while not self._stopping.is_set():
-                rows = self._store.pending(venue_did, limit=self._batch)
-                if not rows:
-                    break
-                try:
-                    self._client.upload(venue_id, self._batch_bytes(venue_did, key, rows))
-                except UploadFailed as exc:
-                    self._failures += 1
-                    self._store.set_meta("last_error", f"{self._clock()} {exc.code}")
-                    _log.warning("upload of %s failed (%s); retrying later", venue_id, exc.code)
-                    if isinstance(exc, BatchUploadRefused):
-                        return self._high
-                    return backoff_delay(
-                        self._failures, low=self._low, high=self._high, rng=self._rng
-                    )
-                self._failures = 0
-                self._store.acknowledged(rows)
-                self._store.set_meta("last_upload", str(self._clock()))
-                self._store.take_lease(self._holder, now=self._clock(), seconds=_LEASE_SECONDS)
-        return self._interval
+            # One venue's refused or failed upload does not hold back the others'.
+            outcome = self._upload_venue(venue_id, venue_did, key)
+            if outcome is not None:
+                failed = True
+                delay = max(delay, outcome)
+        if not failed:
+            self._failures = 0
+        return delay
+
+    def _upload_venue(self, venue_id: str, venue_did: str, key: Ed25519PrivateKey) -> float | None:
+        # Returns None when the venue's queue is empty, else the pause before a retry.
+        while not self._stopping.is_set():
+            rows = self._store.pending(venue_did, limit=self._batch)
+            if not rows:
+                return None
+            try:
+                self._client.upload(venue_id, self._batch_bytes(venue_did, key, rows))
+            except UploadFailed as exc:
+                self._failures += 1
+                self._store.set_meta("last_error", f"{self._clock()} {venue_id} {exc.code}")
+                _log.warning("upload of %s failed (%s); retrying later", venue_id, exc.code)
+                if isinstance(exc, BatchUploadRefused):
+                    return self._high
+                return backoff_delay(self._failures, low=self._low, high=self._high, rng=self._rng)
+            self._store.acknowledged(rows)
+            self._store.set_meta("last_upload", str(self._clock()))
+            self._store.take_lease(self._holder, now=self._clock(), seconds=_LEASE_SECONDS)
+        return None
 
     def _batch_bytes(self, venue: str, key: Ed25519PrivateKey, rows: list[OutboxRow]) -> bytes:
         try:

@@ -45,10 +45,18 @@ def wait_until_up(url: str, *, timeout: float = 20.0) -> None:
     raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
+def bound_socket(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    return sock
+
+
 @contextlib.contextmanager
-def serve_in_thread(app: Any) -> Iterator[str]:
-    """Serve ``app`` with uvicorn in a thread; yields the base URL; stops it afterwards."""
-    sock = free_socket()
+def serve_in_thread(app: Any, *, health: str = "/health", port: int = 0) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a thread (on ``port``, or a free one); yields the base
+    URL once ``health`` answers; stops the server afterwards."""
+    sock = bound_socket(port)
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
     server = uvicorn.Server(config)
@@ -56,7 +64,7 @@ def serve_in_thread(app: Any) -> Iterator[str]:
     thread.start()
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(base + "/health")
+        wait_until_up(base + health)
         yield base
     finally:
         server.should_exit = True

@@ -10,10 +10,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from did import Ed25519PrivateKey, did_from_public_key
+from did import Ed25519PrivateKey, Ed25519PublicKey, did_from_public_key
 from protocol import HealthDeclaration, ThermalReading
 from tests.escrow.support import NOW, world
 from tests.wallet.support import (
@@ -78,21 +79,29 @@ def _passcode_hash() -> str:
     return hash_passcode(STAFF_PASSCODE)
 
 
-def settings(tmp: Path, **service: Any) -> VenueServiceSettings:
+def settings(
+    tmp: Path,
+    *,
+    cafe_did: str = VENUE,
+    bar_did: str = OTHER_VENUE,
+    category: str = "cafe",
+    **service: Any,
+) -> VenueServiceSettings:
     """Two venues (a cafe with a camera, numbers and staff; a bar) in ``tmp``."""
     cafe = VenueSettings(
         id="cafe-1",
-        did=VENUE,
+        did=cafe_did,
         name="카페 하나 / Cafe One",
-        category="cafe",
+        category=category,
         numbers=(CAFE_NUMBER,),
         staff_passcode_hash=_passcode_hash(),
         devices=(DEVICE,),
-        poster=poster(VENUE),
+        poster=poster(cafe_did),
     )
     bar = VenueSettings(
-        id="bar-2", did=OTHER_VENUE, name="바 둘 / Bar Two", category="bar", numbers=(BAR_NUMBER,)
+        id="bar-2", did=bar_did, name="바 둘 / Bar Two", category="bar", numbers=(BAR_NUMBER,)
     )
+    tmp.mkdir(parents=True, exist_ok=True)
     secret = tmp / "gateway.secret"
     secret.write_bytes(GATEWAY_SECRET)
     values: dict[str, Any] = {
@@ -151,8 +160,14 @@ def gateway_request(
 
 
 def wallet_answer(
-    w: Wallet, qr_text: str, *, now: int, fever: bool = False, symptoms: bool = False
+    w: Wallet,
+    qr_text: str,
+    *,
+    now: int,
+    fever: bool = False,
+    symptoms: bool = False,
+    keys: Callable[[str], Ed25519PublicKey | None] = venue_keys,
 ) -> bytes:
     """The wallet scans ``qr_text`` (kiosk or poster) and signs its check-in."""
-    scanned = w.scan(qr_text, now=now, venue_keys=venue_keys)
+    scanned = w.scan(qr_text, now=now, venue_keys=keys)
     return w.check_in(scanned, declaration=HealthDeclaration(fever, symptoms), now=now)
