@@ -53,7 +53,7 @@ from protocol._values import (
     declaration_field,
 )
 from protocol._venue import NONCE_SIZE
-from protocol.errors import BadEnvelope, Expired, WrongAudience
+from protocol.errors import BadEnvelope, BadSignature, Expired, WrongAudience
 from protocol.wire import (
     MAX_TIME,
     MAX_VENUE_DID_CHARS,
@@ -338,6 +338,33 @@ class CheckIn(Signed):
         return cls._from_map(decode_map(data, cls._WHAT, cls._KEYS, cls._MAX_CBOR))
 
     @classmethod
+    def authenticate(cls, data: bytes) -> Self:
+        """DESIGN.md "Validation at the venue" steps 1 and 2: decode strictly and verify the
+        signature under the presentation's own pseudonym, by libsodium's rules (canonical
+        encodings, no small-order key or R). The result is authentic, but not yet checked
+        against a venue, a challenge or a clock (:meth:`verify` does step 3 without state;
+        :func:`verifier.validate_checkin` with it).
+
+        The framing :meth:`sign` writes is opened and verified directly; anything else goes
+        through :meth:`parse_unverified` and :meth:`check_signature`, with the same results
+        and errors (a property test compares both).
+
+        Raises:
+            OversizeMessage, BadAlgorithm, MalformedMessage, UnsupportedVersion: step 1.
+            BadEnvelope: step 1, the envelope is not :data:`ENVELOPE_SIZE` bytes.
+            BadPseudonym, BadSignature: step 2.
+        """
+        opened = cls._open_framed(data)
+        if opened is None:
+            parsed, checkin = cls.parse_unverified(data)
+            cls.check_signature(parsed, checkin.pseudonym_key)
+            return checkin
+        checkin, payload, signature = opened
+        key = pseudonym_key_bytes(checkin.pseudonym, cls._WHAT)
+        cls._verify_framed(payload, signature, key, BadSignature)
+        return checkin
+
+    @classmethod
     def verify(
         cls,
         data: bytes,
@@ -371,8 +398,7 @@ class CheckIn(Signed):
         """
         now, max_skew = check_now(now), check_skew(max_skew)
         require_did(audience)
-        parsed, checkin = cls.parse_unverified(data)
-        cls.check_signature(parsed, checkin.pseudonym_key)
+        checkin = cls.authenticate(data)
         if checkin.audience != audience and checkin.audience != ANY_VENUE:
             raise WrongAudience("CheckIn: addressed to another venue")
         checkin.check_times(now=now, max_skew=max_skew)

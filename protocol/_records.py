@@ -46,6 +46,7 @@ that visit, so every record has the same shape and label.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from typing import ClassVar, Self
@@ -113,6 +114,15 @@ def _text(value: str) -> bytes:
 # The receipt's map head (8 pairs) and its keys 0-7, which are single bytes 0x00-0x07.
 _RECEIPT_HEAD = b"\xa8\x00"
 _NULL = b"\xf6"
+# Key 7 and each channel's number (all below 24, so one byte each).
+_CHANNEL_PAIRS = {channel: bytes((0x07, channel)) for channel in Channel}
+
+
+@functools.lru_cache(maxsize=64)
+def _receipt_prefix(venue: str) -> bytes:
+    # Every receipt a venue signs starts alike: the map head, version 1, key 1 and the
+    # venue's DID, key 2 (a venue service hosts a few venues; bounded).
+    return _RECEIPT_HEAD + _head(0, PROTOCOL_VERSION) + b"\x01" + _text(venue) + b"\x02"
 
 
 def _check_day(day: object, time_in: int, what: str) -> int:
@@ -230,11 +240,7 @@ class VisitReceipt(Signed):
         time_out = self.time_out
         data = b"".join(
             (
-                _RECEIPT_HEAD,
-                _head(0, self.version),
-                b"\x01",
-                _text(self.venue),
-                b"\x02",
+                _receipt_prefix(self.venue),
                 _text(self.pseudonym),
                 b"\x03",
                 _head(0, self.time_in),
@@ -244,8 +250,7 @@ class VisitReceipt(Signed):
                 self.visit_id,
                 b"\x06\x58\x20",  # a 32-byte string (DIGEST_SIZE)
                 self.checkin_hash,
-                b"\x07",
-                _head(0, self.channel),
+                _CHANNEL_PAIRS[self.channel],
             )
         )
         if len(data) > self._MAX_CBOR:

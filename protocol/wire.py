@@ -31,6 +31,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self, TypeVar
 
+from nacl.bindings import crypto_sign_open as _sign_open
+from nacl.exceptions import BadSignatureError, CryptoError
+
 from did import Ed25519PrivateKey, Ed25519PublicKey, cbor, cose, is_did
 from did.errors import DecodeError, InputError, InvalidKey, InvalidSignature
 from protocol._pseudonym import (
@@ -381,11 +384,26 @@ def decode_map(data: object, what: str, keys: frozenset[int], max_size: int) -> 
     return m
 
 
-# The framing of every message Signed.sign makes: tag 18, an array of 4, the protected
-# header as a 3-byte string, the empty unprotected map; then the payload's byte-string head
-# and the payload; then the 64-byte signature (head 0x58 0x40). RFC 9052 section 4.2.
+# The framing of every message Signed.sign makes (RFC 9052 section 4.2): tag 18, an array
+# of 4, the protected header as a 3-byte string, the empty unprotected map; then the
+# payload's byte-string head and the payload; then the 64-byte signature (head 0x58 0x40).
+# The protocol signs and reads this one form directly; did.cose's general sign1 and
+# CoseSign1.from_bytes make and read the same bytes (tests/protocol/test_cose_framing.py).
 _COSE_HEAD = b"\xd2\x84\x43" + PROTECTED_EDDSA + b"\xa0"
 _SIGNATURE_HEAD = b"\x58\x40"
+# RFC 9052 section 4.4: Sig_structure = ["Signature1", protected, external_aad, payload],
+# the first two fixed here.
+_SIG_STRUCTURE_HEAD = b"\x84\x6aSignature1\x43" + PROTECTED_EDDSA
+
+
+def _bstr_head(length: int) -> bytes:
+    # RFC 8949 section 3.1, major type 2, with the shortest argument (section 4.2.1); the
+    # protocol's payloads and AADs are shorter than 64 KiB (every message has a cap).
+    if length < 24:
+        return bytes((0x40 | length,))
+    if length < 0x100:
+        return bytes((0x58, length))
+    return bytes((0x59,)) + length.to_bytes(2, "big")
 
 
 def _framed(data: bytes) -> tuple[bytes, bytes] | None:
@@ -423,13 +441,27 @@ class Signed(Message):
     __slots__ = ()
     _MAX_MESSAGE: ClassVar[int]
     _AAD_NAME: ClassVar[bytes]
+    # The Sig_structure up to the payload's head: fixed per message type.
+    _TBS_HEAD: ClassVar[bytes]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_AAD_NAME" in cls.__dict__:
+            aad = _AAD_PREFIX + cls._AAD_NAME
+            cls._TBS_HEAD = _SIG_STRUCTURE_HEAD + _bstr_head(len(aad)) + aad
 
     @classmethod
     def _aad(cls) -> bytes:
         return _AAD_PREFIX + cls._AAD_NAME
 
+    @classmethod
+    def _to_be_signed(cls, payload: bytes) -> bytes:
+        # RFC 9052 section 4.4 with this type's external AAD (section 4.3).
+        return cls._TBS_HEAD + _bstr_head(len(payload)) + payload
+
     def sign(self, key: Ed25519PrivateKey) -> bytes:
-        """This message as a tagged COSE_Sign1 (RFC 9052 section 4.2) signed by ``key``.
+        """This message as a tagged COSE_Sign1 (RFC 9052 section 4.2) signed by ``key``:
+        the bytes :func:`did.cose.sign1` makes for the payload and this type's external AAD.
 
         Raises:
             InvalidKey: if ``key`` is not an :class:`~did.Ed25519PrivateKey`.
@@ -437,7 +469,11 @@ class Signed(Message):
         """
         if not isinstance(key, Ed25519PrivateKey):
             raise InvalidKey("signing needs an Ed25519PrivateKey")
-        message = cose.sign1(self.to_cbor(), key, external_aad=self._aad())
+        payload = self.to_cbor()
+        signature = key.sign(self._to_be_signed(payload))
+        message = b"".join(
+            (_COSE_HEAD, _bstr_head(len(payload)), payload, _SIGNATURE_HEAD, signature)
+        )
         if len(message) > self._MAX_MESSAGE:
             raise OversizeMessage(
                 f"{self._WHAT}: signed message of {len(message)} bytes exceeds {self._MAX_MESSAGE}"
@@ -477,6 +513,30 @@ class Signed(Message):
         if parsed.protected_bytes != PROTECTED_EDDSA or parsed.unprotected:
             raise BadAlgorithm(f"{cls._WHAT}: headers must be exactly {{alg: EdDSA}} and empty")
         return parsed, cls.from_cbor(parsed.payload)
+
+    @classmethod
+    def _open_framed(cls, data: bytes) -> tuple[Self, bytes, bytes] | None:
+        """(message, payload, signature) of bytes in the framing :meth:`sign` writes, decoded
+        strictly but not verified; ``None`` for any other bytes (use :meth:`parse_unverified`,
+        which raises the error, if any)."""
+        if type(data) is not bytes or len(data) > cls._MAX_MESSAGE:
+            return None
+        framed = _framed(data)
+        if framed is None:
+            return None
+        payload, signature = framed
+        return cls.from_cbor(payload), payload, signature
+
+    @classmethod
+    def _verify_framed(
+        cls, payload: bytes, signature: bytes, key: bytes, error: type[BadSignature]
+    ) -> None:
+        # RFC 9053 section 2.2: EdDSA over the Sig_structure, by libsodium's crypto_sign_open
+        # (canonical encodings, no small-order key or R), as did.cose's verify does.
+        try:
+            _sign_open(signature + cls._to_be_signed(payload), key)
+        except (BadSignatureError, CryptoError, ValueError) as exc:
+            raise error(f"{cls._WHAT}: signature does not verify") from exc
 
     @classmethod
     def check_signature(

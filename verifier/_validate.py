@@ -119,11 +119,10 @@ def _open_presentation(message: bytes, kind: Kind) -> CheckIn:
     # Steps 1 and 2: size, strict decoding, COSE structure, EdDSA only; the pseudonym is an
     # Ed25519 did:key whose key libsodium verifies under (checked while decoding) and its
     # signature verifies under libsodium's rules.
-    parsed, checkin = CheckIn.parse_unverified(message)
+    checkin = CheckIn.authenticate(message)
     if checkin.kind is not kind:
         wanted = "check-in" if kind is Kind.CHECK_IN else "check-out"
         raise fail("CheckIn", f"expected a {wanted}")
-    CheckIn.check_signature(parsed, checkin.pseudonym_key)
     return checkin
 
 

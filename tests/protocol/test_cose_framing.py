@@ -84,3 +84,46 @@ def test_arbitrary_bytes_read_directly_only_when_the_generic_decoder_agrees(data
         generic = _generic(CheckIn, b"\xd2\x84\x43\xa1\x01\x27\xa0" + data)
         assert isinstance(generic, cose.CoseSign1)
         assert framed == (generic.payload, generic.signature)
+
+
+def test_sign_writes_the_bytes_did_cose_writes() -> None:
+    # The protocol signs its one COSE form directly; did.cose.sign1 is the reference.
+    for cls, data in _MESSAGES:
+        _, message = cls.parse_unverified(data)
+        payload = message.to_cbor()
+        reference = cose.sign1(payload, _SIGNERS[cls], external_aad=cls._aad())
+        assert message.sign(_SIGNERS[cls]) == reference == data
+        assert cose.verify1(data, _SIGNERS[cls].public_key, external_aad=cls._aad()) == payload
+
+
+def _by_the_generic_path(data: bytes) -> object:
+    try:
+        parsed, checkin = CheckIn.parse_unverified(data)
+        CheckIn.check_signature(parsed, checkin.pseudonym_key)
+    except AnshimError as exc:
+        return type(exc)
+    return checkin
+
+
+def _authenticated(data: bytes) -> object:
+    try:
+        return CheckIn.authenticate(data)
+    except AnshimError as exc:
+        return type(exc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(range(3)),
+    st.lists(st.tuples(st.integers(0, 700), st.integers(0, 255)), max_size=2),
+)
+def test_authenticate_equals_parse_and_check_signature(
+    which: int, edits: list[tuple[int, int]]
+) -> None:
+    # Valid check-ins, and mutated ones (a flipped payload byte breaks the signature or
+    # the decoding, a flipped signature byte the signature): the direct path opens and
+    # refuses exactly as the general one does.
+    data = bytearray(_MESSAGES[which][1])
+    for position, value in edits:
+        data[position % len(data)] = value
+    assert _authenticated(bytes(data)) == _by_the_generic_path(bytes(data))
