@@ -80,14 +80,14 @@ class Process:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        handle = open(self.log, "ab")  # noqa: SIM115 (closed with the process)
-        self.proc = subprocess.Popen(
-            [sys.executable, *self.args],
-            env={**os.environ, **(self.env or {})},
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with open(self.log, "ab") as handle:  # the child keeps its own copy of the fd
+            self.proc = subprocess.Popen(
+                [sys.executable, *self.args],
+                env={**os.environ, **(self.env or {})},
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def kill(self) -> None:
         """SIGKILL, no clean-up of any kind."""
