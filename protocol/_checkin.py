@@ -40,7 +40,7 @@ is admitted at one of them only (DESIGN.md "Venue codes" 3).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import ClassVar, Self
 
 from did import Ed25519PublicKey, require_did
 from protocol._derive import LOCATOR_SIZE
@@ -55,7 +55,6 @@ from protocol._values import (
 from protocol._venue import NONCE_SIZE
 from protocol.errors import BadEnvelope, BadSignature, Expired, WrongAudience
 from protocol.wire import (
-    MAX_TIME,
     MAX_VENUE_DID_CHARS,
     PROTOCOL_VERSION,
     Field,
@@ -95,131 +94,6 @@ HOLDER_SHOWN_MAX_SKEW = 5
 #: The longest lifetime of a check-in addressed to one venue.
 CHECKIN_LIFETIME = 120
 _MAX_PAYLOAD = MAX_CHECKIN_MESSAGE - 76
-
-
-class _Irregular(Exception):
-    """The payload is not in the layout :func:`_read_payload` reads; the generic decoder
-    decides (and raises the typed error, if any). Never leaves this module."""
-
-
-def _arg(data: bytes, pos: int, major: int) -> tuple[int, int]:
-    # A head of major type ``major`` with its argument in the shortest form (RFC 8949
-    # section 4.2.1); returns (argument, position after the head).
-    ib = data[pos]
-    ai = ib & 0x1F
-    if ib >> 5 != major or ai > 27:
-        raise _Irregular
-    if ai < 24:
-        return ai, pos + 1
-    size = 1 << (ai - 24)
-    stop = pos + 1 + size
-    if stop > len(data):
-        raise _Irregular
-    arg = int.from_bytes(data[pos + 1 : stop], "big")
-    if arg < (24 if size == 1 else 1 << (4 * size)):
-        raise _Irregular
-    return arg, stop
-
-
-def _string(data: bytes, pos: int, major: int) -> tuple[bytes, int]:
-    length, pos = _arg(data, pos, major)
-    stop = pos + length
-    if stop > len(data):
-        raise _Irregular
-    return data[pos:stop], stop
-
-
-def _text(data: bytes, pos: int) -> tuple[str, int]:
-    raw, pos = _string(data, pos, 3)
-    try:
-        return raw.decode("utf-8"), pos
-    except UnicodeDecodeError:
-        raise _Irregular from None
-
-
-def _bytes_or_null(data: bytes, pos: int) -> tuple[bytes | None, int]:
-    if data[pos] == 0xF6:
-        return None, pos + 1
-    return _string(data, pos, 2)
-
-
-_BOOLS = {0xF4: False, 0xF5: True}
-# The head of a byte string of ENVELOPE_SIZE bytes (two-byte length, RFC 8949 section 3.1).
-_ENVELOPE_HEAD = bytes((0x59,)) + ENVELOPE_SIZE.to_bytes(2, "big")
-
-
-def _read_payload(data: bytes) -> dict[int, Any]:
-    """The check-in map, read directly from the layout every valid payload has.
-
-    The payload is a deterministic CBOR map with keys 0-9 (one byte each, in order) and
-    values of the types of the key table, so this reads it field by field: the map it
-    returns is the map :func:`did.cbor.decode` returns for the same bytes (a property test
-    holds them equal). Any other byte (another type, a non-minimal head, invalid UTF-8,
-    a short or trailing byte) raises :class:`_Irregular` or :class:`IndexError`, and the
-    caller then decodes generically, so errors are exactly the generic decoder's.
-    """
-    # The common heads are matched inline (one byte string of the size the field must have,
-    # a 32-bit time, version 1); anything else goes through the general head readers.
-    if data[0] != 0xAA or data[1] != 0x00:  # a map of 10 pairs, key 0
-        raise _Irregular
-    m: dict[int, Any] = {}
-    if data[2] == 0x01 and data[3] == 0x01:  # version 1, key 1
-        m[0], pos = 1, 4
-    else:
-        m[0], pos = _arg(data, 2, 0)
-        if data[pos] != 0x01:
-            raise _Irregular
-        pos += 1
-    m[1], pos = _text(data, pos)
-    if data[pos] != 0x02:
-        raise _Irregular
-    if data[pos + 1] == 0x50:  # a 16-byte string
-        m[2], pos = data[pos + 2 : pos + 18], pos + 18
-    else:
-        m[2], pos = _bytes_or_null(data, pos + 1)
-    for key in (3, 4):
-        if data[pos] != key:
-            raise _Irregular
-        if data[pos + 1] == 0x1A:  # a 32-bit unsigned integer
-            value = int.from_bytes(data[pos + 2 : pos + 6], "big")
-            if value < 0x10000:  # not the shortest form (RFC 8949 section 4.2.1)
-                raise _Irregular
-            m[key], pos = value, pos + 6
-        else:
-            m[key], pos = _arg(data, pos + 1, 0)
-    if data[pos] != 0x05:
-        raise _Irregular
-    m[5], pos = _text(data, pos + 1)
-    if data[pos] != 0x06:
-        raise _Irregular
-    if data[pos + 1] == 0xF6:
-        m[6], pos = None, pos + 2
-    elif data[pos + 1] == 0x82:  # [fever, respiratory]
-        fever, respiratory = _BOOLS.get(data[pos + 2]), _BOOLS.get(data[pos + 3])
-        if fever is None or respiratory is None:
-            raise _Irregular
-        m[6], pos = [fever, respiratory], pos + 4
-    else:
-        raise _Irregular
-    if data[pos] != 0x07:
-        raise _Irregular
-    if data[pos + 1 : pos + 4] == _ENVELOPE_HEAD:
-        stop = pos + 4 + ENVELOPE_SIZE
-        m[7], pos = data[pos + 4 : stop], stop
-    else:
-        m[7], pos = _bytes_or_null(data, pos + 1)
-    if data[pos] != 0x08:
-        raise _Irregular
-    if data[pos + 1] == 0x50:  # a 16-byte string
-        m[8], pos = data[pos + 2 : pos + 18], pos + 18
-    else:
-        m[8], pos = _string(data, pos + 1, 2)
-    if data[pos] != 0x09:
-        raise _Irregular
-    m[9], pos = _arg(data, pos + 1, 0)
-    if pos != len(data):
-        raise _Irregular
-    return m
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -315,9 +189,8 @@ class CheckIn(Signed):
         """Decode strictly (size, CBOR rules, version, exact keys, types, ranges).
 
         A check-in is decoded once per visitor at the venue (DESIGN.md "Validation at the
-        venue" step 1), so the usual layout is read directly (:func:`_read_payload`) and a
-        payload all of whose fields pass the constructor's checks is built at once
-        (:func:`_accepted`); anything else goes through the generic decoder and the
+        venue" step 1), so the layout a wallet writes is read and checked in one pass
+        (:func:`_read_checkin`); anything else goes through the generic decoder and the
         constructor, which raise the error. Results and errors are therefore the generic
         path's (a property test compares both).
 
@@ -329,12 +202,9 @@ class CheckIn(Signed):
             BadEnvelope: a check-in envelope that is not :data:`ENVELOPE_SIZE` bytes.
         """
         if type(data) is bytes and len(data) <= cls._MAX_CBOR:
-            try:
-                accepted = _accepted(_read_payload(data))
-            except (_Irregular, IndexError):
-                accepted = None  # not the fixed layout: the generic strict decoder decides
-            if accepted is not None:
-                return accepted  # type: ignore[return-value]  # only CheckIn reads this layout
+            checkin = _read_checkin(data)
+            if checkin is not None:
+                return checkin  # type: ignore[return-value]  # only CheckIn reads this layout
         return cls._from_map(decode_map(data, cls._WHAT, cls._KEYS, cls._MAX_CBOR))
 
     @classmethod
@@ -427,36 +297,105 @@ class CheckIn(Signed):
 
 # The four declarations a check-in can carry, shared (HealthDeclaration is frozen).
 _DECLARATIONS = {(f, r): HealthDeclaration(f, r) for f in (False, True) for r in (False, True)}
+_BOOLS = {0xF4: False, 0xF5: True}
 _KIND_OF = (Kind.CHECK_IN, Kind.CHECK_OUT)
+# Heads of the common layout (RFC 8949 sections 3.1 and 4.2.1): the map of 10 pairs with key
+# 0 and version 1 and key 1; a byte string of ENVELOPE_SIZE bytes (two-byte length); key 5
+# and a 56-character text (the pseudonym); key 8 and a 16-byte string (the locator).
+_CHECKIN_HEAD = b"\xaa\x00\x01\x01"
+_ENVELOPE_HEAD = bytes((0x59,)) + ENVELOPE_SIZE.to_bytes(2, "big")
+_PSEUDONYM_HEAD = b"\x05\x78\x38"
+_LOCATOR_HEAD = b"\x08\x50"
 
 
-def _accepted(m: dict[int, Any]) -> CheckIn | None:
-    """The check-in of a payload map :func:`_read_payload` read (so every value already has
-    its wire type) if every field passes :class:`CheckIn`'s checks, else ``None`` (and the
-    generic path raises the constructor's error). These are the constructor's checks,
-    written once more for the venue's hot path; a property test holds the two equal."""
-    audience, challenge, issued, expires, pseudonym = m[1], m[2], m[3], m[4], m[5]
-    declared, envelope, where, number = m[6], m[7], m[8], m[9]
-    holder = audience == ANY_VENUE
+def _read_checkin(data: bytes) -> CheckIn | None:
+    """The check-in of a payload in the layout every check-in a wallet makes has, read and
+    checked in one pass for the venue's hot path; ``None`` for anything else.
+
+    Accepted: the deterministic CBOR map of keys 0-9 in order, version 1, an audience that
+    is ``"*"`` or a DID of at most 64 ASCII characters, a 16-byte challenge or null, times
+    as 32-bit integers (every time since 1970-01-01T18:12:16Z), a pseudonym of the did:key
+    form, a declaration and an envelope of :data:`ENVELOPE_SIZE` bytes for a check-in (both
+    null for a check-out), a 16-byte locator, kind 0 or 1, and every rule of
+    :class:`CheckIn`'s constructor. For bytes it accepts, the generic decoder and the
+    constructor build the same check-in; for everything else the caller takes that path,
+    which raises the error, so results and errors are the generic path's (a property test
+    compares both on valid, mutated and arbitrary payloads).
+    """
+    try:
+        if not data.startswith(_CHECKIN_HEAD):
+            return None
+        ib = data[4]
+        if ib == 0x78:  # text with a one-byte length, which must be 24 or more
+            size, pos = data[5], 6
+            if size < 24:
+                return None
+        elif 0x61 <= ib <= 0x77:  # text of 1 to 23 bytes
+            size, pos = ib - 0x60, 5
+        else:
+            return None
+        audience = data[pos : pos + size].decode("ascii")
+        pos += size
+        holder = audience == ANY_VENUE
+        if not holder and (size > MAX_VENUE_DID_CHARS or not known_did(audience)):
+            return None
+        if data[pos] != 0x02:
+            return None
+        if data[pos + 1] == 0xF6:
+            challenge, pos = None, pos + 2
+        elif data[pos + 1] == 0x50 and not holder:
+            challenge, pos = data[pos + 2 : pos + 18], pos + 18
+        else:
+            return None
+        if data[pos : pos + 2] != b"\x03\x1a" or data[pos + 6 : pos + 8] != b"\x04\x1a":
+            return None
+        issued = int.from_bytes(data[pos + 2 : pos + 6], "big")
+        expires = int.from_bytes(data[pos + 8 : pos + 12], "big")
+        lifetime = HOLDER_SHOWN_LIFETIME if holder else CHECKIN_LIFETIME
+        if issued < 0x10000 or not issued < expires <= issued + lifetime:
+            return None
+        pos += 12
+        if data[pos : pos + 3] != _PSEUDONYM_HEAD:
+            return None
+        pseudonym = data[pos + 3 : pos + 59].decode("ascii")
+        if not is_pseudonym(pseudonym):
+            return None
+        pos += 59
+        if data[pos] != 0x06:
+            return None
+        if data[pos + 1] == 0x82:
+            fever, respiratory = _BOOLS.get(data[pos + 2]), _BOOLS.get(data[pos + 3])
+            if fever is None or respiratory is None:
+                return None
+            declaration: HealthDeclaration | None = _DECLARATIONS[fever, respiratory]
+            pos += 4
+        elif data[pos + 1] == 0xF6:
+            declaration, pos = None, pos + 2
+        else:
+            return None
+        if data[pos] != 0x07:
+            return None
+        if data[pos + 1 : pos + 4] == _ENVELOPE_HEAD:
+            envelope: bytes | None = data[pos + 4 : pos + 4 + ENVELOPE_SIZE]
+            pos += 4 + ENVELOPE_SIZE
+        elif data[pos + 1] == 0xF6:
+            envelope, pos = None, pos + 2
+        else:
+            return None
+        if data[pos : pos + 2] != _LOCATOR_HEAD:
+            return None
+        where = data[pos + 2 : pos + 18]
+        if data[pos + 18] != 0x09 or len(data) != pos + 20:
+            return None
+        number = data[pos + 19]
+    except (IndexError, UnicodeDecodeError):
+        return None
     if (
-        m[0] != PROTOCOL_VERSION
-        or not (holder or (len(audience) <= MAX_VENUE_DID_CHARS and known_did(audience)))
-        or (challenge is not None and (holder or len(challenge) != NONCE_SIZE))
-        or not issued < expires <= MAX_TIME
-        or expires > issued + (HOLDER_SHOWN_LIFETIME if holder else CHECKIN_LIFETIME)
-        or len(where) != LOCATOR_SIZE
-        or number > 1
-        or not is_pseudonym(pseudonym)
+        number > 1
+        or (number == 0) != (declaration is not None)
+        or (envelope is None) != (declaration is None)
     ):
         return None
-    if number == 0:
-        if declared is None or envelope is None or len(envelope) != ENVELOPE_SIZE:
-            return None
-        declaration: HealthDeclaration | None = _DECLARATIONS[declared[0], declared[1]]
-    elif declared is not None or envelope is not None:
-        return None
-    else:
-        declaration = None
     checkin = object.__new__(CheckIn)
     put = object.__setattr__
     put(checkin, "audience", audience)
