@@ -25,7 +25,7 @@ from protocol.errors import OversizeMessage
 from verifier import EpochKeys
 from verifier.service import _doors, _phones, _screens
 from verifier.service._access import RateLimiter
-from verifier.service._problems import PROBLEM_TYPE_PREFIX, problem_body
+from verifier.service._problems import PROBLEM_TYPE_PREFIX, problem_body, responses
 from verifier.service._runtime import Clock, VenueService, system_clock
 from verifier.service._settings import VenueServiceSettings
 from verifier.service._store import VenueStore
@@ -150,6 +150,9 @@ def create_app(
         version="0.1.0",
         summary="Check-ins at the door: phones, scanners, gateways, staff, devices, kiosk",
         lifespan=lifespan,
+        # Any route may answer these: a body over the cap, input that fails its schema,
+        # a store that cannot commit.
+        responses=responses(413, 422, 503),
     )
     app.state.service = service
     app.state.uploader = uploader

@@ -15,11 +15,18 @@ from typing import Any
 
 from did.errors import (
     AnshimError,
+    CliError,
     DecodeError,
+    DidDeactivated,
+    Gone,
     InputError,
     InvalidSignature,
     KeyFileError,
+    NotFound,
+    QrRenderingUnavailable,
     ReplayStoreFull,
+    ResolutionError,
+    TransportError,
     VerificationError,
 )
 from protocol.errors import (
@@ -112,6 +119,16 @@ STATUS: dict[type[AnshimError], int] = {
     VenueServiceError: 503,
     VenueConfigError: 503,
     KeyFileError: 503,
+    QrRenderingUnavailable: 503,
+    # DID resolution (a venue service resolves nothing on the request path, but a code is
+    # a contract: each still has its status).
+    ResolutionError: 502,
+    TransportError: 502,
+    NotFound: 404,
+    Gone: 410,
+    DidDeactivated: 410,
+    # A command-line usage error never reaches HTTP; were it to, it is the caller's.
+    CliError: 400,
 }
 
 

@@ -119,8 +119,9 @@ def settings(
 
 def app_options(clock: Clock, **changes: Any) -> dict[str, Any]:
     """The keyword options of ``create_app`` for the test world."""
-    options: dict[str, Any] = {"clock": clock, "keys": KEYS, "epoch_keys": world().directory}
-    options.update(changes)
+    options: dict[str, Any] = {"clock": clock, "keys": KEYS, **changes}
+    if "epoch_keys" not in options:
+        options["epoch_keys"] = world().directory
     return options
 
 
