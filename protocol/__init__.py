@@ -72,10 +72,12 @@ from protocol._derive import (
     MIN_SECRET_SIZE,
     SECONDS_PER_DAY,
     TRACE_SEED_SIZE,
+    LocatorVenues,
     day_of,
     derive_pseudonym_key,
     derive_trace_seed,
     locator,
+    locators,
     pseudonym_did,
 )
 from protocol._diary import (
@@ -196,6 +198,7 @@ __all__ = [
     "IdentityVerification",
     "KeySource",
     "Kind",
+    "LocatorVenues",
     "PersonCredential",
     "QrKind",
     "RiskLevel",
@@ -214,6 +217,7 @@ __all__ = [
     "issue_person_credential",
     "issuer_tag",
     "locator",
+    "locators",
     "open_plaintext",
     "parse_qr_text",
     "pseudonym_did",

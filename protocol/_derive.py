@@ -7,7 +7,9 @@
 * :func:`derive_trace_seed`: the 32-byte daily trace seed (escrowed by the wallet, opened by
   a warrant when a case's phone is lost; DESIGN.md "Investigation" step 2b).
 * :func:`locator`: HMAC-SHA256(trace seed, venue DID) truncated to 16 bytes, the value a
-  check-in carries so the case's own visits can be found from its trace seeds.
+  check-in carries so the case's own visits can be found from its trace seeds;
+  :func:`locators` computes it for a whole venue directory at once (the lost-phone path),
+  over :class:`LocatorVenues` checked and encoded once.
 * :func:`day_of`: the day number (days since 1970-01-01) that names the escrow epoch.
 
 Every derivation uses its own domain-separation label, and its inputs are laid out so that
@@ -19,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import struct
+from collections.abc import Iterable
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -31,10 +34,12 @@ __all__ = [
     "MIN_SECRET_SIZE",
     "SECONDS_PER_DAY",
     "TRACE_SEED_SIZE",
+    "LocatorVenues",
     "day_of",
     "derive_pseudonym_key",
     "derive_trace_seed",
     "locator",
+    "locators",
     "pseudonym_did",
 ]
 
@@ -132,6 +137,60 @@ def locator(trace_seed: bytes, venue_did: str) -> bytes:
         raise InvalidKey(f"trace seed must be {TRACE_SEED_SIZE} bytes")
     mac = hmac.new(bytes(trace_seed), _LOCATOR_LABEL + _venue(venue_did), hashlib.sha256)
     return mac.digest()[:LOCATOR_SIZE]
+
+
+class LocatorVenues:
+    """Venue DIDs checked and encoded once, for :func:`locators` over many trace seeds (a
+    case's 14 days times every registered venue).
+
+    Raises (on construction):
+        InvalidDid: if an item is not a DID.
+    """
+
+    __slots__ = ("_encoded", "dids")
+
+    def __init__(self, venue_dids: Iterable[str]) -> None:
+        if isinstance(venue_dids, (str, bytes)):
+            raise InvalidDid("venue_dids must be a collection of DIDs, not one")
+        self.dids: tuple[str, ...] = tuple(venue_dids)
+        self._encoded = tuple(_venue(d) for d in self.dids)
+
+    def __len__(self) -> int:
+        return len(self.dids)
+
+
+# RFC 2104 section 2: HMAC(K, m) = H((K ^ opad) ‖ H((K ^ ipad) ‖ m)), K zero-padded to the
+# block size (a 32-byte trace seed is shorter than SHA-256's 64-byte block).
+_BLOCK = 64
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
+
+
+def locators(trace_seed: bytes, venues: LocatorVenues | Iterable[str]) -> list[bytes]:
+    """:func:`locator` of ``trace_seed`` for every venue, in order: the same bytes, computed
+    from the HMAC's inner and outer SHA-256 states (the inner one already past the label)
+    made once per seed and copied per venue.
+
+    Raises:
+        InvalidKey: if ``trace_seed`` is not 32 bytes.
+        InvalidDid: if a venue is not a DID (``venues`` not yet a :class:`LocatorVenues`).
+    """
+    if not isinstance(trace_seed, (bytes, bytearray)) or len(trace_seed) != TRACE_SEED_SIZE:
+        raise InvalidKey(f"trace seed must be {TRACE_SEED_SIZE} bytes")
+    if not isinstance(venues, LocatorVenues):
+        venues = LocatorVenues(venues)
+    key = bytes(trace_seed).ljust(_BLOCK, b"\x00")
+    inner = hashlib.sha256(key.translate(_IPAD))
+    inner.update(_LOCATOR_LABEL)
+    outer = hashlib.sha256(key.translate(_OPAD))
+    out = []
+    for encoded in venues._encoded:
+        i = inner.copy()
+        i.update(encoded)
+        o = outer.copy()
+        o.update(i.digest())
+        out.append(o.digest()[:LOCATOR_SIZE])
+    return out
 
 
 def day_of(timestamp: int, *, tz_offset_seconds: int = 0) -> int:

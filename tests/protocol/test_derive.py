@@ -23,10 +23,12 @@ from protocol import (
     ENVELOPE_SIZE,
     MAX_CHECKIN_MESSAGE,
     CheckIn,
+    LocatorVenues,
     day_of,
     derive_pseudonym_key,
     derive_trace_seed,
     locator,
+    locators,
     pseudonym_did,
 )
 
@@ -91,6 +93,43 @@ def test_derivations_match_their_specification() -> None:
     mac = hmac.new(trace, b"anshim/protocol/v1/locator\x00" + sup.VENUE.encode(), hashlib.sha256)
     assert locator(trace, sup.VENUE) == mac.digest()[:16]
     assert len(trace) == 32
+
+
+# DIDs of every length up to the venue limit, across SHA-256's 64-byte block boundaries,
+# with percent-encoded and colon-separated method-specific ids.
+any_venue = st.builds(
+    lambda method, parts: f"did:{method}:{':'.join(parts)}",
+    st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=8),
+    st.lists(
+        st.text("abcXYZ019._-", min_size=1, max_size=40) | st.just("%4A"), min_size=1, max_size=4
+    ),
+)
+
+
+@given(st.binary(min_size=32, max_size=32), st.lists(any_venue, max_size=20))
+def test_batch_locators_equal_locator_for_every_venue(seed: bytes, dids: list[str]) -> None:
+    expected = [locator(seed, d) for d in dids]
+    assert locators(seed, dids) == expected
+    assert locators(bytearray(seed), LocatorVenues(dids)) == expected
+    venues = LocatorVenues(dids)
+    assert locators(seed, venues) == locators(seed, venues) == expected  # reusable
+    assert venues.dids == tuple(dids)
+    assert len(venues) == len(dids)
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda: locators(bytes(31), [sup.VENUE]), InvalidKey),
+        (lambda: locators("x" * 32, [sup.VENUE]), InvalidKey),
+        (lambda: locators(bytes(32), [sup.VENUE, "venue"]), InvalidDid),
+        (lambda: locators(bytes(32), [7]), InvalidDid),
+        (lambda: LocatorVenues(sup.VENUE), InvalidDid),
+    ],
+)
+def test_batch_locators_bad_arguments(call: object, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        call()  # type: ignore[operator]
 
 
 def test_pseudonym_did_is_an_ed25519_did_key() -> None:
