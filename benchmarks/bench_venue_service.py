@@ -14,7 +14,7 @@ Prints JSON:
 Bounded: ``--count`` check-ins per run (default 4000), a 120 s cap per run, ``--runs`` runs
 (default 3; medians are printed with every run's figures).
 
-    python benchmarks/bench_venue_service.py [--workers 2] [--count 4000] [--runs 3]
+    python benchmarks/bench_venue_service.py [--workers 1] [--count 4000] [--runs 3]
 """
 
 from __future__ import annotations
@@ -277,7 +277,7 @@ def _run(args: argparse.Namespace, tmp: Path, directory: object) -> dict[str, ob
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--count", type=int, default=4000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=CONCURRENCY)

@@ -137,11 +137,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        service.enable_group_commit()
         if uploader is not None:
             uploader.start()
         try:
             yield
         finally:
+            service.flush_now()
             if uploader is not None:
                 uploader.stop()
 

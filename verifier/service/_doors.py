@@ -50,6 +50,7 @@ async def gateway_checkin(
     reply = service.gateway(
         await request.body(), timestamp=x_anshim_timestamp, signature=x_anshim_signature
     )
+    await service.durable()  # committed before the SMS reply is sent
     return GatewayReply(reply=reply)
 
 
@@ -75,6 +76,7 @@ async def assisted_entry(
         phone=entry.phone,
         declaration=declaration,
     )
+    await service.durable()
     return AdmittedVisit(
         venue=venue_id,
         channel=outcome.channel,
@@ -96,4 +98,6 @@ async def assisted_entry(
 async def post_readings(venue_id: str, request: Request, service: ServiceDep) -> ReadingsAccepted:
     """Verify each reading against the venue's registered devices and keep it for the
     check-in it was taken for."""
-    return ReadingsAccepted(accepted=service.add_readings(venue_id, await request.body()))
+    accepted = service.add_readings(venue_id, await request.body())
+    await service.durable()
+    return ReadingsAccepted(accepted=accepted)

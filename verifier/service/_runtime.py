@@ -9,6 +9,7 @@ receipt or reply (DESIGN.md "The venue service", Durability).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -179,6 +180,53 @@ class VenueService:
         )
 
     # -- look-ups ---------------------------------------------------------------------------
+
+    # -- group commit -------------------------------------------------------------------------
+
+    def enable_group_commit(self) -> None:
+        """Commit the writes of concurrent requests together, once per event-loop turn:
+        handlers write inside one open transaction and ``await`` :meth:`durable` before
+        they answer, so a receipt still leaves only after its record is committed, but one
+        fsync serves every request of the batch. Call from the event loop's thread."""
+        self._pending: asyncio.Future[None] | None = None
+        self.store.group_commits(self._schedule_flush)
+
+    def _schedule_flush(self) -> None:
+        if getattr(self, "_pending", None) is None:
+            loop = asyncio.get_running_loop()
+            self._pending = loop.create_future()
+            loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, None
+        try:
+            self.store.flush()
+        except AnshimError as exc:
+            if pending is not None:
+                pending.set_exception(exc)
+                pending.exception()  # retrieved here too: waiters each get it raised
+        else:
+            if pending is not None:
+                pending.set_result(None)
+
+    async def durable(self) -> None:
+        """Wait until everything this request wrote is committed (no-op without group
+        commit, where every block commits on its own).
+
+        Raises:
+            OutboxUnavailable: the group's commit failed (nothing of it was admitted).
+        """
+        pending = getattr(self, "_pending", None)
+        if pending is not None:
+            await asyncio.shield(pending)
+
+    def flush_now(self) -> None:
+        """Commit whatever is open (at shutdown).
+
+        Raises:
+            OutboxUnavailable: the commit failed.
+        """
+        self.store.flush()
 
     def hosted(self, venue_id: str) -> Hosted:
         """The hosted venue ``venue_id``.

@@ -110,7 +110,9 @@ async def kiosk_poll(
     after: Annotated[int, Query(ge=-1, le=2**62)] = -1,
 ) -> KioskState:
     """The challenge (its SVG only when it changed), outcomes after ``after``, the reading."""
-    return KioskState.model_validate(kiosk_state(service, venue_id, known=known, after=after))
+    state = kiosk_state(service, venue_id, known=known, after=after)
+    await service.durable()  # a challenge on screen is one the store remembers
+    return KioskState.model_validate(state)
 
 
 @router.get("/kiosk-assets/{name}", tags=["kiosk"], include_in_schema=False)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,6 +134,11 @@ class VenueStore:
         self._synchronous = synchronous
         self._lock = threading.RLock()
         self._depth = 0
+        #: Group commit (the app turns it on): blocks join one transaction that
+        #: :meth:`flush` commits; ``on_dirty`` is called after each block to schedule it.
+        self.grouping = False
+        self.on_dirty: Callable[[], None] = lambda: None
+        self._group_thread = threading.get_ident()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(
@@ -181,6 +186,27 @@ class VenueStore:
                     self._depth -= 1
                 return
             self._depth = 1
+            if self.grouping and threading.get_ident() == self._group_thread:
+                # Group commit: the block is a savepoint inside the one open transaction,
+                # which flush() commits for every block of the batch at once.
+                try:
+                    if not conn.in_transaction:
+                        conn.execute("BEGIN IMMEDIATE")
+                    conn.execute("SAVEPOINT block")
+                    try:
+                        yield conn
+                    except BaseException:
+                        conn.execute("ROLLBACK TO block")
+                        raise
+                    finally:
+                        conn.execute("RELEASE block")
+                except sqlite3.Error as exc:
+                    self._rollback()
+                    raise OutboxUnavailable(f"the outbox could not write: {exc}") from None
+                finally:
+                    self._depth = 0
+                    self.on_dirty()
+                return
             try:
                 yield conn
                 if conn.in_transaction:
@@ -197,6 +223,28 @@ class VenueStore:
     def _rollback(self) -> None:
         if self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
+
+    def group_commits(self, on_dirty: Callable[[], None]) -> None:
+        """Turn on group commit for blocks run by the calling thread (the event loop's);
+        ``on_dirty`` is called after each such block. Other threads' blocks commit on
+        their own (committing the group early, which is only earlier)."""
+        self._group_thread = threading.get_ident()
+        self.on_dirty = on_dirty
+        self.grouping = True
+
+    def flush(self) -> None:
+        """Commit the group transaction (every block written since the last flush).
+
+        Raises:
+            OutboxUnavailable: the commit failed; every block of the group is rolled back.
+        """
+        with self._lock:
+            try:
+                if self._conn.in_transaction:
+                    self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise OutboxUnavailable(f"the outbox could not commit: {exc}") from None
 
     def begin(self) -> sqlite3.Connection:
         """Take the write lock now if this transaction has not yet (``BEGIN IMMEDIATE``)."""

@@ -46,7 +46,7 @@ def read_qr(tab: Any) -> str:
     from PIL import Image
 
     image = Image.open(io.BytesIO(tab.locator("#qr").screenshot()))
-    found = [r.text for r in zxingcpp.read_barcodes(image)]
+    found = [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
     assert len(found) == 1, found
     return found[0]
 
