@@ -106,6 +106,12 @@ def detail(*parts: str) -> None:
     print("           " + " ".join(parts), flush=True)
 
 
+def camel(name: str) -> str:
+    """``qr_static`` as the venue service names it: ``qrStatic``."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 def tally(counts: Counter[str]) -> str:
     return ", ".join(f"{k} {n}" for k, n in counts.most_common()) or "none"
 
@@ -223,7 +229,10 @@ def play(
         f"({time.perf_counter() - started:.1f} s), among them:"
     )
     for key in ("hall", "church", "cafe", "office"):
-        print(f"           {by_key[key].name} ({by_key[key].category}): {by_key[key].did}")
+        detail(f"{by_key[key].name} ({by_key[key].category}): {by_key[key].did}")
+    detail(
+        f"the district office's AI thermal camera with mask detector: {by_key['office'].devices[0]}"
+    )
     config = town.venue_config(
         work / "venue",
         venues,
@@ -324,7 +333,7 @@ def play(
                f"{hhmm(stay['start'], True)}–{hhmm(stay['end'])}")  # fmt: skip
     detail(f"contacts found: {f.contacts[1]} ({f.hall_contacts} at the wedding hall)")
     detail(f"warrant approved by 3 of 5 custodians; {f.opened[1]} identities unsealed and",
-           "checked:", tally(f.by_channel))  # fmt: skip
+           "checked:", tally(Counter({camel(k): n for k, n in f.by_channel.items()})))  # fmt: skip
     if f.hop_blocked:
         detail("second hop NOT RUN:", f.hop_blocked)
     else:
