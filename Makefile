@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 EXTRAS := cli,dev,jsonld,postgres,server
 STAMP := $(VENV)/.installed-$(EXTRAS)
 
-.PHONY: demo test lint typecheck unit bench install clean browser postgres-server poster-fonts
+.PHONY: demo test lint typecheck unit reliability bench install clean browser postgres-server poster-fonts
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ install: $(STAMP)
 
 # The quick start, then the island's outbreak end to end (examples/island.py --help for
 # its scale); examples/checkin_flow.py stays the short library scenario.
-demo: $(STAMP)
+demo: $(STAMP) poster-fonts
 	$(BIN)/python examples/quickstart.py
 	$(BIN)/python examples/island.py
 
@@ -57,7 +57,12 @@ browser:
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; fi
 
 unit: $(STAMP) browser postgres-server poster-fonts
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not reliability"
+
+# The reliability suite's long runs (tests/reliability, marker `reliability`): faults and a
+# few minutes of mixed load against real processes on loopback; figures printed as JSON.
+reliability: $(STAMP) postgres-server
+	$(BIN)/python -m pytest -m reliability tests/reliability
 
 test: lint typecheck unit
 

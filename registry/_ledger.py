@@ -187,17 +187,23 @@ class Ledger:
             ).fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
-    def venues(self, *, status: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
-        """Venues ordered by id (optionally of one status), at most ``limit``."""
+    def venues(
+        self, *, status: str | None = None, limit: int = 1000, after: str = ""
+    ) -> list[dict[str, Any]]:
+        """Venues ordered by id (optionally of one status), at most ``limit``, those with
+        an id after ``after`` (a page's last id: the next page)."""
         with self._tx() as db:
             if status is None:
-                rows = db.execute("SELECT data FROM venues ORDER BY id LIMIT ?", (limit,))
+                rows = db.execute(
+                    "SELECT data FROM venues WHERE id > ? ORDER BY id LIMIT ?", (after, limit)
+                )
             else:
                 rows = db.execute(
-                    "SELECT data FROM venues WHERE status = ? ORDER BY id LIMIT ?",
-                    (status, limit),
+                    "SELECT data FROM venues WHERE status = ? AND id > ? ORDER BY id LIMIT ?",
+                    (status, after, limit),
                 )
             return [dict(json.loads(r[0])) for r in rows.fetchall()]
+
 
     def count_venues(self, status: str) -> int:
         """How many venues have ``status``."""

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from registry._investigations import CASE_ID_PATTERN
+from registry._investigations import CASE_ID_PATTERN, MAX_DIRECTORY_PAGE
 
 __all__ = [
     "BatchAck",
@@ -37,7 +37,12 @@ __all__ = [
     "TokenRequest",
     "TokenResponse",
     "TrustListRequest",
+    "TraceSeedAnswer",
+    "TraceSeedQuery",
     "TrustedIssuer",
+    "VenueDirectoryAnswer",
+    "VenueDirectoryQuery",
+    "VenueFacts",
     "VenueName",
     "VenueView",
     "VerificationResult",
@@ -208,6 +213,50 @@ class QueryAnswer(BaseModel):
     query: int
     count: int
     matches: list[JsonObject]
+
+
+class TraceSeedQuery(_Strict):
+    """The sealed trace-seed envelopes under one canonical label (base64url), for the
+    lost-phone path and next hops."""
+
+    case_id: CaseId
+    label: Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class TraceSeedAnswer(BaseModel):
+    """A logged trace-seed query's answer (``envelopes`` in base64url)."""
+
+    case_id: str
+    query: int
+    count: int
+    envelopes: list[str]
+
+
+class VenueDirectoryQuery(_Strict):
+    """A page of the active venues' public facts, ordered by id after ``after``."""
+
+    case_id: CaseId
+    after: Annotated[str, Field(pattern=r"^([a-z2-7]{12})?$")] = ""
+    limit: Annotated[int, Field(ge=1, le=MAX_DIRECTORY_PAGE)] = MAX_DIRECTORY_PAGE
+
+
+class VenueFacts(BaseModel):
+    """What an investigator's directory shows of a venue."""
+
+    id: str
+    did: str
+    name: VenueName
+    category: str
+
+
+class VenueDirectoryAnswer(BaseModel):
+    """A logged directory page; ask again after ``next`` (None: the last page)."""
+
+    case_id: str
+    query: int
+    count: int
+    venues: list[VenueFacts]
+    next: str | None
 
 
 class NoticeRequest(_Strict):
