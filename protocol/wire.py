@@ -397,13 +397,15 @@ _SIG_STRUCTURE_HEAD = b"\x84\x6aSignature1\x43" + PROTECTED_EDDSA
 
 
 def _bstr_head(length: int) -> bytes:
-    # RFC 8949 section 3.1, major type 2, with the shortest argument (section 4.2.1); the
-    # protocol's payloads and AADs are shorter than 64 KiB (every message has a cap).
+    # RFC 8949 section 3.1, major type 2, with the shortest argument (section 4.2.1). An
+    # upload batch may pass 64 KiB (MAX_UPLOAD_BATCH_MESSAGE), hence the 4-byte form.
     if length < 24:
         return bytes((0x40 | length,))
     if length < 0x100:
         return bytes((0x58, length))
-    return bytes((0x59,)) + length.to_bytes(2, "big")
+    if length < 0x10000:
+        return bytes((0x59,)) + length.to_bytes(2, "big")
+    return bytes((0x5A,)) + length.to_bytes(4, "big")
 
 
 def _framed(data: bytes) -> tuple[bytes, bytes] | None:
