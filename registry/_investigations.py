@@ -3,6 +3,12 @@ learns what": an authenticated investigator learns sealed records matching its c
 queries, "every query logged"; a venue's operator learns "which of its records were
 requested, under which case, when").
 
+Besides the records queries, an investigator may read the sealed trace-seed envelopes
+under one label (the lost-phone path and next hops, "Investigation" steps 2b and 4) and the
+directory of active venues with their public facts (the lost-phone path recomputes a
+locator for every registered venue; reports show venue names). Both are logged the same
+way; they return no visit records, so a venue's view of requests never lists them.
+
 Every query names the case it serves (:func:`check_case_id`); it is run on the store and
 then appended to the authority's hash-chained query log with who asked (the token's
 subject), the case, the query and its parameters, the time and the records returned,
@@ -22,14 +28,18 @@ from registry._ledger import QueryLogEntry
 from registry._model import Match
 from registry._store import MIN_OVERLAP
 from registry._tokens import AccessToken
-from registry.errors import InvalidCaseId
+from registry._venues import VenueRecord, is_venue_id
+from registry.errors import InvalidCaseId, InvalidQuery
 
 __all__ = [
     "CASE_ID_PATTERN",
+    "MAX_DIRECTORY_PAGE",
     "check_case_id",
     "contacts",
     "locators",
     "pseudonym_records",
+    "trace_seed_envelopes",
+    "venue_directory",
     "venue_requests",
     "warrant_records",
 ]
@@ -161,6 +171,77 @@ def warrant_records(
     matches = authority.store.by_visit_ids(list(visit_ids), days=days)
     params = {"visit_ids": len(visit_ids), "first_day": days.start, "last_day": days.stop - 1}
     return _answer(authority, token, case, "records", params, matches, with_records=True)
+
+
+def trace_seed_envelopes(
+    authority: Authority, token: AccessToken, *, case_id: object, label: bytes
+) -> dict[str, Any]:
+    """The sealed trace-seed envelopes stored under ``label`` (as
+    :meth:`Store.trace_seeds`; base64url in ``envelopes``), logged under the case with the
+    label and how many envelopes it returned.
+
+    Raises:
+        InvalidCaseId: as :func:`check_case_id`.
+        InvalidTraceSeed: ``label`` is not a canonical trace-seed label.
+    """
+    case = check_case_id(case_id)
+    envelopes = authority.store.trace_seeds(label)
+    params = {"label": b64url_encode(label), "envelopes": len(envelopes)}
+    entry = authority.ledger.log_query(
+        time=authority.now(), actor=token.subject, case_id=case, kind="trace-seeds",
+        params=params, records={},
+    )  # fmt: skip
+    return {
+        "case_id": case,
+        "query": entry.seq,
+        "count": len(envelopes),
+        "envelopes": [b64url_encode(e) for e in envelopes],
+    }
+
+
+#: The most venues one directory page holds.
+MAX_DIRECTORY_PAGE = 1000
+
+
+def venue_directory(
+    authority: Authority,
+    token: AccessToken,
+    *,
+    case_id: object,
+    after: str = "",
+    limit: int = MAX_DIRECTORY_PAGE,
+) -> dict[str, Any]:
+    """A page of the active venues' public facts (id, DID, Korean and English names,
+    category), ordered by id after ``after``; ``next`` is the id to ask after for the
+    following page (None on the last). Logged under the case.
+
+    Raises:
+        InvalidCaseId: as :func:`check_case_id`.
+        InvalidQuery: ``after`` is neither empty nor a venue id, or ``limit`` is not in
+            [1, MAX_DIRECTORY_PAGE].
+    """
+    case = check_case_id(case_id)
+    if after != "" and not is_venue_id(after):
+        raise InvalidQuery("after must be empty or a venue id")
+    if type(limit) is not int or not 1 <= limit <= MAX_DIRECTORY_PAGE:
+        raise InvalidQuery(f"limit must be 1 to {MAX_DIRECTORY_PAGE}")
+    rows = authority.ledger.venues(status="active", limit=limit, after=after)
+    venues = [
+        {"id": r["id"], "did": r["did"], "name": r["name"], "category": r["category"]}
+        for r in (VenueRecord.from_json(row).public_json() for row in rows)
+    ]
+    params = {"after": after, "limit": limit, "venues": len(venues)}
+    entry = authority.ledger.log_query(
+        time=authority.now(), actor=token.subject, case_id=case, kind="venues",
+        params=params, records={},
+    )  # fmt: skip
+    return {
+        "case_id": case,
+        "query": entry.seq,
+        "count": len(venues),
+        "venues": venues,
+        "next": venues[-1]["id"] if len(venues) == limit else None,
+    }
 
 
 def venue_requests(

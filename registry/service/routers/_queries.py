@@ -7,8 +7,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from registry._investigations import contacts, locators, pseudonym_records, warrant_records
-from registry.errors import InvalidQuery
+from did import b64url_decode
+from did.errors import DecodeError
+from registry._investigations import (
+    contacts,
+    locators,
+    pseudonym_records,
+    trace_seed_envelopes,
+    venue_directory,
+    warrant_records,
+)
+from registry.errors import InvalidQuery, InvalidTraceSeed
 from registry.service.deps import AdminDep, AuthorityDep, InvestigatorDep, MetricsDep
 from registry.service.routers._common import PROBLEMS
 from registry.service.schemas import (
@@ -17,6 +26,10 @@ from registry.service.schemas import (
     PseudonymQuery,
     QueryAnswer,
     RecordsQuery,
+    TraceSeedAnswer,
+    TraceSeedQuery,
+    VenueDirectoryAnswer,
+    VenueDirectoryQuery,
 )
 
 __all__ = ["router"]
@@ -74,6 +87,34 @@ def query_records(
         days=range(body.first_day, body.last_day + 1),
     )  # fmt: skip
     metrics.add("anshim_registry_queries_total", label="kind", value="records")
+    return answer
+
+
+@router.post("/queries/trace-seeds", response_model=TraceSeedAnswer)
+def query_trace_seeds(
+    body: TraceSeedQuery, authority: AuthorityDep, token: InvestigatorDep, metrics: MetricsDep
+) -> dict[str, Any]:
+    """The sealed trace-seed envelopes under one label (credential id and day): the
+    lost-phone path and next hops open them under a warrant."""
+    try:
+        label = b64url_decode(body.label)
+    except DecodeError as exc:
+        raise InvalidTraceSeed("label must be base64url") from exc
+    answer = trace_seed_envelopes(authority, token, case_id=body.case_id, label=label)
+    metrics.add("anshim_registry_queries_total", label="kind", value="trace-seeds")
+    return answer
+
+
+@router.post("/queries/venues", response_model=VenueDirectoryAnswer)
+def query_venues(
+    body: VenueDirectoryQuery, authority: AuthorityDep, token: InvestigatorDep, metrics: MetricsDep
+) -> dict[str, Any]:
+    """A page of the active venues' public facts (id, DID, names, category): the
+    lost-phone path recomputes a locator per venue; reports show the names."""
+    answer = venue_directory(
+        authority, token, case_id=body.case_id, after=body.after, limit=body.limit
+    )
+    metrics.add("anshim_registry_queries_total", label="kind", value="venues")
     return answer
 
 
