@@ -204,7 +204,6 @@ class Ledger:
                 )
             return [dict(json.loads(r[0])) for r in rows.fetchall()]
 
-
     def count_venues(self, status: str) -> int:
         """How many venues have ``status``."""
         with self._tx() as db:
