@@ -45,6 +45,8 @@ compact COSE twin), :mod:`~protocol._plaintext` (the sealed plaintexts of every 
 and the pseudonym's key rule of :mod:`~protocol._pseudonym`).
 """
 
+# did.day_of is the one definition of day numbers; the protocol's messages name days by it.
+from did import day_of
 from protocol._batch import (
     BATCH_ID_SIZE,
     MAX_BATCH_RECORDS,
@@ -70,10 +72,8 @@ from protocol._compact import (
 from protocol._derive import (
     LOCATOR_SIZE,
     MIN_SECRET_SIZE,
-    SECONDS_PER_DAY,
     TRACE_SEED_SIZE,
     LocatorVenues,
-    day_of,
     derive_pseudonym_key,
     derive_trace_seed,
     locator,
@@ -182,7 +182,6 @@ __all__ = [
     "NONCE_SIZE",
     "PERSON_CREDENTIAL_TYPE",
     "PROTOCOL_VERSION",
-    "SECONDS_PER_DAY",
     "TRACE_SEED_SIZE",
     "VISIT_ID_SIZE",
     "VISIT_NONCE_SIZE",

@@ -10,7 +10,8 @@
   check-in carries so the case's own visits can be found from its trace seeds;
   :func:`locators` computes it for a whole venue directory at once (the lost-phone path),
   over :class:`LocatorVenues` checked and encoded once.
-* :func:`day_of`: the day number (days since 1970-01-01) that names the escrow epoch.
+* days: :func:`did.day_of` is the one definition of the day number that names the escrow
+  epoch (``protocol.day_of`` is that function).
 
 Every derivation uses its own domain-separation label, and its inputs are laid out so that
 the encoding is injective (fixed-length fields first, the variable-length DID last).
@@ -32,10 +33,8 @@ from did.errors import InputError, InvalidDid, InvalidKey
 __all__ = [
     "LOCATOR_SIZE",
     "MIN_SECRET_SIZE",
-    "SECONDS_PER_DAY",
     "TRACE_SEED_SIZE",
     "LocatorVenues",
-    "day_of",
     "derive_pseudonym_key",
     "derive_trace_seed",
     "locator",
@@ -43,7 +42,6 @@ __all__ = [
     "pseudonym_did",
 ]
 
-SECONDS_PER_DAY = 86400
 MIN_SECRET_SIZE = 32
 _MAX_SECRET_SIZE = 64
 TRACE_SEED_SIZE = 32
@@ -191,25 +189,3 @@ def locators(trace_seed: bytes, venues: LocatorVenues | Iterable[str]) -> list[b
         o.update(i.digest())
         out.append(o.digest()[:LOCATOR_SIZE])
     return out
-
-
-def day_of(timestamp: int, *, tz_offset_seconds: int = 0) -> int:
-    """Days since 1970-01-01 of a Unix time, in the zone ``tz_offset_seconds`` east of UTC.
-
-    The result names the escrow epoch of a visit (one epoch key per day): it is the same
-    number as escrow's ``epoch_for(timestamp, tz_offset=tz_offset_seconds)``, floor of
-    ``(timestamp + offset) / 86400``.
-
-    Raises:
-        InputError: if ``timestamp`` is not a non-negative int, or the offset is not an int
-            within ±14 hours.
-    """
-    if isinstance(timestamp, bool) or not isinstance(timestamp, int) or timestamp < 0:
-        raise InputError("timestamp must be a non-negative int (Unix seconds)")
-    if (
-        isinstance(tz_offset_seconds, bool)
-        or not isinstance(tz_offset_seconds, int)
-        or abs(tz_offset_seconds) > 14 * 3600
-    ):
-        raise InputError("tz_offset_seconds must be an int within ±14 hours")
-    return (timestamp + tz_offset_seconds) // SECONDS_PER_DAY

@@ -34,9 +34,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
-from did import Ed25519PrivateKey, Ed25519PublicKey, cbor, require_did
+from did import SECONDS_PER_DAY, Ed25519PrivateKey, Ed25519PublicKey, cbor, require_did
 from did.errors import InvalidKey, InvalidSignature
-from protocol._derive import SECONDS_PER_DAY, pseudonym_did
+from protocol._derive import pseudonym_did
 from protocol._records import MAX_RECEIPT_MESSAGE, VisitReceipt
 from protocol.errors import BadSignature, OutOfWindow, WrongAudience
 from protocol.wire import (

@@ -34,10 +34,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Self
 
-from did import Ed25519PublicKey, require_did
+from did import SECONDS_PER_DAY, Ed25519PublicKey, require_did
 from did.errors import InputError
 from protocol._checkin import CheckIn
-from protocol._derive import SECONDS_PER_DAY
 from protocol._values import ANY_VENUE, RiskLevel
 from protocol._venue import NONCE_SIZE
 from protocol.errors import ReadingMismatch, StaleReading, WrongAudience

@@ -16,7 +16,7 @@ key  VisitReceipt                           SealedVisit
 0    version (1)                            version (1)
 1    venue DID                              visit id (16 bytes)
 2    pseudonym (Ed25519 did:key)            venue DID
-3    time in (Unix seconds)                 day (escrow epoch, :func:`~protocol.day_of`)
+3    time in (Unix seconds)                 day (escrow epoch, :func:`did.day_of`)
 4    time out, or null                      time in
 5    visit id (16 bytes)                    time out, or null
 6    check-in hash (SHA-256, 32 bytes)      pseudonym (Ed25519 did:key)
@@ -51,8 +51,9 @@ import hashlib
 from dataclasses import dataclass
 from typing import ClassVar, Self
 
+from did import SECONDS_PER_DAY
 from protocol._checkin import CheckIn
-from protocol._derive import LOCATOR_SIZE, SECONDS_PER_DAY
+from protocol._derive import LOCATOR_SIZE
 from protocol._values import ENVELOPE_SIZE, Channel, HealthDeclaration, Kind, declaration_field
 from protocol.errors import BadEnvelope, OversizeMessage
 from protocol.wire import (
@@ -284,7 +285,7 @@ class SealedVisit(Signed):
     """The record a venue sends to the registry (key table in the module docstring).
 
     ``day`` must be the time in's day in some zone within ±14 h of UTC (the epoch-key
-    directory fixes the zone; see :func:`~protocol.day_of`). Wallet channels carry a
+    directory fixes the zone; see :func:`did.day_of`). Wallet channels carry a
     locator, a receipt hash and a declaration; other channels carry no locator and no
     receipt hash, and may carry a declaration taken by staff.
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import tests.verifier.support as sup
 from did import X25519PrivateKey, cbor
 from did.cose import CoseSign1, sign1
-from did.errors import AnshimError, VerificationError
+from did.errors import AnshimError, InputError, VerificationError
 from escrow import Envelope, TraceSeedLabel, VisitLabel, check_envelope_proof, seal
 from protocol import (
     ANY_VENUE,
@@ -26,6 +26,7 @@ from protocol import (
 )
 from protocol.errors import ProtocolError
 from verifier import MemoryReplayStore, validate_checkin
+from verifier._validate import visit_day
 
 NOW = sup.NOW
 
@@ -370,9 +371,14 @@ def test_envelope_size_constant_is_escrow_overhead_plus_pad() -> None:
 
 @given(st.integers(0, 2**32 - 1), st.integers(-14 * 3600, 14 * 3600))
 def test_visit_day_is_the_escrow_epoch(timestamp: int, tz: int) -> None:
-    import did
+    # The escrow epoch of a visit is did.day_of in the epoch-key directory's zone.
+    class Directory(dict[int, object]):
+        tz_offset = tz
 
-    assert day_of(timestamp, tz_offset_seconds=tz) == did.day_of(timestamp, tz_offset=tz)
+    venue = sup.venue(tz_offset=tz)
+    assert visit_day(timestamp, venue, Directory()) == day_of(timestamp, tz_offset=tz)
+    with pytest.raises(InputError):
+        visit_day(timestamp, sup.venue(tz_offset=(tz + 3600) % (14 * 3600)), Directory())
 
 
 @settings(max_examples=200, deadline=None)
