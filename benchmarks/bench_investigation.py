@@ -1,6 +1,9 @@
 """Investigation benchmark: a wedding hall with 1,000 real wallet check-ins (issue 13
 "Performance"). Prints JSON.
 
+Runs from any directory without PYTHONPATH (it puts the repository root on ``sys.path``
+for ``benchmarks.town``, the town the investigator's end-to-end tests use too).
+
 Set-up (not timed): a real 3-of-5 key ceremony; the registry service (registry.service on
 SQLite) served by uvicorn on loopback; a hall and ``--venues`` other venues registered and
 approved through its API; 1,000 wallet check-ins at the hall during one reception, each
@@ -11,8 +14,10 @@ batches over HTTP. The case is one of the guests, who discloses its diary.
 
 Timed, from the case's disclosure to the written report (``case_to_report_s``): the
 disclosure's verification and the registry look-ups of the case's records (``visits``),
-the contacts query with the signed records (``query``), the warrant draft, the 3
-custodians' share batches (each custodian one after another, in this process: their CPU
+the contacts query with the signed records (``query``), the warrant draft (the approval
+then names the three approvers as the folding quorum, as ``Case.approve`` does by default,
+so they fold their Lagrange coefficients into their shares), the 3 custodians' share
+batches (each custodian one after another, in this process: their CPU
 time; ``shares_slowest_custodian`` is what a deployment with a machine per custodian waits
 for), collecting the batches, combining and decrypting on every core with the identities
 checked (``combine``), and the graph, HTML report, PNG and call list (``report``). The
@@ -34,7 +39,10 @@ from typing import Any
 
 import nacl.signing
 
-from did import KDF_TEST, did_from_public_key
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmarks.town
+
+from benchmarks.town import running_town
+from did import KDF_TEST, Ed25519PrivateKey, did_from_public_key
 from escrow import (
     Roster,
     ShareStore,
@@ -47,14 +55,15 @@ from escrow import (
 )
 from investigator import Case, CaseRecord, HttpRegistryClient, write_outputs
 from protocol import Channel, DiaryDisclosure
-from tests.investigator.support import AUTHORITY, ISSUER_DID
-from tests.investigator.town import build_town, serve, upload
 
 DAY = 86400
 EPOCH = 20000
 NOW = (EPOCH + 1) * DAY + 6 * 3600
 RECEPTION = EPOCH * DAY + 11 * 3600
 PASS = "custodian passphrase"
+AUTHORITY = "did:web:kdca.example"
+ISSUER = Ed25519PrivateKey.generate()
+ISSUER_DID = did_from_public_key(ISSUER.public_key)
 
 
 def _ceremony(tmp: Path) -> tuple[list[ShareStore], Any]:
@@ -111,7 +120,7 @@ def _run(
     lap("visits")
     contacts = case.find_contacts(1, now=NOW)
     lap("query")
-    warrant = case.draft_identities(1, now=NOW, quorum=(1, 2, 3))
+    warrant = case.draft_identities(1, now=NOW)
     lap("warrant_draft")
     approved = Warrant.from_bytes(warrant.to_bytes())
     a0 = time.perf_counter()
@@ -167,16 +176,12 @@ def main() -> None:
              "channel": Channel.QR_STATIC, "holder": i}
             for i in range(args.guests)
         ]  # fmt: skip
-        app, town = build_town(
-            tmp, directory, first_day=EPOCH, now=NOW, venues=args.venues + 1,
+        with running_town(
+            tmp, directory, issuer=ISSUER, first_day=EPOCH, now=NOW, venues=args.venues + 1,
             wallets=args.guests, gateway_visitors=args.records, seed=7, special=special,
-            background_visits=False,
-        )  # fmt: skip
-        with serve(app) as url:
-            town.url = url
-            upload(town, directory, EPOCH, trace_seeds=False)
+            background_visits=False, trace_seeds=False,
+        ) as town:  # fmt: skip
             runs = [_run(town, stores, directory, tmp, n) for n in range(args.runs)]
-        town._store.close()  # type: ignore[attr-defined]
     med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     out = {
         "guests": args.guests,

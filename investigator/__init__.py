@@ -23,12 +23,15 @@ Quick start::
     case.unseal("r1-identities", now=now)    # every core; bad custodians in the case log
     case.next_hop(now=now)                   # the contacts' trace seeds: round 2
     investigator.write_outputs(case, "exports/", now=now)   # graph, report, PNG, calls.csv
+    admin = investigator.HttpRegistryClient(url, key=administrator_key)  # notices: the admin's
+    investigator.publish_notice(case, venue_did, start, end, risk=2, message="…",
+                                now=now, admin=admin)
     print(investigator.case_status(case).next_step)
 
 The same steps on the command line: ``anshim case open|status|visits|contacts|warrant|
 collect|unseal|hop|report|notify``. Errors: :mod:`investigator.errors`. ``import
 investigator`` loads no web framework, HTTP client or drawing library; the registry client
-imports httpx (the ``server`` extra) when built, GraphML and PNG need the ``report`` extra.
+imports httpx (the ``server`` extra) when built, the PNG needs the ``report`` extra.
 """
 
 from investigator._calllist import CALL_LIST_COLUMNS, call_list_csv, neutralise
@@ -53,7 +56,7 @@ from investigator._outputs import (
 )
 from investigator._png import report_png
 from investigator._records import Record, Stay, VenueInfo, label_of
-from investigator._registry import HttpRegistryClient, Notice, RegistryClient
+from investigator._registry import HttpRegistryClient, Notice, NoticePublisher, RegistryClient
 from investigator._report import report_html
 from investigator._status import CaseStatus, case_status
 from investigator._warrants import DEFAULT_VALID_FOR, StageState, stage_state
@@ -75,6 +78,7 @@ __all__ = [
     "Identity",
     "LogEntry",
     "Notice",
+    "NoticePublisher",
     "Record",
     "RegistryClient",
     "StageState",

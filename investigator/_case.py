@@ -75,6 +75,8 @@ class Case:
         self._registry = registry
         self.progress = progress
         self._venues: dict[str, VenueInfo] | None = None
+        # Records parsed in this session by visit id (the folder's JSON is the record).
+        self._parsed: dict[str, Record] = {}
 
     @property
     def record(self) -> CaseRecord:
@@ -164,10 +166,18 @@ class Case:
 
     # -- venues -------------------------------------------------------------------------
     def venues(self) -> dict[str, VenueInfo]:
-        """The registry's venue directory (fetched once per session)."""
+        """The registry's directory of active venues (fetched once per session, asked
+        under the case)."""
         if self._venues is None:
-            self._venues = {v.did: v for v in self.registry.venues()}
+            self._venues = {v.did: v for v in self.registry.venues(self.record.case_id)}
         return self._venues
+
+    def _record(self, obj: dict[str, Any]) -> Record:
+        # A record read back from the folder, parsed strictly once per session.
+        record = self._parsed.get(obj["visit_id"])
+        if record is None or record.to_json() != obj:
+            record = self._parsed[obj["visit_id"]] = Record.from_json(obj)
+        return record
 
     def _venue_key(self, did: str) -> Ed25519PublicKey | None:
         raw = self.registry.venue_key(did)
@@ -347,9 +357,12 @@ class Case:
         return result
 
     def known_visit_ids(self, before: int) -> set[str]:
-        """Every record id already searched or found in rounds before ``before``."""
+        """Every record id already searched or found in rounds before ``before``: the
+        searched stays (the case's own records among them) and the contacts found."""
         known: set[str] = set()
         for rnd in range(1, before):
+            if self.folder.exists(f"hops/{rnd}/visits.json"):
+                known |= {s["visit_id"] for s in self.stays(rnd) if s["visit_id"]}
             if self.folder.exists(f"hops/{rnd}/contacts.json"):
                 known |= {c["record"]["visit_id"] for c in self.contacts(rnd)}
         return known
@@ -384,6 +397,7 @@ class Case:
             for r in records:
                 if r.visit_id in own or r.visit_id in earlier:
                     continue
+                self._parsed.setdefault(r.visit_id, r)
                 entry = found.setdefault(r.visit_id, {"record": r.to_json(), "through": []})
                 entry["through"].append(
                     {"person": s["person"], "stay": index, "overlap_seconds": r.overlap_seconds}
@@ -418,7 +432,7 @@ class Case:
         Raises:
             StepOutOfOrder: no contacts yet, or none to open.
         """
-        records = [Record.from_json(c["record"]) for c in self.contacts(rnd)]
+        records = [self._record(c["record"]) for c in self.contacts(rnd)]
         return stages.draft(
             self.folder,
             f"r{rnd}-identities",
@@ -429,10 +443,15 @@ class Case:
         )
 
     # -- warrant stages -----------------------------------------------------------------
-    def approve(self, name: str, approved: Sequence[bytes], *, now: int) -> Warrant:
-        """Merge approved copies of a stage's warrant and check its quorum (see
+    def approve(
+        self, name: str, approved: Sequence[bytes], *, now: int, fold: bool = True
+    ) -> Warrant:
+        """Merge approved copies of a stage's warrant and check its quorum; with ``fold``,
+        the request names k approvers as the folding quorum (see
         :func:`investigator._warrants.approve`)."""
-        return stages.approve(self.folder, name, approved, self.directory, now=now, who=self.who)
+        return stages.approve(
+            self.folder, name, approved, self.directory, now=now, who=self.who, fold=fold
+        )
 
     def collect(self, name: str, batch: bytes, *, now: int) -> None:
         """Keep one custodian's share batch (see :func:`investigator._warrants.collect`)."""
@@ -473,7 +492,7 @@ class Case:
                     visit_id=item["visit_id"],
                     channel=rec["channel"],
                     trusted_issuers=self.record.trusted_issuers,
-                    label=label_of(Record.from_json(rec).visit).to_bytes(),
+                    label=label_of(self._record(rec).visit).to_bytes(),
                     time_in=rec["time_in"],
                 )
             except IdentityRefused as exc:

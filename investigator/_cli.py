@@ -5,7 +5,10 @@ unsealed identities in the folder) comes from ``--passphrase-file``, ``$ANSHIM_P
 or a prompt. Commands that ask the registry use ``--registry-token-file`` (or
 ``$ANSHIM_REGISTRY_TOKEN``) or the investigator's key file and InvestigatorCredential
 (``--investigator-key`` and ``--credential``), presented to the registry as DESIGN.md
-"Access control" says. Long steps show a tqdm progress bar on stderr. ``status`` says
+"Access control" says. ``notify`` publishes, corrects and withdraws exposure notices as
+the registry's administrator: ``--admin-key`` (its passphrase from
+``--admin-passphrase-file``) or ``--admin-token-file``. Long steps show a tqdm progress
+bar on stderr. ``status`` says
 where the case stands and prints the next command.
 """
 
@@ -16,12 +19,13 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from did import KDF_MODERATE, KDF_TEST, load_private_key
 from did.cli import (
+    PASSPHRASE_ENV,
     CliError,
     add_passphrase_file,
     print_json,
@@ -55,23 +59,29 @@ def _who(args: argparse.Namespace) -> str:
     return str(args.who or os.environ.get("USER") or "investigator")
 
 
+def _clock(args: argparse.Namespace) -> Callable[[], float]:
+    # A presentation's creation time follows --now, as every other step's time does.
+    return time.time if args.now is None else lambda: float(args.now)
+
+
 def _registry(args: argparse.Namespace, url: str) -> HttpRegistryClient | None:
     if not url:
         return None
+    clock = _clock(args)
     token_file = getattr(args, "registry_token_file", None)
     if token_file:
         token = read_input_file(token_file, limit=8192).decode().strip()
-        return HttpRegistryClient(url, token=token)
+        return HttpRegistryClient(url, token=token, clock=clock)
     if os.environ.get(TOKEN_ENV):
-        return HttpRegistryClient(url, token=os.environ[TOKEN_ENV])
+        return HttpRegistryClient(url, token=os.environ[TOKEN_ENV], clock=clock)
     key_file = getattr(args, "investigator_key", None)
     if key_file and args.credential:
         key = load_private_key(
             key_file, read_passphrase(args, prompt="Investigator key passphrase: ")
         )
         credential = json.loads(read_input_file(args.credential))
-        return HttpRegistryClient(url, key=key, did=None, credential=credential)
-    return HttpRegistryClient(url)
+        return HttpRegistryClient(url, key=key, did=None, credential=credential, clock=clock)
+    return HttpRegistryClient(url, clock=clock)
 
 
 def _load(args: argparse.Namespace, *, unlock: bool = True) -> Case:
@@ -202,22 +212,49 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _admin(args: argparse.Namespace, url: str) -> HttpRegistryClient:
+    # DESIGN.md "Access control": the registry's administrator publishes notices, proved by
+    # the administrator's key (or a token it was given for it); never the case's token.
+    if not url:
+        raise CliError("notices go through the registry: give --registry")
+    if args.admin_token_file:
+        token = read_input_file(args.admin_token_file, limit=8192).decode().strip()
+        return HttpRegistryClient(url, token=token, clock=_clock(args))
+    if args.admin_key:
+        passphrase = read_passphrase(
+            argparse.Namespace(passphrase_file=args.admin_passphrase_file),
+            prompt="Administrator key passphrase: ",
+        )
+        key = load_private_key(args.admin_key, passphrase)
+        return HttpRegistryClient(url, key=key, clock=_clock(args))
+    raise CliError("notices are the administrator's: give --admin-key or --admin-token-file")
+
+
 def _notify(args: argparse.Namespace) -> int:
-    case, now = _load(args), _now(args)
-    if args.withdraw:
-        notice = withdraw_notice(case, args.withdraw, reason=args.reason or "withdrawn", now=now)
-    else:
-        start, end = _window(args.window)
-        if args.correct:
-            notice = correct_notice(
-                case, args.correct, start, end, risk=args.risk, message=args.message, now=now
+    # Notices hold no personal data: the case stays locked and needs no investigator token.
+    case, now = Case.load(args.case, who=_who(args)), _now(args)
+    admin = _admin(args, getattr(args, "registry", None) or case.record.registry)
+    with admin:
+        if args.withdraw:
+            notice = withdraw_notice(
+                case, args.withdraw, reason=args.reason or "withdrawn", now=now, admin=admin
             )
         else:
-            if not args.venue:
-                raise CliError("--venue is needed to publish a notice")
-            notice = publish_notice(
-                case, args.venue, start, end, risk=args.risk, message=args.message, now=now
-            )
+            if args.window is None:
+                raise CliError("--window START,END is needed to publish or correct a notice")
+            start, end = _window(args.window)
+            if args.correct:
+                notice = correct_notice(
+                    case, args.correct, start, end, risk=args.risk, message=args.message,
+                    now=now, admin=admin,
+                )  # fmt: skip
+            else:
+                if not args.venue:
+                    raise CliError("--venue is needed to publish a notice")
+                notice = publish_notice(
+                    case, args.venue, start, end, risk=args.risk, message=args.message,
+                    now=now, admin=admin,
+                )  # fmt: skip
     print_json(notice.to_json())
     return 0
 
@@ -306,10 +343,17 @@ def register(subparsers: Any) -> None:
     p = _cmd(
         sub, "notify", _notify, "publish, correct or withdraw an exposure notice", registry=True
     )
+    admin = p.add_mutually_exclusive_group()
+    admin.add_argument("--admin-key", help="the registry administrator's key file")
+    admin.add_argument("--admin-token-file", help="a registry token of the administrator")
+    p.add_argument(
+        "--admin-passphrase-file",
+        help=f"the administrator key's passphrase (else ${PASSPHRASE_ENV}, else a prompt)",
+    )
     p.add_argument("--venue")
-    p.add_argument("--window", default="0,1", help="START,END of the notice")
+    p.add_argument("--window", help="START,END of the notice (Unix seconds)")
     p.add_argument("--risk", type=int, default=2, choices=(1, 2, 3))
-    p.add_argument("--message", default="")
+    p.add_argument("--message", default="", help="the message phones show (1 to 100 chars)")
     p.add_argument("--withdraw", metavar="NOTICE_ID")
     p.add_argument("--correct", metavar="NOTICE_ID")
     p.add_argument("--reason")

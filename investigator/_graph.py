@@ -9,7 +9,7 @@ nodes too; a visit joins a person to a venue, and a contact edge joins the perso
 stay was searched to the contact found there, weighted by the overlap in minutes.
 
 The graph is built only from the case folder's files (:func:`build_graph`), so it can be
-redrawn at any step. GraphML needs networkx (the ``report`` extra), imported on use.
+redrawn at any step.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-
-from investigator.errors import ReportUnavailable
 
 if TYPE_CHECKING:
     from investigator._case import Case
@@ -137,36 +135,11 @@ class VisitGraph:
         }
 
     def to_graphml(self) -> bytes:
-        """The graph as GraphML (networkx), people and venues as nodes, visits and contact
-        edges as edges of a multigraph.
+        """The graph as GraphML (:mod:`investigator._graphml`): people and venues as
+        nodes, visits and contact edges as edges of a directed multigraph."""
+        from investigator._graphml import graphml
 
-        Raises:
-            ReportUnavailable: networkx (the ``report`` extra) is not installed.
-        """
-        try:
-            import networkx as nx
-        except ImportError as exc:
-            raise ReportUnavailable("GraphML needs networkx (pip install anshim[report])") from exc
-        g = nx.MultiDiGraph(case_id=self.case_id)
-        for p in self.people.values():
-            g.add_node(
-                p.id, kind="person", label=p.label, hop=p.hop, through=p.through,
-                phone=p.phone, name=p.name or "", channels=",".join(sorted(p.channels)),
-                sealed=p.sealed,
-            )  # fmt: skip
-        for did, name in self.venues.items():
-            g.add_node(did, kind="venue", label=name or did)
-        for v in self.visits:
-            g.add_edge(
-                v.person, v.venue, kind="visit", start=v.start, end=v.end,
-                visit_id=v.visit_id, channel=v.channel, round=v.round,
-            )  # fmt: skip
-        for c in self.contacts:
-            g.add_edge(
-                c.source, c.target, kind="contact", venue=c.venue,
-                overlap_minutes=c.overlap_minutes, visit_id=c.visit_id, hop=c.hop,
-            )  # fmt: skip
-        return "\n".join(nx.generate_graphml(g)).encode("utf-8")
+        return graphml(self)
 
     def by_hop(self) -> dict[int, list[GraphPerson]]:
         """People grouped by hop, each group ordered by label."""

@@ -6,7 +6,9 @@ names and phone numbers in clear, meant to be handed on; the case folder itself 
 identities only sealed. Each export is logged in the case log.
 
 :func:`publish_notice`, :func:`withdraw_notice` and :func:`correct_notice` go through the
-registry, which signs the notices; each is kept in ``notices/`` and logged. A notice is
+registry, which signs the notices, with the registry administrator's client (DESIGN.md
+"Access control": the administrator publishes notices; an investigator's token is refused);
+each is kept in ``notices/`` and logged. A notice is
 never replaced silently: a correction is a new notice and the old one is marked.
 """
 
@@ -22,14 +24,14 @@ from investigator._calllist import call_list_csv
 from investigator._case import Case
 from investigator._graph import build_graph
 from investigator._png import report_png
-from investigator._registry import Notice
+from investigator._registry import Notice, NoticePublisher
 from investigator._report import report_html
 from investigator.errors import CaseInputError, RegistryRefused, ReportUnavailable
 
 __all__ = ["correct_notice", "notices", "publish_notice", "withdraw_notice", "write_outputs"]
 
 _MAX_NOTICE_WINDOW = 14 * 86400
-_MAX_MESSAGE = 500
+_MAX_MESSAGE = 100  # the registry's limit for each language
 
 
 def write_outputs(
@@ -43,8 +45,8 @@ def write_outputs(
 ) -> dict[str, Path]:
     """Write graph.json, graph.graphml, report.html, report.png and calls.csv.
 
-    Returns the paths written by kind. GraphML and PNG are skipped (and logged) when the
-    ``report`` extra is missing; ``png=False`` skips the PNG.
+    Returns the paths written by kind. The PNG is skipped (and logged) when the
+    ``report`` extra is missing, or with ``png=False``.
 
     Raises:
         CaseLocked: the case was loaded without its passphrase.
@@ -54,7 +56,8 @@ def write_outputs(
     if names is None:
         names = {}
         if case.has_registry:
-            # The venue list is the administrator's; without it the report shows DIDs.
+            # The directory is an investigator query; refused (another role), the report
+            # shows DIDs.
             with contextlib.suppress(RegistryRefused):
                 names = {v.did: v.name for v in case.venues().values()}
     graph = build_graph(case, venue_names=names)
@@ -73,9 +76,9 @@ def write_outputs(
     )
     put("report_html", "report.html", report_html(graph, by=by, generated=now).encode("utf-8"))
     put("call_list", "calls.csv", call_list_csv(graph))
+    put("graphml", "graph.graphml", graph.to_graphml())
     skipped = []
     try:
-        put("graphml", "graph.graphml", graph.to_graphml())
         if png:
             put("report_png", "report.png", report_png(graph, by=by))
     except ReportUnavailable as exc:
@@ -98,8 +101,8 @@ def _check_notice(venue: str, start: int, end: int, risk: int, message: str) -> 
         raise CaseInputError("a notice's window must be non-empty and at most 14 days")
     if risk not in (1, 2, 3):
         raise CaseInputError("risk is 1 (low), 2 (elevated) or 3 (high)")
-    if not isinstance(message, str) or len(message) > _MAX_MESSAGE:
-        raise CaseInputError(f"a notice's message is at most {_MAX_MESSAGE} characters")
+    if not isinstance(message, str) or not 0 < len(message) <= _MAX_MESSAGE:
+        raise CaseInputError(f"a notice's message is 1 to {_MAX_MESSAGE} characters")
     if not venue.startswith("did:"):
         raise CaseInputError("a notice names a venue DID")
 
@@ -110,39 +113,72 @@ def _keep(case: Case, notice: Notice, step: str, *, now: int, extra: dict[str, A
     return notice
 
 
+def _mark(case: Case, notice_id: str, status: str) -> None:
+    # The case's copy of a closed notice says so (the registry's feed is the record).
+    kept = case.folder.read_json(f"notices/{notice_id}.json")
+    case.folder.write_json(f"notices/{notice_id}.json", {**kept, "status": status})
+
+
 def publish_notice(
-    case: Case, venue: str, start: int, end: int, *, risk: int, message: str, now: int
+    case: Case,
+    venue: str,
+    start: int,
+    end: int,
+    *,
+    risk: int,
+    message: str,
+    now: int,
+    admin: NoticePublisher,
 ) -> Notice:
-    """Publish an exposure notice for ``venue`` over ``[start, end]`` through the registry.
+    """Publish an exposure notice for ``venue`` over ``[start, end]`` through the registry,
+    which signs it. ``admin`` is a client with the registry administrator's credentials
+    (DESIGN.md "Access control": the administrator publishes notices), not the case's
+    investigator client.
 
     Raises:
-        CaseInputError: a window over 14 days, an unknown risk level or a long message.
-        RegistryUnavailable, RegistryRefused: from the registry.
+        CaseInputError: a window over 14 days, an unknown risk level, or a message that is
+            empty or over 100 characters.
+        RegistryUnavailable, RegistryRefused: from the registry (``notPermitted`` for a
+            token that is not the administrator's).
     """
     _check_notice(venue, start, end, risk, message)
-    notice = case.registry.publish_notice(venue, start, end, risk, message)
+    notice = admin.publish_notice(venue, start, end, risk, message)
     return _keep(
         case, notice, "notice-published", now=now, extra={"window": [start, end], "risk": risk}
     )
 
 
-def withdraw_notice(case: Case, notice_id: str, *, reason: str, now: int) -> Notice:
-    """Withdraw a notice this case published.
+def withdraw_notice(
+    case: Case, notice_id: str, *, reason: str, now: int, admin: NoticePublisher
+) -> Notice:
+    """Withdraw a notice this case published (its status bit is set at the registry;
+    phones see a withdrawn event). ``admin`` as :func:`publish_notice`.
 
     Raises:
         CaseInputError: the notice is not one of this case's.
-        RegistryUnavailable, RegistryRefused: from the registry.
+        RegistryUnavailable, RegistryRefused: from the registry (``noticeClosed`` when it
+            was already withdrawn or corrected).
     """
     if not case.folder.exists(f"notices/{notice_id}.json"):
         raise CaseInputError(f"notice {notice_id} was not published by this case")
-    notice = case.registry.withdraw_notice(notice_id)
+    notice = admin.withdraw_notice(notice_id)
     return _keep(case, notice, "notice-withdrawn", now=now, extra={"reason": reason})
 
 
 def correct_notice(
-    case: Case, notice_id: str, start: int, end: int, *, risk: int, message: str, now: int
+    case: Case,
+    notice_id: str,
+    start: int,
+    end: int,
+    *,
+    risk: int,
+    message: str,
+    now: int,
+    admin: NoticePublisher,
 ) -> Notice:
-    """Correct a notice this case published (a new notice; the old one is marked).
+    """Correct a notice this case published: the registry publishes a new notice for the
+    same venue naming the old one, which is marked corrected (never silently replaced).
+    Returns the new notice. ``admin`` as :func:`publish_notice`.
 
     Raises:
         CaseInputError: the notice is not one of this case's, or bad notice fields.
@@ -152,14 +188,8 @@ def correct_notice(
         raise CaseInputError(f"notice {notice_id} was not published by this case")
     old = case.folder.read_json(f"notices/{notice_id}.json")
     _check_notice(old["venue"], start, end, risk, message)
-    notice = case.registry.correct_notice(
-        case.record.case_id,
-        notice_id,
-        window_start=start,
-        window_end=end,
-        risk=risk,
-        message=message,
-    )
+    notice = admin.correct_notice(notice_id, old["venue"], start, end, risk, message)
+    _mark(case, notice_id, "corrected")
     return _keep(case, notice, "notice-corrected", now=now, extra={"corrects": notice_id})
 
 

@@ -123,7 +123,8 @@ class Record:
         """The envelope id in hex: what a warrant's record scope lists.
 
         Raises:
-            EnvelopeError: an envelope that does not parse (custodians would refuse it too).
+            MalformedEnvelope: an envelope that does not parse (:mod:`escrow.errors`;
+                custodians would refuse it too).
         """
         return Envelope.from_bytes(self.visit.envelope).envelope_id
 

@@ -11,7 +11,8 @@ The HTTP shapes are the registry service's (``registry/service``; JSON unless no
 
     POST /challenges                       -> {"challenge", "domain", "expires"}
     POST /auth/token {"verifiablePresentation"} -> {"access_token", "expires_in", "role"}
-    GET  /venues?status=active             -> [{id, did, name: {ko, en}, category, ...}]
+    POST /queries/venues {case_id, after, limit}
+         -> {"venues": [{id, did, name: {ko, en}, category}, ...], "next": id or null}
     GET  /venues/{id}/did.json             -> the venue's did:web document (its key)
     GET  /epoch-keys                       -> the signed epoch-key directory (CBOR)
     POST /queries/contacts {case_id, venue, start, end, min_overlap}
@@ -22,7 +23,12 @@ The HTTP shapes are the registry service's (``registry/service``; JSON unless no
     POST /queries/trace-seeds {case_id, label (base64url)} -> {"envelopes": [...]}
     POST /notices {venue, window_start, window_end, risk, message: {ko, en}} -> {number, ...}
     POST /notices/{number}/withdrawal; POST /notices/{number}/correction
+    GET  /notices?since=N                  -> {"events": [...], "next", "more"}
     GET  /venues/{id}/requests             -> the venue's view of requests for its records
+
+Every ``/queries/*`` needs an investigator's token; notices need the registry
+administrator's (DESIGN.md "Access control": the administrator publishes notices), so a
+case publishes them through a second client built with the administrator's key or token.
 
 Contacts and locator answers are summaries; the client fetches the signed records (with
 their envelopes) by visit id right after, under the same case, so every :class:`Record`
@@ -45,7 +51,7 @@ from investigator.errors import CaseInputError, RegistryRefused, RegistryUnavail
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["RISK_LEVELS", "HttpRegistryClient", "Notice", "RegistryClient"]
+__all__ = ["RISK_LEVELS", "HttpRegistryClient", "Notice", "NoticePublisher", "RegistryClient"]
 
 #: Exposure-notice risk levels by number (protocol ``RiskLevel``) as the registry names them.
 RISK_LEVELS = {1: "low", 2: "elevated", 3: "high"}
@@ -53,6 +59,8 @@ _TIMEOUT = 60.0
 _MAX_ANSWER = 256 * 1024 * 1024
 _RECORDS_PER_QUERY = 10_000
 _PAIRS_PER_QUERY = 10_000
+_VENUES_PER_PAGE = 1000
+_MAX_DIRECTORY_PAGES = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +96,8 @@ class RegistryClient(Protocol):
     refuses a request.
     """
 
-    def venues(self) -> list[VenueInfo]:
-        """Every active venue (DID, class, name)."""
+    def venues(self, case_id: str) -> list[VenueInfo]:
+        """Every active venue (DID, class, name), asked under the case."""
 
     def venue_key(self, did: str) -> bytes | None:
         """The venue's Ed25519 signing key (raw), or None for a venue the registry does
@@ -121,6 +129,15 @@ class RegistryClient(Protocol):
 
     def trace_seeds(self, case_id: str, label: bytes) -> list[bytes]:
         """The sealed trace-seed envelopes stored under a canonical trace-seed label."""
+
+
+class NoticePublisher(Protocol):
+    """Exposure notices at the registry: the administrator's (DESIGN.md "Access control":
+    the registry's administrator publishes notices, proved by the administrator's key).
+
+    Implementations raise :class:`~investigator.errors.RegistryUnavailable` and
+    :class:`~investigator.errors.RegistryRefused` as :class:`RegistryClient` does.
+    """
 
     def publish_notice(
         self, venue: str, window_start: int, window_end: int, risk: int, message: str
@@ -160,6 +177,13 @@ def _notice(answer: Any) -> Notice:
         raise RegistryRefused("the registry's notice is malformed") from exc
 
 
+def _venue_name(v: Mapping[str, Any]) -> str:
+    # The report shows the Korean name, and the English one beside it when they differ.
+    name = v.get("name") or {}
+    ko, en = str(name.get("ko", "")), str(name.get("en", ""))
+    return ko if not en or en == ko else (f"{ko} ({en})" if ko else en)
+
+
 def _venue_id(did: str) -> str:
     # did:web:<registry host>:venues:<venue id> (DESIGN.md "Identifiers").
     parts = did.split(":")
@@ -175,12 +199,16 @@ def _matches(answer: Any) -> list[dict[str, Any]]:
 
 
 class HttpRegistryClient:
-    """:class:`RegistryClient` over the registry service's HTTP API (module docstring).
+    """:class:`RegistryClient` and :class:`NoticePublisher` over the registry service's
+    HTTP API (module docstring).
 
-    Authenticates lazily: the first query asks for a challenge, presents ``credential``
-    (the authority's InvestigatorCredential; none for the registry's administrator, who
-    publishes notices) in a VP signed by ``key`` for ``did`` over it, and keeps the token
-    until it expires (or uses ``token`` as given). ``transport`` is an httpx transport (the
+    Authenticates lazily: the first request that needs a token asks for a challenge,
+    presents ``credential`` (the authority's InvestigatorCredential; none for the
+    registry's administrator, who publishes notices, or for a venue reading its requests)
+    in a VP signed by ``key`` for ``did`` over it, and keeps the token until it expires (or
+    uses ``token`` as given). ``verification_method`` names ``key`` in the holder's DID
+    document when ``did`` is not the key's own did:key (a venue's did:web). The registry
+    decides the role from who signed: one client per role. ``transport`` is an httpx transport (the
     default HTTP transport otherwise); ``clock`` returns the time (default: the system's).
 
     Raises (on construction):
@@ -194,6 +222,7 @@ class HttpRegistryClient:
         key: Ed25519PrivateKey | None = None,
         did: str | None = None,
         credential: Mapping[str, Any] | None = None,
+        verification_method: str | None = None,
         token: str | None = None,
         transport: Any = None,
         clock: Callable[[], float] = time.time,
@@ -207,6 +236,7 @@ class HttpRegistryClient:
             base_url=base_url.rstrip("/"), transport=transport, timeout=_TIMEOUT
         )
         self._key, self._did, self._credential = key, did, credential
+        self._method = verification_method
         self._token = token
         self._token_expires = 2**62 if token is not None else 0
         self._clock = clock
@@ -274,6 +304,7 @@ class HttpRegistryClient:
             [dict(self._credential)] if self._credential is not None else [],
             holder_key=self._key,
             holder=self._did,
+            verification_method=self._method,
             challenge=challenge["challenge"],
             domain=challenge.get("domain"),
             created=format_datetime(_dt.datetime.fromtimestamp(now, _dt.UTC)),
@@ -331,22 +362,30 @@ class HttpRegistryClient:
         return _matches(self._send("POST", "/queries/records", body=body))
 
     # -- RegistryClient -----------------------------------------------------------------
-    def venues(self) -> list[VenueInfo]:
-        """Every active venue. Raises RegistryUnavailable or RegistryRefused."""
-        answer = self._send("GET", "/venues", params={"status": "active", "limit": 1000})
-        if not isinstance(answer, list):
-            raise RegistryRefused("the registry's venue list is malformed")
-        try:
-            return [
-                VenueInfo(
-                    v["did"],
-                    str(v.get("category", "")),
-                    name=str((v.get("name") or {}).get("ko", "")),
-                )
-                for v in answer
-            ]
-        except (KeyError, TypeError, AttributeError, AnshimError) as exc:
-            raise RegistryRefused("the registry's venue list is malformed") from exc
+    def venues(self, case_id: str) -> list[VenueInfo]:
+        """Every active venue, page by page of the registry's directory (each page a
+        logged query under the case). Raises RegistryUnavailable or RegistryRefused."""
+        out: list[VenueInfo] = []
+        after = ""
+        for _ in range(_MAX_DIRECTORY_PAGES):
+            body = {"case_id": case_id, "after": after, "limit": _VENUES_PER_PAGE}
+            answer = self._send("POST", "/queries/venues", body=body)
+            if not isinstance(answer, dict) or not isinstance(answer.get("venues"), list):
+                raise RegistryRefused("the registry's venue directory is malformed")
+            try:
+                out += [
+                    VenueInfo(v["did"], str(v.get("category", "")), name=_venue_name(v))
+                    for v in answer["venues"]
+                ]
+            except (KeyError, TypeError, AttributeError, AnshimError) as exc:
+                raise RegistryRefused("the registry's venue directory is malformed") from exc
+            following = answer.get("next")
+            if following is None:
+                return out
+            if not isinstance(following, str) or following <= after:
+                raise RegistryRefused("the registry's venue directory does not advance")
+            after = following
+        raise RegistryRefused("the registry's venue directory has too many pages")
 
     def venue_key(self, did: str) -> bytes | None:
         """The venue's Ed25519 assertion key from its did:web document at the registry

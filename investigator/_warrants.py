@@ -12,6 +12,10 @@ One warrant stage lives in ``warrants/NAME/`` of the case folder:
    copy or passing one file along); :func:`approve` merges the approvals of every copy,
    checks the quorum and expiry against the epoch-key directory and writes
    ``approved.warrant`` — a warrant short of k approvals is refused and the refusal logged.
+   Once the approvers are known, and unless the draft named one, ``request.cbor`` names k
+   of them as the folding quorum ("Escrow": combining): those custodians fold their
+   Lagrange coefficients into their shares, so combining a record is additions only;
+   any other custodian may still answer with plain shares in a missing one's place.
 3. Each custodian answers with ``anshim escrow share``; :func:`collect` checks a batch's
    signature and warrant id and keeps it as ``batches/I.cbor``.
 4. :func:`open_stage` combines the batches with escrow's combiner on every core (a bad
@@ -61,6 +65,7 @@ __all__ = [
 
 #: How long a drafted warrant stays valid for approval and shares (s): three days.
 DEFAULT_VALID_FOR = 3 * 86400
+_MAX_REQUEST = 64 * 1024 * 1024  # escrow's bound on an unsealing request
 
 Progress = Callable[[Iterable[Any], str], Iterable[Any]]
 #: One envelope of a stage: (envelope bytes, label bytes, what it is for ``items.json``).
@@ -126,7 +131,7 @@ def draft(
 
     Raises:
         StepOutOfOrder: no items (nothing to open).
-        EnvelopeError: an envelope that does not parse.
+        MalformedEnvelope: an envelope that does not parse (:mod:`escrow.errors`).
         DecodeError, WarrantError: a scope escrow refuses.
     """
     if not items:
@@ -186,8 +191,13 @@ def approve(
     *,
     now: int,
     who: str,
+    fold: bool = True,
 ) -> Warrant:
     """Merge custodians' approved copies of the draft and check the quorum (step 2).
+
+    With ``fold`` (the default), a request that names no quorum is rewritten to name the
+    k approvers with the lowest indices (module docstring), unless the stage was already
+    approved (custodians may have answered the request as it was).
 
     Raises:
         StepOutOfOrder: the stage was not drafted.
@@ -219,6 +229,8 @@ def approve(
         if isinstance(exc, WarrantRefused):
             raise
         raise WarrantRefused(f"warrant {name} refused: {exc} [{code}]") from exc
+    if fold and not folder.exists(f"{_dir(name)}/approved.warrant"):
+        _name_quorum(folder, name, sorted(approvals), directory, now=now, who=who)
     folder.write_bytes(f"{_dir(name)}/approved.warrant", merged.to_bytes())
     folder.log(
         "warrant-approved",
@@ -227,6 +239,27 @@ def approve(
         now=now,
     )
     return merged
+
+
+def _name_quorum(
+    folder: CaseFolder,
+    name: str,
+    approvers: Sequence[str],
+    directory: EpochKeyDirectory,
+    *,
+    now: int,
+    who: str,
+) -> None:
+    path = f"{_dir(name)}/request.cbor"
+    # Only the request's quorum field changes (escrow._custodian's format): the records and
+    # their labels are copied as they are, not decoded and encoded again.
+    request = cbor.decode(folder.read_bytes(path), max_size=_MAX_REQUEST, max_depth=3)
+    if request.get("quorum") or folder.listdir(f"{_dir(name)}/batches"):
+        return
+    indices = sorted(directory.custodians.index(d) + 1 for d in approvers)
+    quorum = indices[: directory.threshold]
+    folder.write_bytes(path, cbor.encode({**request, "quorum": quorum}))
+    folder.log("request-quorum", {"warrant": name, "quorum": quorum}, who=who, now=now)
 
 
 def _approved(folder: CaseFolder, name: str) -> Warrant:

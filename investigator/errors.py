@@ -166,6 +166,6 @@ class RegistryRefused(InvestigatorError):
 
 
 class ReportUnavailable(InvestigatorError):
-    """Drawing (PNG, GraphML) needs the ``report`` extra (networkx, matplotlib)."""
+    """Drawing the PNG needs the ``report`` extra (matplotlib)."""
 
     code = "reportUnavailable"

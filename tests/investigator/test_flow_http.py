@@ -1,14 +1,22 @@
 """The whole investigation over real HTTP on loopback (issue 13 "Tests that must exist"):
 the real registry service on SQLite served by uvicorn, a small town (30 venues, 300
-wallets, 60 SMS, call and assisted-entry visitors, two days), real 3-of-5 custodians.
+wallets, 60 SMS, call and assisted-entry visitors, two days; benchmarks/town.py), real
+3-of-5 custodians.
 
 A case with a wallet discloses its diary; the tool finds its contacts and a brute force
 over every uploaded record decides who overlapped and by how much, which the tool must
 match exactly. A warrant with k−1 approvals is refused; a custodian returning bad shares
 is named in the case log; identities of every channel are unsealed and checked; the
 report and the call list are produced, and an assisted-entry name written as a spreadsheet
-formula comes out of the call list neutralised. The lost-phone path and second hops need
-the registry's trace-seed query."""
+formula comes out of the call list neutralised.
+
+A case whose phone is lost finds its own visits through its escrowed trace seeds (a
+warrant, the locators recomputed for every venue of the registry's directory), and a
+chosen contact's own visits through that contact's trace seeds under a warrant of its
+own, whose contacts are the case's second hop; the graph records the hop and through
+whom. A case without a wallet names its venues and times in the interview; the contacts
+query finds the case's own record among the others, and the venue sees which of its
+records were requested under which case, and nothing of who was found."""
 
 from __future__ import annotations
 
@@ -20,21 +28,41 @@ from typing import Any
 
 import pytest
 
-from did import cbor
-from escrow import ShareBatch
+from benchmarks.town import Town, running_town
+from did import cbor, did_from_public_key
+from escrow import ShareBatch, UnsealRequest
 from escrow._custodian import SHARES_CONTEXT  # to sign a wrong batch as its custodian
-from investigator import Case, HttpRegistryClient, Record, case_status, write_outputs
-from investigator.errors import WarrantRefused
+from investigator import (
+    Case,
+    HttpRegistryClient,
+    Record,
+    build_graph,
+    case_status,
+    write_outputs,
+)
+from investigator.errors import RegistryRefused, WarrantRefused
 from protocol import Channel, DiaryDisclosure
 from registry import CATEGORIES, MIN_OVERLAP
 from tests.escrow.support import FIRST_EPOCH, World
-from tests.investigator.support import AUTHORITY, PASS, approve_by, new_case, shares_by
-from tests.investigator.town import Town, build_town, serve, upload
+from tests.investigator.support import (
+    AUTHORITY,
+    ISSUER,
+    PASS,
+    approve_by,
+    new_case,
+    shares_by,
+)
 
 DAY = 86400
 NOW = (FIRST_EPOCH + 2) * DAY + 3600
 CASE_IN = FIRST_EPOCH * DAY + 10 * 3600
+DAY1 = (FIRST_EPOCH + 1) * DAY
 FORMULA = '=HYPERLINK("http://x","click")'
+#: The wallet contact followed to the second hop, and the second hop's contact.
+FIRST, SECOND = 1, 2
+#: A case without a wallet (an SMS check-in) and where the interview puts it.
+SMS_CASE = "+821055550000"
+SMS_IN = FIRST_EPOCH * DAY + 15 * 3600
 
 
 @pytest.fixture(scope="module")
@@ -44,21 +72,25 @@ def town(tmp_path_factory: pytest.TempPathFactory, escrow_world: World) -> Itera
          "channel": Channel.QR_STATIC, "holder": 0},
         {"venue": 0, "time_in": CASE_IN + 1800, "time_out": None, "channel": Channel.ASSISTED,
          "phone": "+821077778888", "name": FORMULA},
+        # The first hop's contact, then its own visit the next day with the second hop's.
+        {"venue": 0, "time_in": CASE_IN + 600, "time_out": CASE_IN + 4200,
+         "channel": Channel.QR_STATIC, "holder": FIRST},
+        {"venue": 1, "time_in": DAY1 + 14 * 3600, "time_out": DAY1 + 16 * 3600,
+         "channel": Channel.QR_STATIC, "holder": FIRST},
+        {"venue": 1, "time_in": DAY1 + 14 * 3600 + 1800, "time_out": DAY1 + 15 * 3600 + 1800,
+         "channel": Channel.QR_STATIC, "holder": SECOND},
+        # The case without a wallet: an SMS check-in with no check-out.
+        {"venue": 2, "time_in": SMS_IN, "time_out": None, "channel": Channel.SMS,
+         "phone": SMS_CASE, "name": None},
     ]  # fmt: skip
-    app, t = build_town(
-        tmp_path_factory.mktemp("town"), escrow_world.directory, first_day=FIRST_EPOCH,
-        now=NOW, special=special,
-    )  # fmt: skip
-    with serve(app) as url:
-        t.url = url
-        upload(t, escrow_world.directory, FIRST_EPOCH)
+    with running_town(
+        tmp_path_factory.mktemp("town"), escrow_world.directory, issuer=ISSUER,
+        first_day=FIRST_EPOCH, now=NOW, special=special,
+    ) as t:  # fmt: skip
         yield t
-    t._store.close()  # type: ignore[attr-defined]
 
 
 def _client(town: Town) -> HttpRegistryClient:
-    from did import did_from_public_key
-
     return HttpRegistryClient(
         town.url,
         key=town.investigator_key,
@@ -68,9 +100,18 @@ def _client(town: Town) -> HttpRegistryClient:
     )
 
 
+def _venue_client(town: Town, n: int) -> HttpRegistryClient:
+    """Venue ``n``'s operator at the registry (DID authentication with its did:web key)."""
+    op = town.venues[n]
+    return HttpRegistryClient(
+        town.url, key=op.key, did=op.did, verification_method=op.verification_method,
+        clock=lambda: town.clock.now,
+    )  # fmt: skip
+
+
 def _brute_force(town: Town, stays: list[dict[str, Any]], own: set[str]) -> dict[str, float]:
-    """Every record that overlaps a case stay by at least 10 minutes, with the registry's
-    category margins and dwells, from the test's own list of uploaded records."""
+    """Every record that overlaps a searched stay by at least 10 minutes, with the
+    registry's category margins and dwells, from the town's own list of uploaded records."""
     category = {op.did: op.category for op in town.venues}
     out: dict[str, float] = {}
     for s in stays:
@@ -83,6 +124,38 @@ def _brute_force(town: Town, stays: list[dict[str, Any]], own: set[str]) -> dict
             overlap = min(end, hi) - max(v.time_in, lo)
             if overlap >= MIN_OVERLAP:
                 out[v.visit_id] = max(out.get(v.visit_id, 0.0), round(overlap / 60, 1))
+    return out
+
+
+def _found(contacts: list[dict[str, Any]]) -> dict[str, float]:
+    return {
+        c["record"]["visit_id"]: round(c["record"]["overlap_seconds"] / 60, 1) for c in contacts
+    }
+
+
+def _open(case: Case, world: World, stage: str) -> int:
+    """Custodians 1-3 approve the stage's draft and answer it; the case unseals it."""
+    draft = case.folder.read_bytes(f"warrants/{stage}/draft.warrant")
+    case.approve(stage, approve_by(world, draft, range(3), now=NOW), now=NOW)
+    request = case.folder.read_bytes(f"warrants/{stage}/request.cbor")
+    approved = case.folder.read_bytes(f"warrants/{stage}/approved.warrant")
+    for b in shares_by(world, approved, request, range(3), now=NOW):
+        case.collect(stage, b.to_bytes(), now=NOW)
+    return case.unseal(stage, now=NOW, processes=2)
+
+
+def _stays_of(town: Town, holder: int, start: int, end: int) -> set[str]:
+    """The holder's records whose stay touches [start, end] (the trace-seed path's rule)."""
+    category = {op.did: op.category for op in town.venues}
+    out = set()
+    for v in town.visits:
+        if v.holder != holder:
+            continue
+        stay_end = v.time_out if v.time_out is not None else (
+            v.time_in + CATEGORIES[category[v.venue]].dwell
+        )  # fmt: skip
+        if stay_end >= start and v.time_in <= end:
+            out.add(v.visit_id)
     return out
 
 
@@ -117,6 +190,8 @@ def test_a_wallet_case_from_disclosure_to_call_list(
     case.approve("r1-identities", approve_by(escrow_world, draft, range(1, 4), now=NOW), now=NOW)
     assert "shares" in case_status(case).stage
     request = case.folder.read_bytes("warrants/r1-identities/request.cbor")
+    # The approvers (custodians 2, 3, 4) are the folding quorum; custodian 1 answers too.
+    assert UnsealRequest.from_bytes(request).quorum == (2, 3, 4)
     approved = case.folder.read_bytes("warrants/r1-identities/approved.warrant")
     batches = shares_by(escrow_world, approved, request, range(4), now=NOW)
     # Custodian 3 swaps its first two shares: signed by it, wrong for their envelopes.
@@ -156,34 +231,116 @@ def test_a_wallet_case_from_disclosure_to_call_list(
     assert all(not r["phone"].startswith("+") for r in rows)
     html = out["report_html"].read_text(encoding="utf-8")
     assert "HYPERLINK" in html
+    assert "가게 0 (Venue 0)" in html  # venue names from the investigators' directory
     assert case_status(case).stage == "report"
     request_close()
 
 
-def test_the_lost_phone_path_and_second_hops(
+def test_a_lost_phone_finds_its_own_visits_and_a_contact_leads_to_the_second_hop(
     town: Town, escrow_world: World, tmp_path: Path
 ) -> None:
-    import httpx
-
-    paths = httpx.get(f"{town.url}/openapi.json").json()["paths"]
-    if "/queries/trace-seeds" not in paths:
-        pytest.skip(
-            "registry.service has no investigators' trace-seed query (POST /queries/trace-seeds"
-            " {case_id, label} -> {envelopes}); the lost-phone path and next hops need it"
-        )
-    holder = town.holders[0]
+    holder, first, second = town.holders[0], town.holders[FIRST], town.holders[SECOND]
     registry = _client(town)
     case = new_case(escrow_world, tmp_path / "lost", case_id="JJ-2024-018")
     case = Case.load(case.folder.path, PASS, who="Kim", registry=registry)
-    case.lost_phone(holder.credential.credential_id, now=NOW)
-    for stage in ("r1-seeds",):
-        draft = case.folder.read_bytes(f"warrants/{stage}/draft.warrant")
-        case.approve(stage, approve_by(escrow_world, draft, range(3), now=NOW), now=NOW)
-        request = case.folder.read_bytes(f"warrants/{stage}/request.cbor")
-        approved = case.folder.read_bytes(f"warrants/{stage}/approved.warrant")
-        for b in shares_by(escrow_world, approved, request, range(3), now=NOW):
-            case.collect(stage, b.to_bytes(), now=NOW)
-        case.unseal(stage, now=NOW, processes=2)
-    own = {v.visit_id for v in town.visits if v.holder == 0}
+    window = (case.record.window_start, case.record.window_end)
+
+    # Round 1: the case's trace seeds under a warrant; its locators at every venue.
+    warrant = case.lost_phone(holder.credential.credential_id, now=NOW)
+    assert warrant.scope.credentials == (
+        (holder.credential.credential_id, FIRST_EPOCH, FIRST_EPOCH + 2),
+    )
+    assert _open(case, escrow_world, "r1-seeds") == 2  # one seed per day it escrowed
+    own = _stays_of(town, 0, *window)
     assert {s["visit_id"] for s in case.stays(1)} == own
+    assert {s["source"] for s in case.stays(1)} == {"trace-seeds"}
+    contacts = case.find_contacts(1, now=NOW)
+    assert _found(contacts) == _brute_force(town, case.stays(1), own)
+    truth = {v.visit_id: v for v in town.visits}
+    first_visit = next(
+        v.visit_id for v in town.visits if v.holder == FIRST and v.time_in == CASE_IN + 600
+    )
+    assert first_visit in _found(contacts)
+    assert SECOND not in {truth[c["record"]["visit_id"]].holder for c in contacts}
+    case.draft_identities(1, now=NOW)
+    assert _open(case, escrow_world, "r1-identities") == len(contacts)
+
+    # Round 2: the chosen contact's own visits through its trace seeds, its own warrant.
+    warrant = case.next_hop(people=[first.phone], now=NOW)
+    day = CASE_IN // DAY
+    assert warrant.scope.credentials == ((first.credential.credential_id, day, FIRST_EPOCH + 2),)
+    assert case.rounds() == 2
+    _open(case, escrow_world, "r2-seeds")
+    theirs = _stays_of(town, FIRST, CASE_IN + 600, window[1])
+    assert {s["visit_id"] for s in case.stays(2)} == theirs
+    assert {s["person"] for s in case.stays(2)} == {first.phone}
+    known = own | set(_found(contacts))
+    second_hop = case.find_contacts(2, now=NOW)
+    assert _found(second_hop) == _brute_force(town, case.stays(2), known | theirs)
+    # The case itself and the first hop are not found again.
+    assert not set(_found(second_hop)) & known
+    second_visit = next(v.visit_id for v in town.visits if v.holder == SECOND and v.venue
+                        == town.venues[1].did and v.time_in == DAY1 + 14 * 3600 + 1800)  # fmt: skip
+    assert second_visit in _found(second_hop)
+    case.draft_identities(2, now=NOW)
+    assert _open(case, escrow_world, "r2-identities") == len(second_hop)
+    assert {i.phone for i in case.identities(2)} >= {second.phone}
+
+    # The graph: who was found at which hop, and through whom.
+    graph = build_graph(case)
+    by_phone = {p.phone: p for p in graph.people.values() if p.phone}
+    assert (by_phone[first.phone].hop, by_phone[first.phone].through) == (1, "case")
+    assert by_phone[second.phone].hop == 2
+    assert by_phone[second.phone].through == by_phone[first.phone].id
+    edges = {(c.source, c.target, c.hop) for c in graph.contacts}
+    assert (by_phone[first.phone].id, by_phone[second.phone].id, 2) in edges
+    assert ("case", by_phone[first.phone].id, 1) in edges
+    hop2_visits = {v.visit_id for v in graph.visits if v.person == by_phone[first.phone].id}
+    assert theirs <= hop2_visits
+    # Each hop had its own warrants; every registry look-up was logged under the case.
+    stages = sorted(p.rsplit("/", 1)[-1] for p in case.folder.listdir("warrants"))
+    assert stages == ["r1-identities", "r1-seeds", "r2-identities", "r2-seeds"]
+    registry.close()
+
+
+def test_a_case_without_a_wallet_from_its_interview_and_the_venues_view(
+    town: Town, escrow_world: World, tmp_path: Path
+) -> None:
+    registry = _client(town)
+    case = new_case(escrow_world, tmp_path / "interview", case_id="JJ-2024-019")
+    case = Case.load(case.folder.path, PASS, who="Kim", registry=registry)
+    venue = town.venues[2]
+    stays = case.visits_from_interview([(venue.did, SMS_IN, SMS_IN + 5400)], now=NOW)
+    assert [(s.venue, s.source, s.visit_id) for s in stays] == [(venue.did, "interview", "")]
+    contacts = case.find_contacts(1, now=NOW)
+    found = _found(contacts)
+    assert found == _brute_force(town, case.stays(1), set())
+    own = next(v.visit_id for v in town.visits if v.phone == SMS_CASE)
+    assert own in found  # the case's own record is among the contacts: nothing marks it
+    case.draft_identities(1, now=NOW)
+    assert _open(case, escrow_world, "r1-identities") == len(found)
+    truth = {v.visit_id: v for v in town.visits}
+    idents = {i.visit_id: i for i in case.identities(1)}
+    assert idents[own].phone == SMS_CASE
+    assert idents[own].channel == "sms"
+    assert {(i.phone, i.name) for i in idents.values()} == {
+        (truth[v].phone, truth[v].name) for v in found
+    }
+    out = write_outputs(case, tmp_path / "exports", now=NOW, png=False)
+    assert "가게 2 (Venue 2)" in out["report_html"].read_text(encoding="utf-8")
+
+    # The venue's view: which of its records were requested, under which case, when.
+    with _venue_client(town, 2) as operator:
+        seen = [r for r in operator.venue_requests(venue.did) if r["case_id"] == "JJ-2024-019"]
+        with pytest.raises(RegistryRefused, match="notPermitted"):
+            operator.venue_requests(town.venues[0].did)
+    assert {v for r in seen for v in r["visit_ids"]} == set(found)
+    assert {r["kind"] for r in seen} == {"contacts", "records"}
+    for r in seen:
+        assert set(r) == {"seq", "time", "case_id", "kind", "visit_ids"}  # never who, or whom
+        assert r["time"] == NOW
+    # Another venue saw none of this case's requests.
+    with _venue_client(town, 5) as other:
+        assert [r for r in other.venue_requests(town.venues[5].did)
+                if r["case_id"] == "JJ-2024-019"] == []  # fmt: skip
     registry.close()

@@ -102,6 +102,23 @@ def test_png_and_graphml() -> None:
     assert {d["kind"] for _, _, d in parsed.edges(data=True)} == {"visit", "contact"}
 
 
+def test_graphml_reads_back_in_networkx_with_every_name_and_type() -> None:
+    import networkx as nx
+
+    names = [*NASTY, "\x00\x1bnul-esc", "\ud800lone", "<&>\"'"]
+    graph = _graph(names)
+    parsed = nx.read_graphml(io.BytesIO(graph.to_graphml()))
+    assert set(parsed.nodes) == set(graph.people) | set(graph.venues)
+    assert parsed.number_of_edges() == len(graph.visits) + len(graph.contacts)
+    labels = {parsed.nodes[f"p{n}"]["label"] for n in range(len(names))}
+    assert {"\ufffd\ufffdnul-esc", "\ufffdlone", "<&>\"'", "\rCR", "\tTAB", NASTY[0]} <= labels
+    assert parsed.nodes["p0"]["hop"] == 1
+    assert parsed.nodes["p0"]["sealed"] is False
+    contacts = [d for _, _, d in parsed.edges(data=True) if d["kind"] == "contact"]
+    assert sorted(d["overlap_minutes"] for d in contacts)[-1] == 59.0
+    assert parsed.graph["case_id"] == "JJ-1"
+
+
 def test_a_layout_name_is_checked() -> None:
     from investigator.errors import CaseInputError
 

@@ -269,3 +269,52 @@ def test_an_identity_from_an_untrusted_issuer_moved_or_of_another_channel_is_ref
     with pytest.raises(IdentityRefused, match="gateway channel"):
         decode(moved, "sms")
     assert json.loads((_files(case) / "items.json").read_text())[0]["kind"] == "visit"
+
+
+def test_the_approvers_become_the_folding_quorum_and_a_stand_in_answers_for_a_missing_one(
+    escrow_world: World, tmp_path: Path, venue_key: Ed25519PrivateKey
+) -> None:
+    case = new_case(escrow_world, tmp_path / "case")
+    d = escrow_world.directory
+    # Enough records that the request is over did.cbor's default 64 KiB decoding bound.
+    made = [
+        make_record(d, venue_key, VENUE, T0 + i, None, phone=f"+8210{i:08d}", channel=Channel.SMS)
+        for i in range(150)
+    ]
+    _draft(case, made)
+    assert UnsealRequest.from_bytes((_files(case) / "request.cbor").read_bytes()).quorum == ()
+    draft = (_files(case) / "draft.warrant").read_bytes()
+    approved = case.approve("r1-identities", approve_by(escrow_world, draft, range(1, 4)), now=NOW)
+    raw = (_files(case) / "request.cbor").read_bytes()
+    assert len(raw) > 64 * 1024
+    request = UnsealRequest.from_bytes(raw)
+    assert request.quorum == (2, 3, 4)
+    assert [(m.record.envelope_id, m.record.visit_id) for m in made] == [
+        (e.envelope_id, m.record.visit_id) for (e, _), m in zip(request.items, made, strict=True)
+    ]
+    assert case.folder.entries()[-2].what == {"warrant": "r1-identities", "quorum": [2, 3, 4]}
+    # Custodian 4 of the quorum never answers; custodian 1 (plain shares) stands in.
+    for b in shares_by(escrow_world, approved.to_bytes(), raw, range(3)):
+        case.collect("r1-identities", b.to_bytes(), now=NOW)
+    opened = stages.open_stage(
+        case.folder, "r1-identities", case.directory, now=NOW, who="t", processes=1
+    )
+    assert len(opened) == len(made)
+    for (item, plain), m in zip(opened, made, strict=True):
+        ident = decode_identity(
+            plain, envelope_id=item["envelope_id"], visit_id=item["visit_id"], channel="sms",
+            trusted_issuers=[ISSUER_DID], label=label_of(m.record.visit).to_bytes(),
+            time_in=m.record.visit.time_in,
+        )  # fmt: skip
+        assert (ident.visit_id, ident.phone) == (m.record.visit_id, m.phone)
+    assert not [e for e in case.folder.entries() if e.step == "bad-shares"]
+
+
+def test_approving_without_folding_leaves_the_request_plain(
+    escrow_world: World, tmp_path: Path, venue_key: Ed25519PrivateKey
+) -> None:
+    case = new_case(escrow_world, tmp_path / "case")
+    _draft(case, _records(escrow_world, venue_key))
+    draft = (_files(case) / "draft.warrant").read_bytes()
+    case.approve("r1-identities", approve_by(escrow_world, draft, range(3)), now=NOW, fold=False)
+    assert UnsealRequest.from_bytes((_files(case) / "request.cbor").read_bytes()).quorum == ()
