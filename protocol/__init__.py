@@ -53,6 +53,7 @@ from protocol._batch import (
     MAX_UPLOAD_BATCH_MESSAGE,
     UploadBatch,
 )
+from protocol._categories import CATEGORIES, FALLBACK_CATEGORY, Category, category
 from protocol._checkin import (
     CHECKIN_LIFETIME,
     HOLDER_SHOWN_LIFETIME,
@@ -147,11 +148,13 @@ from protocol.wire import MAX_TIME, MAX_VENUE_DID_CHARS, PROTOCOL_VERSION, KeySo
 __all__ = [
     "ANY_VENUE",
     "BATCH_ID_SIZE",
+    "CATEGORIES",
     "CHALLENGE_LIFETIME",
     "CHECKIN_LIFETIME",
     "COMPACT_OVERHEAD",
     "ENVELOPE_PAD_TO",
     "ENVELOPE_SIZE",
+    "FALLBACK_CATEGORY",
     "HOLDER_SHOWN_LIFETIME",
     "HOLDER_SHOWN_MAX_SKEW",
     "HOLDER_SIGNATURE_SIZE",
@@ -185,6 +188,7 @@ __all__ = [
     "TRACE_SEED_SIZE",
     "VISIT_ID_SIZE",
     "VISIT_NONCE_SIZE",
+    "Category",
     "Channel",
     "CheckIn",
     "CompactPersonCredential",
@@ -208,6 +212,7 @@ __all__ = [
     "VenueCode",
     "VerifiedDiary",
     "VisitReceipt",
+    "category",
     "check_phone",
     "day_of",
     "derive_pseudonym_key",

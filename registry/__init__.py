@@ -23,7 +23,6 @@ migrations: :mod:`~registry._schema` (with the Citus variant). Errors:
 Importing this package loads no database driver, web framework or HTTP client.
 """
 
-from registry._categories import CATEGORIES, FALLBACK_CATEGORY, Category, category
 from registry._lostphone import LOCATOR_BATCH, lost_phone_visits, venue_locators
 from registry._model import (
     MAX_TRACE_SEED_ENVELOPE,
@@ -52,8 +51,6 @@ from registry._store import (
 )
 
 __all__ = [
-    "CATEGORIES",
-    "FALLBACK_CATEGORY",
     "LOCATOR_BATCH",
     "MAX_BATCH",
     "MAX_QUERY_ITEMS",
@@ -62,7 +59,6 @@ __all__ = [
     "MIN_OVERLAP",
     "SCHEMA_VERSION",
     "SIGNATURE_SIZE",
-    "Category",
     "DayStats",
     "Match",
     "PutResult",
@@ -70,7 +66,6 @@ __all__ = [
     "StoredVisit",
     "TraceSeed",
     "Venue",
-    "category",
     "check_citus_rules",
     "citus_migrations",
     "lost_phone_visits",

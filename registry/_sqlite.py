@@ -41,7 +41,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from registry._categories import Category, category
+from protocol import Category, category
 from registry._checks import check_day, check_days, check_venue_did, check_visit_ids
 from registry._model import (
     DayStats,

@@ -42,7 +42,7 @@ from did import (
     b64url_decode,
 )
 from did.errors import DecodeError
-from registry._categories import CATEGORIES
+from protocol import CATEGORIES
 from registry.errors import (
     InvalidRegistration,
     ProofOfPossessionFailed,

@@ -36,7 +36,7 @@ readings), ``_venue`` (venue context, open visits), ``_dwell`` (default stays),
 from did import MemoryReplayStore, ReplayStore
 from verifier._challenges import FORGET_AFTER, ChallengeBook
 from verifier._disclosure import VenueKeys, verify_disclosure
-from verifier._dwell import DEFAULT_DWELL, FALLBACK_DWELL, default_dwell, time_out_of
+from verifier._dwell import default_dwell, time_out_of
 from verifier._gateway import seal_assisted_entry, seal_sms_checkin
 from verifier._policy import DEFAULT_THRESHOLD, EntryPolicy, read_device
 from verifier._validate import (
@@ -49,9 +49,7 @@ from verifier._validate import (
 from verifier._venue import VenueContext, VisitBook
 
 __all__ = [
-    "DEFAULT_DWELL",
     "DEFAULT_THRESHOLD",
-    "FALLBACK_DWELL",
     "FORGET_AFTER",
     "Admission",
     "ChallengeBook",

@@ -1,56 +1,29 @@
 """How long a visit lasts when nobody checks out (DESIGN.md "Other channels, one record":
 "without one, the venue category's default dwell applies").
 
-This module is the one place that knows the table. Categories are the authority's facility
-classes (the ``category`` token of a :class:`~protocol.VenueCode`); the values are
-typical stays, chosen on the long side because a too-short stay hides contacts while a
-too-long one only widens a warrant's window. An unknown category gets
-:data:`FALLBACK_DWELL`.
+The dwells are :data:`protocol.CATEGORIES`' — the one table of the authority's facility
+classes that the registry's contact queries use too — so a visit is given the same stay at
+the venue and at the registry. An unknown category gets
+:data:`protocol.FALLBACK_CATEGORY`'s dwell.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
-
 from did.errors import InputError
-from protocol import MAX_STAY, SealedVisit
+from protocol import MAX_STAY, SealedVisit, category
 
-__all__ = ["DEFAULT_DWELL", "FALLBACK_DWELL", "default_dwell", "time_out_of"]
-
-_MINUTE = 60
-#: Default stay per facility class, in seconds.
-DEFAULT_DWELL: Mapping[str, int] = MappingProxyType(
-    {
-        "cafe": 60 * _MINUTE,
-        "restaurant": 90 * _MINUTE,
-        "bar": 150 * _MINUTE,
-        "karaoke": 120 * _MINUTE,
-        "nightclub": 240 * _MINUTE,
-        "gym": 90 * _MINUTE,
-        "sauna": 120 * _MINUTE,
-        "church": 120 * _MINUTE,
-        "cinema": 150 * _MINUTE,
-        "shop": 30 * _MINUTE,
-        "office": 480 * _MINUTE,
-        "hospital": 120 * _MINUTE,
-        "school": 420 * _MINUTE,
-        "bus": 45 * _MINUTE,
-    }
-)
-#: The stay assumed for a category missing from :data:`DEFAULT_DWELL`.
-FALLBACK_DWELL = 120 * _MINUTE
+__all__ = ["default_dwell", "time_out_of"]
 
 
-def default_dwell(category: str) -> int:
-    """The default stay in seconds of a facility class.
+def default_dwell(category_name: str) -> int:
+    """The default stay in seconds of a facility class (:func:`protocol.category`).
 
     Raises:
-        InputError: if ``category`` is not a string.
+        InputError: if ``category_name`` is not a string.
     """
-    if not isinstance(category, str):
+    if not isinstance(category_name, str):
         raise InputError("category must be a string")
-    return DEFAULT_DWELL.get(category, FALLBACK_DWELL)
+    return category(category_name).dwell
 
 
 def time_out_of(record: SealedVisit, category: str) -> int:

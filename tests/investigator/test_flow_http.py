@@ -42,7 +42,8 @@ from investigator import (
 )
 from investigator.errors import RegistryRefused, WarrantRefused
 from protocol import Channel, DiaryDisclosure
-from registry import CATEGORIES, MIN_OVERLAP
+from protocol import CATEGORIES
+from registry import MIN_OVERLAP
 from tests.escrow.support import FIRST_EPOCH, World
 from tests.investigator.support import (
     AUTHORITY,

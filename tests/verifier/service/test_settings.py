@@ -63,3 +63,26 @@ def test_no_config_named(tmp_path: Path) -> None:
         load_settings(env={})
     with pytest.raises(VenueConfigError, match="TOML"):
         load_settings(write(tmp_path, "[service\n"), env={})
+
+
+def test_every_registry_category_is_a_venue_category(tmp_path: Path) -> None:
+    """The registry's facility classes (protocol's one category table, wedding_hall among them)
+    are accepted in venue.toml and by the validation context, and a visit without a
+    check-out is given the same stay at the venue as at the registry."""
+    from protocol import CATEGORIES
+    from tests.wallet.support import VENUE_KEY
+    from verifier import VenueContext, default_dwell
+
+    for name, category in CATEGORIES.items():
+        path = write(tmp_path, CONFIG.replace('category = "cafe"', f'category = "{name}"'))
+        venue = load_settings(path, env={}).venues[0]
+        assert venue.category == name
+        context = VenueContext.create(venue.did, VENUE_KEY, category=venue.category)
+        assert context.default_dwell == category.dwell == default_dwell(name), name
+
+
+@pytest.mark.parametrize("category", ["Wedding_hall", "_hall", "9bar", "wedding hall", "a" * 25])
+def test_categories_outside_the_token_form_are_refused(tmp_path: Path, category: str) -> None:
+    path = write(tmp_path, CONFIG.replace('category = "cafe"', f'category = "{category}"'))
+    with pytest.raises(VenueConfigError, match="category"):
+        load_settings(path, env={})

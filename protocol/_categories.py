@@ -1,5 +1,9 @@
-"""The authority's facility classes as the contact queries use them (DESIGN.md
-"Investigation" step 3, "Credentials": high-risk classes have longer exposure margins).
+"""The authority's facility classes: the one table of default dwells and exposure margins
+(DESIGN.md "Other channels, one record": without a check-out "the venue category's default
+dwell applies"; "Investigation" step 3 and "Credentials": high-risk classes have longer
+exposure margins). The venue service ends a visit without a check-out with the dwell, and
+the registry's contact queries use the same dwell and the margin, so a visit has one stay
+everywhere.
 
 Each class has a default dwell (the stay assumed for a record without a check-out, DESIGN.md
 "Other channels, one record") and an exposure margin (how far a case's stay is widened on
@@ -19,10 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from protocol import MAX_STAY
-from registry.errors import InvalidQuery
-
-__all__ = ["CATEGORIES", "FALLBACK_CATEGORY", "Category", "category"]
+from did.errors import InputError
+from protocol._records import MAX_STAY
 
 _MINUTE = 60
 
@@ -32,7 +34,7 @@ class Category:
     """A facility class: its default dwell and exposure margin, in seconds.
 
     Raises:
-        InvalidQuery: a dwell outside (0, MAX_STAY] or a negative margin.
+        InputError: a dwell outside (0, MAX_STAY] or a margin outside [0, MAX_STAY].
     """
 
     name: str
@@ -41,9 +43,9 @@ class Category:
 
     def __post_init__(self) -> None:
         if type(self.dwell) is not int or not 0 < self.dwell <= MAX_STAY:
-            raise InvalidQuery(f"dwell must be an int in (0, {MAX_STAY}]")
+            raise InputError(f"dwell must be an int in (0, {MAX_STAY}]")
         if type(self.margin) is not int or not 0 <= self.margin <= MAX_STAY:
-            raise InvalidQuery(f"margin must be an int in [0, {MAX_STAY}]")
+            raise InputError(f"margin must be an int in [0, {MAX_STAY}]")
 
 
 def _table(*rows: tuple[str, int, int]) -> Mapping[str, Category]:
