@@ -1,6 +1,6 @@
 """The README keeps its promises (issue 2, "README.md"): the two set-up commands are Makefile
 targets, the Python quick start runs as printed, and every command in its CLI table exists
-with ``--help``."""
+with ``--help``. The user sections' commands are run by ``test_readme_commands.py``."""
 
 from __future__ import annotations
 
@@ -18,12 +18,14 @@ ROOT = _ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def _blocks(language: str) -> list[str]:
-    return re.findall(rf"^```{language}\n(.*?)^```", README, flags=re.M | re.S)
+def _blocks(language: str, section: str) -> list[str]:
+    """The ``language`` blocks of the README's ``## section`` (up to the next ``## ``)."""
+    text = README.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(rf"^```{language}\n(.*?)^```", text, flags=re.M | re.S)
 
 
 def test_exactly_two_setup_commands_and_both_are_make_targets() -> None:
-    (block,) = _blocks("sh")
+    (block,) = _blocks("sh", "Set up and run")
     commands = [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
     assert commands == ["make demo", "make test"]
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
@@ -32,7 +34,7 @@ def test_exactly_two_setup_commands_and_both_are_make_targets() -> None:
 
 
 def test_python_quick_start_runs_as_printed(tmp_path: Path) -> None:
-    (snippet,) = _blocks("python")
+    (snippet,) = _blocks("python", "Quick start (Python)")
     assert len(snippet.strip().splitlines()) <= 12  # "a 10-line Python quick start"
     script = tmp_path / "quickstart_from_readme.py"
     script.write_text(snippet, encoding="utf-8")
