@@ -38,9 +38,11 @@ from wallet._diary import Visit
 from wallet._enrollment import TraceSeedEnvelope
 from wallet._exposures import ExposureMatch
 from wallet._scanning import ScannedVenue
+from wallet._transparency import AuditAnswer
 from wallet._wallet import Wallet
 from wallet.errors import (
     AlteredCode,
+    AuditProofRefused,
     CodeNotYetValid,
     DiaryFull,
     DirectoryRefused,
@@ -66,6 +68,8 @@ from wallet.errors import (
 
 __all__ = [
     "AlteredCode",
+    "AuditAnswer",
+    "AuditProofRefused",
     "CodeNotYetValid",
     "DiaryFull",
     "DirectoryRefused",

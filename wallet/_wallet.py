@@ -44,6 +44,7 @@ from wallet._pending import (
     unexpired,
 )
 from wallet._scanning import ScannedVenue, scan_code
+from wallet._transparency import AuditAnswer, check_unsealed
 from wallet.errors import (
     DiaryFull,
     DirectoryRefused,
@@ -322,6 +323,20 @@ class Wallet(OpenedStore):
     def visits(self, *, start: int | None = None, end: int | None = None) -> list[_diary.Visit]:
         """The diary's visits with time in in ``[start, end]`` (oldest first)."""
         return _diary.visits(self._state.diary, start=start, end=end)
+
+    def was_unsealed(
+        self, visit: _diary.Visit, *, head: bytes, proof: escrow.UnsealedProof
+    ) -> AuditAnswer:
+        """Whether ``visit``'s sealed record was unsealed, from a published audit-log tree
+        head (``GET /audit-log/proofs/<record id>`` at the registry) and the inclusion or
+        absence proof for :attr:`~wallet.Visit.record_id`. The head must be signed by one
+        of the custodians pinned when this wallet was created.
+
+        Raises:
+            AuditProofRefused: a head not signed by a pinned custodian, a proof about
+                another record, or one that does not establish its claim.
+        """
+        return check_unsealed(visit.record_id, head, proof, self.custodians[0])
 
     def export_disclosure(self, start: int, end: int, *, audience: str, now: int) -> bytes:
         """A diary disclosure for ``[start, end]`` addressed to the health authority

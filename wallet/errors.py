@@ -17,6 +17,7 @@ is (it never contains data from the scanned code or the store).
         ├── NoEpochKey                      noEpochKey         no verified epoch key for the day
         ├── ReceiptRefused                  receiptRefused     a receipt not for this wallet
         │   └── UnexpectedReceipt           unexpectedReceipt  answers no visit of this wallet
+        ├── AuditProofRefused               auditProofRefused  a tree head or proof that fails
         ├── StoreFull                       storeFull          saving would exceed the caps
         │   └── DiaryFull                   diaryFull          no room for another receipt
         └── ScanRefused                     scanRefused
@@ -45,6 +46,7 @@ from did.errors import AnshimError, DecodeError, KeyFileError
 
 __all__ = [
     "AlteredCode",
+    "AuditProofRefused",
     "CodeNotYetValid",
     "DiaryFull",
     "DirectoryRefused",
@@ -229,3 +231,10 @@ class UnknownVenueKey(ScanRefused):
 
     code = "unknownVenueKey"
     user_message = "This venue is not registered."
+
+
+class AuditProofRefused(WalletError):
+    """A published audit-log tree head not signed by a pinned custodian, or a proof that
+    does not establish whether the visit's record was unsealed."""
+
+    code = "auditProofRefused"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import escrow
+from did import Ed25519PrivateKey, did_from_public_key
 from escrow import AuditLog, UnsealRequest, answer_warrant
 from protocol import Channel, CheckIn, parse_qr_text
 from tests.escrow.support import approved_warrant
@@ -29,7 +30,7 @@ from tests.wallet.support import (
     venue_keys,
     world,
 )
-from wallet import UnexpectedReceipt, Wallet, _pending
+from wallet import AuditProofRefused, UnexpectedReceipt, Wallet, _pending
 
 TEN = FIRST_EPOCH * DAY + 10 * 3600  # 10:00 on the first test day
 
@@ -209,6 +210,34 @@ def test_each_visit_keeps_the_record_id_the_audit_log_names(tmp_path: Path) -> N
     yes.verify(head)
     no.verify(head)
     assert (yes.unsealed, no.unsealed) == (True, False)
+    # The wallet itself answers "was my visit unsealed?" from the published head and proof,
+    # checking the head against the custodians pinned at creation.
+    with Wallet.open(w.path, PASS, now=NOW + 1800) as phone:
+        first, second = phone.visits()
+        answer = phone.was_unsealed(first, head=head.to_bytes(), proof=yes)
+        assert (answer.unsealed, answer.signed_by) == (True, ew.stores[0].did)
+        assert phone.was_unsealed(second, head=head.to_bytes(), proof=no).unsealed is False
+        with pytest.raises(AuditProofRefused):  # a proof about another visit's record
+            phone.was_unsealed(second, head=head.to_bytes(), proof=yes)
+        forged = escrow.UnsealedProof(first.record_id, False, no.neighbours)
+        with pytest.raises(AuditProofRefused):  # an absence claim for an unsealed record
+            phone.was_unsealed(first, head=head.to_bytes(), proof=forged)
+
+
+def test_a_tree_head_signed_by_a_rogue_log_is_refused(tmp_path: Path) -> None:
+    # A registry (or anyone) running its own "audit log" cannot tell a phone its visit was
+    # never unsealed: the head must be signed by one of the pinned custodians.
+    w = new_wallet(tmp_path)
+    data, pid = checked_in(w)
+    visit = w.accept_receipt(receipt_for(data, pid), venue_key=venue_keys, now=NOW)
+    rogue = Ed25519PrivateKey.generate()
+    log = AuditLog()
+    head = log.sign_head(rogue, did_from_public_key(rogue.public_key), now=NOW)
+    absent = log.prove_unsealed(visit.record_id, head)
+    with pytest.raises(AuditProofRefused):
+        w.was_unsealed(visit, head=head.to_bytes(), proof=absent)
+    with pytest.raises(AuditProofRefused):
+        w.was_unsealed(visit, head=b"not a tree head", proof=absent)
 
 
 def test_a_kiosk_receipt_matches_its_kiosk_check_in(tmp_path: Path) -> None:
