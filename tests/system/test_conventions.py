@@ -106,7 +106,9 @@ def test_the_checker_finds_a_private_crossing(tmp_path: Path) -> None:
 
 
 def test_import_did_loads_no_protocol_message() -> None:
-    code = "import sys, did, did.vc; print(sorted(m for m in sys.modules if m.split('.')[0] in {0}))"
+    code = (
+        "import sys, did, did.vc; print(sorted(m for m in sys.modules if m.split('.')[0] in {0}))"
+    )
     roles = "('protocol', 'escrow', 'wallet', 'verifier', 'registry', 'investigator')"
     out = subprocess.run(
         [sys.executable, "-c", code.format(roles)], capture_output=True, text=True, check=True
