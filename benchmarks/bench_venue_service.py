@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 CONCURRENCY = 32
 PASSPHRASE = "bench venue passphrase"
@@ -96,6 +97,83 @@ def load_main(port: int, path: Path, concurrency: int) -> None:
     """Post every message in ``path`` to the service on ``port``; print the results."""
     result = asyncio.run(_load(port, _read_messages(path), concurrency))
     print(json.dumps(result))
+
+
+# -- the floor: uvicorn's cost of one request on loopback, with no work behind it -----------
+
+
+def floor_main(port: int, size: int) -> None:
+    """Serve a raw ASGI app that reads each POST body and answers 201 with ``size`` bytes,
+    under uvicorn with the same loop and parser as the venue service (the floor any
+    endpoint on this machine sits above)."""
+    import uvicorn
+
+    answer = os.urandom(size)
+    headers = [(b"content-type", b"application/cbor"), (b"content-length", str(size).encode())]
+
+    async def app(scope: dict[str, object], receive: object, send: object) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()  # type: ignore[operator]
+                kind = message["type"].rsplit(".", 1)[-1]
+                await send({"type": message["type"] + ".complete"})  # type: ignore[operator]
+                if kind == "shutdown":
+                    return
+        more = True
+        while more:
+            message = await receive()  # type: ignore[operator]
+            more = message.get("more_body", False)
+        status = 200 if scope["path"] == "/health" else 201
+        await send({"type": "http.response.start", "status": status, "headers": headers})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": answer})  # type: ignore[operator]
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def _measure(port: int, run_dir: Path, concurrency: int) -> dict[str, Any]:
+    load = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--load",
+            str(port),
+            str(run_dir / "messages.bin"),
+            str(concurrency),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=150,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(load.stdout)
+    return result
+
+
+def _figures(result: dict[str, Any]) -> tuple[float, dict[str, float], int]:
+    latencies = sorted(result["latencies"])
+    admitted = int(result["statuses"].get("201", 0))
+    rate = admitted / float(result["elapsed"])
+    latency = {
+        "median": round(statistics.median(latencies) * 1000, 2),
+        "p99": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
+    }
+    return rate, latency, admitted
+
+
+def _floor(run_dir: Path, concurrency: int, size: int) -> dict[str, object]:
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--floor", str(port), str(size)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_up(port)
+        rate, latency, _ = _figures(_measure(port, run_dir, concurrency))
+    finally:
+        server.terminate()
+        server.wait(30)
+    return {"requests_per_s": round(rate, 1), "latency_ms": latency}
 
 
 # -- the world: a two-custodian ceremony, a venue, check-ins --------------------------------------
@@ -241,38 +319,39 @@ def _run(args: argparse.Namespace, tmp: Path, directory: object) -> dict[str, ob
     )
     try:
         _wait_up(port)
-        load = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--load",
-                str(port),
-                str(run_dir / "messages.bin"),
-                str(args.concurrency),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=150,
-            check=True,
-        )
+        result = _measure(port, run_dir, args.concurrency)
     finally:
         service.terminate()
         service.wait(30)
-    result = json.loads(load.stdout)
-    latencies = sorted(result["latencies"])
-    admitted = result["statuses"].get("201", 0)
-    rate = admitted / result["elapsed"]
+    rate, latency, admitted = _figures(result)
+    floor = _floor(run_dir, args.concurrency, _receipt_size(directory, key, now))
+    floor_rate = floor["requests_per_s"]
     return {
         "checkins_per_s": round(rate, 1),
-        "latency_ms": {
-            "median": round(statistics.median(latencies) * 1000, 2),
-            "p99": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2),
-        },
+        "latency_ms": latency,
         "library_validate_per_s": round(library, 1),
         "service_to_library_ratio": round(rate / library, 3),
+        "http_floor": floor,
+        "floor_to_library_ratio": round(floor_rate / library, 3),  # type: ignore[operator]
+        "service_to_floor_ratio": round(rate / floor_rate, 3),  # type: ignore[operator]
         "admitted": admitted,
         "statuses": result["statuses"],
     }
+
+
+def _receipt_size(directory: object, venue_key: object, now: int) -> int:
+    from verifier import MemoryReplayStore, VenueContext, validate_checkin
+
+    venue = VenueContext.create(VENUE, venue_key, category="cafe")  # type: ignore[arg-type]
+    message = _checkins(directory, 1, now)[0]
+    admission = validate_checkin(
+        message,
+        venue=venue,
+        now=now,
+        replay=MemoryReplayStore(),
+        epoch_keys=directory,  # type: ignore[arg-type]
+    )
+    return len(admission.receipt)
 
 
 def main() -> None:
@@ -283,17 +362,33 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
     parser.add_argument("--synchronous", choices=["full", "normal"], default="full")
     parser.add_argument("--load", nargs=3, metavar=("PORT", "FILE", "CONCURRENCY"))
+    parser.add_argument("--floor", nargs=2, type=int, metavar=("PORT", "SIZE"))
     args = parser.parse_args()
+    if args.floor:
+        floor_main(*args.floor)
+        return
     if args.load:
         load_main(int(args.load[0]), Path(args.load[1]), int(args.load[2]))
         return
     from did import day_of
 
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="anshim-bench-venue-") as name:
         tmp = Path(name)
         directory = _ceremony(tmp, day_of(int(time.time())) - 1)
         runs = [_run(args, tmp, directory) for _ in range(args.runs)]
+    load_after = os.getloadavg()
     rates = [r["checkins_per_s"] for r in runs]
+
+    def median(*path: str) -> float:
+        values = []
+        for run in runs:
+            value: object = run
+            for key in path:
+                value = value[key]  # type: ignore[index]
+            values.append(value)
+        return float(statistics.median(values))  # type: ignore[type-var, arg-type]
+
     print(
         json.dumps(
             {
@@ -304,17 +399,27 @@ def main() -> None:
                 "count_per_run": args.count,
                 "checkins_per_s": statistics.median(rates),  # type: ignore[type-var]
                 "latency_ms": {
-                    "median": statistics.median(r["latency_ms"]["median"] for r in runs),  # type: ignore[index]
-                    "p99": statistics.median(r["latency_ms"]["p99"] for r in runs),  # type: ignore[index]
+                    "median": median("latency_ms", "median"),
+                    "p99": median("latency_ms", "p99"),
                 },
-                "library_validate_per_s": statistics.median(
-                    r["library_validate_per_s"]
-                    for r in runs  # type: ignore[misc]
-                ),
-                "service_to_library_ratio": statistics.median(
-                    r["service_to_library_ratio"]
-                    for r in runs  # type: ignore[misc]
-                ),
+                "library_validate_per_s": median("library_validate_per_s"),
+                "service_to_library_ratio": median("service_to_library_ratio"),
+                # The floor: uvicorn answering the same POSTs with no work behind them, on
+                # the same loopback and cores, measured in the same run.
+                "http_floor": {
+                    "requests_per_s": median("http_floor", "requests_per_s"),
+                    "latency_ms": {
+                        "median": median("http_floor", "latency_ms", "median"),
+                        "p99": median("http_floor", "latency_ms", "p99"),
+                    },
+                },
+                "floor_to_library_ratio": median("floor_to_library_ratio"),
+                "service_to_floor_ratio": median("service_to_floor_ratio"),
+                "cpus": os.cpu_count(),
+                "load_average": {
+                    "before": [round(x, 2) for x in load_before],
+                    "after": [round(x, 2) for x in load_after],
+                },
                 "goals": {"checkins_per_s": 1000, "p99_ms": 50, "ratio": 0.5},
                 "runs": runs,
             },

@@ -16,16 +16,21 @@ Endpoints (the OpenAPI document is at ``/openapi.json``): ``POST
 ``/venues/<id>/scans`` (holder-shown QR text from a scanner), ``/gateway/checkins`` (SMS
 and call, HMAC-signed), ``/venues/<id>/assisted`` (staff passcode),
 ``/venues/<id>/readings`` (device-signed); ``GET /kiosk/<id>`` (the kiosk page),
-``/operator/summary`` and ``/health``. Errors are RFC 9457 problem details whose
-``type`` is ``urn:anshim:error:<code>``.
+``/operator`` (the operator's page, behind a staff passcode), ``/operator/summary`` (its
+counts as JSON) and ``/health``. Errors are RFC 9457 problem details whose ``type`` is
+``urn:anshim:error:<code>``. The phones' check-in and check-out are answered as raw ASGI
+before FastAPI routes anything (``_fastpath``, the hot path); their routes stay in the
+OpenAPI document.
 
 Importing this package loads no web framework: :func:`create_app` imports FastAPI when
 it is called (the ``server`` extra), so ``anshim venue`` sub-commands other than ``serve``
 run without it. Modules are private: ``_settings`` (venue.toml and the environment),
 ``_store`` (the SQLite outbox, replay store, challenge book), ``_runtime`` (every
 endpoint's work), ``_uploader`` (batches to the registry), ``_access`` (gateway HMAC,
-staff passcode, rate limit), ``_views`` (kiosk, operator, health), ``_app`` and the
-routers ``_phones``, ``_doors``, ``_screens``; ``deps`` and ``schemas`` are public.
+staff passcode, rate limit), ``_views`` (kiosk, operator, health), ``_operator`` (the
+operator's page), ``_registration`` (``anshim venue init --registry`` and ``status``),
+``_fastpath``, ``_app`` and the routers ``_phones``, ``_doors``, ``_screens``; ``deps``
+and ``schemas`` are public.
 """
 
 from __future__ import annotations

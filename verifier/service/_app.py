@@ -25,13 +25,14 @@ from protocol.errors import OversizeMessage
 from verifier import EpochKeys
 from verifier.service import _doors, _phones, _screens
 from verifier.service._access import RateLimiter
+from verifier.service._fastpath import PhoneEndpoints
 from verifier.service._problems import PROBLEM_TYPE_PREFIX, problem_body, responses
 from verifier.service._runtime import Clock, VenueService, system_clock
 from verifier.service._settings import VenueServiceSettings
 from verifier.service._store import VenueStore
 from verifier.service._uploader import HttpRegistryClient, RegistryClient, Uploader
 
-__all__ = ["BodyLimit", "create_app"]
+__all__ = ["BodyLimit", "VenueApp", "create_app"]
 
 _log = logging.getLogger("anshim.venue")
 _PROBLEM = "application/problem+json"
@@ -87,6 +88,23 @@ class BodyLimit:
             f"request bodies are capped at {self.limit} bytes",
         )
         await response(scope, receive, send)
+
+
+class VenueApp(FastAPI):
+    """The FastAPI app, with the phones' check-in and check-out answered by
+    :class:`~verifier.service._fastpath.PhoneEndpoints` before routing (the hot path);
+    every other request, and the OpenAPI document, are FastAPI's."""
+
+    phones: PhoneEndpoints | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        phones = self.phones
+        if phones is not None:
+            found = phones.match(scope)
+            if found is not None:
+                await phones(scope, receive, send, *found)
+                return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(
@@ -147,7 +165,7 @@ def create_app(
             if uploader is not None:
                 uploader.stop()
 
-    app = FastAPI(
+    app = VenueApp(
         title="anshim venue service",
         version="0.1.0",
         summary="Check-ins at the door: phones, scanners, gateways, staff, devices, kiosk",
@@ -158,7 +176,8 @@ def create_app(
     )
     app.state.service = service
     app.state.uploader = uploader
-    app.state.limiter = RateLimiter(settings.rate_per_source)
+    app.state.limiter = limiter = RateLimiter(settings.rate_per_source)
+    app.phones = PhoneEndpoints(service, limit=settings.max_body_bytes, limiter=limiter)
     for module in (_phones, _doors, _screens):
         app.include_router(module.router)
     _handlers(app)

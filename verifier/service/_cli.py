@@ -1,11 +1,13 @@
 """``anshim venue …``: make a venue's keys, serve, and look at the outbox.
 
 * ``init`` makes a venue's Ed25519 signing key and X25519 key-agreement key, encrypted at
-  rest (:func:`did.save_private_key`, Argon2id), and prints the ``[[venue]]`` table and
-  the public keys the registry needs for registration;
+  rest (:func:`did.save_private_key`, Argon2id); with ``--registry URL`` it posts the
+  signed registration there (``POST /venues``, :mod:`verifier.service._registration`)
+  and prints the ``[[venue]]`` table with the did:web the registry assigned;
 * ``serve`` runs the service with uvicorn (FastAPI is imported here only);
-* ``status`` shows, per venue, the key file, the backlog, today's counts and the last
-  upload, without starting anything;
+* ``status`` shows, per venue, the key file, the registration (pending, approved or
+  deactivated, asked of the registry unless ``--offline``), the backlog, today's counts
+  and the last upload, without starting anything;
 * ``passcode`` prints the Argon2id hash of a staff passcode for ``venue.toml``.
 """
 
@@ -28,6 +30,7 @@ from did import (
 )
 from did.cli import PASSPHRASE_ENV, CliError, add_passphrase_file, print_json, read_passphrase
 from verifier.service._access import hash_passcode
+from verifier.service._registration import STATES, fetch_registration
 from verifier.service._runtime import system_clock
 from verifier.service._settings import ENV_PREFIX, load_settings
 from verifier.service._store import VenueStore
@@ -47,7 +50,19 @@ def _cmd(sub: Any, name: str, handler: Any, help_text: str) -> argparse.Argument
     return parser
 
 
+def _names(args: argparse.Namespace) -> tuple[str, str]:
+    # "카페 하나 / Cafe One" gives both names unless they are given apart.
+    ko, _, en = args.name.partition(" / ")
+    return (args.name_ko or ko.strip()), (args.name_en or en.strip() or ko.strip())
+
+
 def _init(args: argparse.Namespace) -> int:
+    from verifier.service._settings import VenueSettings
+
+    if args.registry is None and args.registry_host is None:
+        raise CliError("give --registry URL (register now) or --registry-host HOST")
+    if args.registry is not None and (args.address is None or args.brn is None):
+        raise CliError("registering needs --address and --brn (business registration number)")
     folder = Path(args.dir)
     folder.mkdir(parents=True, exist_ok=True)
     key_file = folder / f"{args.id}.key"
@@ -55,9 +70,32 @@ def _init(args: argparse.Namespace) -> int:
     for path in (key_file, agreement_file):
         if path.exists():
             raise CliError(f"{path} exists: refusing to replace a venue key")
+    # The settings' own checks, before any key is made (id, name, category).
+    placeholder = f"did:web:{args.registry_host or 'registry.invalid'}:venues:{args.id}"
+    VenueSettings(id=args.id, did=placeholder, name=args.name, category=args.category)
     passphrase = read_passphrase(args, confirm=True)
     signing = Ed25519PrivateKey.generate()
     agreement = X25519PrivateKey.generate()
+    registration = None
+    if args.registry is not None:
+        # Registered before anything is written: a refusal leaves no orphan key files.
+        from verifier.service._registration import post_registration, registration_request
+
+        name_ko, name_en = _names(args)
+        request = registration_request(
+            signing,
+            agreement.public_key,
+            name_ko=name_ko,
+            name_en=name_en,
+            address=args.address,
+            business_registration_number=args.brn,
+            category=args.category,
+            now=system_clock() if args.now is None else args.now,
+        )
+        registration = post_registration(args.registry, request)
+        did = str(registration["did"])
+    else:
+        did = placeholder
     save_private_key(key_file, signing, passphrase)
     public = agreement.public_key.to_multikey()
     agreement_file.write_bytes(
@@ -69,19 +107,24 @@ def _init(args: argparse.Namespace) -> int:
         )
     )
     os.chmod(agreement_file, 0o600)
-    did = f"did:web:{args.registry_host}:venues:{args.id}"
-    print_json(
-        {
-            "venue": did,
-            "signingKey": did_from_public_key(signing.public_key),
-            "keyAgreementKey": public,
-            "files": [str(key_file), str(agreement_file)],
-            "config": (
-                f'[[venue]]\nid = "{args.id}"\ndid = "{did}"\nname = {json.dumps(args.name)}\n'
-                f'category = "{args.category}"\nkey_file = "{key_file.name}"\n'
-            ),
+    out: dict[str, Any] = {
+        "venue": did,
+        "signingKey": did_from_public_key(signing.public_key),
+        "keyAgreementKey": public,
+        "files": [str(key_file), str(agreement_file)],
+        "config": (
+            f'[[venue]]\nid = "{args.id}"\ndid = "{did}"\nname = {json.dumps(args.name)}\n'
+            f'category = "{args.category}"\nkey_file = "{key_file.name}"\n'
+        ),
+    }
+    if registration is not None:
+        out["registry"] = args.registry
+        out["registration"] = {
+            "status": STATES.get(str(registration.get("status")), "unknown"),
+            "registryId": registration.get("id"),
+            "registered": registration.get("registered"),
         }
-    )
+    print_json(out)
     return 0
 
 
@@ -97,6 +140,7 @@ def _status(args: argparse.Namespace) -> int:
     finally:
         store.close()
     venues = []
+    registry = None if args.offline else settings.registry
     for venue in settings.venues:
         counts: dict[str, dict[str, int]] = {}
         for tally in tallies:
@@ -108,6 +152,11 @@ def _status(args: argparse.Namespace) -> int:
                 "did": venue.did,
                 "keyFile": None if venue.key_file is None else str(venue.key_file),
                 "keyFilePresent": venue.key_file is not None and venue.key_file.exists(),
+                "registration": (
+                    {"status": "unknown", "error": "no registry configured"}
+                    if registry is None
+                    else fetch_registration(registry, venue.did)
+                ),
                 "backlog": backlog.get(venue.did, 0),
                 "today": counts,
             }
@@ -171,11 +220,17 @@ def register(subparsers: Any) -> None:
     """Add ``venue`` and its sub-commands to the ``anshim`` parser."""
     venue = _group(subparsers, "venue", "the venue service: keys, serve, status")
 
-    p = _cmd(venue, "init", _init, "make a venue's keys (encrypted) and its config table")
-    p.add_argument("--id", required=True, help="the venue id (a-z, 0-9, -)")
+    p = _cmd(venue, "init", _init, "make a venue's keys (encrypted), register it, print its config")
+    p.add_argument("--id", required=True, help="the venue id here (a-z, 0-9, -)")
     p.add_argument("--name", required=True, help="the venue's name (Korean / English)")
-    p.add_argument("--category", required=True, help="the facility class (cafe, church, …)")
-    p.add_argument("--registry-host", required=True, help="the registry's did:web host")
+    p.add_argument("--category", required=True, help="the facility class (cafe, wedding_hall, …)")
+    p.add_argument("--registry", help="the registry's URL: post the signed registration there")
+    p.add_argument("--registry-host", help="without --registry: the registry's did:web host")
+    p.add_argument("--name-ko", help="the Korean name (default: --name before ' / ')")
+    p.add_argument("--name-en", help="the English name (default: --name after ' / ')")
+    p.add_argument("--address", help="the venue's address (for --registry)")
+    p.add_argument("--brn", help="business registration number 123-45-67890 (for --registry)")
+    p.add_argument("--now", type=int, help="Unix time the request is signed at (default: clock)")
     p.add_argument("--dir", default=".", help="where the key files go (default .)")
     add_passphrase_file(p)
 
@@ -190,6 +245,7 @@ def register(subparsers: Any) -> None:
     p = _cmd(venue, "status", _status, "backlog, today's counts and the last upload")
     p.add_argument("--config", required=True, help="venue.toml")
     p.add_argument("--now", type=int, help="Unix time for 'today' (default: the clock)")
+    p.add_argument("--offline", action="store_true", help="do not ask the registry")
 
     p = _cmd(venue, "passcode", _passcode, "hash a staff passcode for venue.toml")
     add_passphrase_file(p)

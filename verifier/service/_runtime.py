@@ -10,6 +10,7 @@ receipt or reply (DESIGN.md "The venue service", Durability).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -184,30 +185,59 @@ class VenueService:
     # -- group commit -------------------------------------------------------------------------
 
     def enable_group_commit(self) -> None:
-        """Commit the writes of concurrent requests together, once per event-loop turn:
-        handlers write inside one open transaction and ``await`` :meth:`durable` before
-        they answer, so a receipt still leaves only after its record is committed, but one
-        fsync serves every request of the batch. Call from the event loop's thread."""
+        """Commit the writes of concurrent requests together: handlers write inside one
+        open transaction and ``await`` :meth:`durable` before they answer, so a receipt
+        still leaves only after its record is committed, but one fsync serves every request
+        of the batch. The commit runs in a thread of its own, so the event loop reads and
+        answers other requests during the fsync; a request that would write meanwhile
+        first awaits :meth:`writable`, and its writes join the next batch. Call from the
+        event loop's thread."""
         self._pending: asyncio.Future[None] | None = None
+        self._committing: asyncio.Future[None] | None = None
+        self._committer = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="anshim-venue-commit"
+        )
         self.store.group_commits(self._schedule_flush)
 
     def _schedule_flush(self) -> None:
         if getattr(self, "_pending", None) is None:
             loop = asyncio.get_running_loop()
             self._pending = loop.create_future()
-            loop.call_soon(self._flush)
+            if self._committing is None:
+                loop.call_soon(self._flush)
+            # else: the commit in flight starts this batch's when it is done.
 
     def _flush(self) -> None:
         pending, self._pending = self._pending, None
-        try:
-            self.store.flush()
-        except AnshimError as exc:
-            if pending is not None:
-                pending.set_exception(exc)
-                pending.exception()  # retrieved here too: waiters each get it raised
-        else:
-            if pending is not None:
+        if pending is None:
+            return
+        loop = asyncio.get_running_loop()
+        self._committing = committing = loop.create_future()
+        self.store.hold()
+        work = loop.run_in_executor(self._committer, self.store.flush)
+
+        def done(finished: asyncio.Future[None]) -> None:
+            self._committing = None
+            committing.set_result(None)
+            error = finished.exception()
+            if error is None:
                 pending.set_result(None)
+            else:
+                pending.set_exception(error)
+                pending.exception()  # retrieved here too: waiters each get it raised
+            if self._pending is not None:
+                self._flush()  # what was written during this commit
+
+        work.add_done_callback(done)
+
+    async def writable(self) -> None:
+        """Wait until no commit is in flight, so the request's writes join the next batch
+        instead of waiting for the store's lock on the event loop (no-op without group
+        commit)."""
+        committing = getattr(self, "_committing", None)
+        while committing is not None:
+            await asyncio.shield(committing)
+            committing = self._committing
 
     async def durable(self) -> None:
         """Wait until everything this request wrote is committed (no-op without group
@@ -227,6 +257,9 @@ class VenueService:
             OutboxUnavailable: the commit failed.
         """
         self.store.flush()
+        committer = getattr(self, "_committer", None)
+        if committer is not None:
+            committer.shutdown(wait=True)
 
     def hosted(self, venue_id: str) -> Hosted:
         """The hosted venue ``venue_id``.
@@ -284,8 +317,9 @@ class VenueService:
                     reading=None if reading is None else reading[1],
                 )
                 record = admission.record
-                self.store.put_record(record, now=now)
-                self.store.open_visit(record, digest(message))
+                encoded = record.to_cbor()
+                self.store.put_record(record, now=now, encoded=encoded)
+                self.store.open_visit(record, digest(message), encoded=encoded)
                 if reading is not None:
                     self.store.use_reading(reading[0])
                 nonce = admission.checkin.challenge

@@ -5,21 +5,35 @@ from __future__ import annotations
 
 import html
 from importlib import resources
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from verifier.errors import VenueNotHosted
+from verifier.service._operator import authorised_venues, operator_page, passcode_of
 from verifier.service._problems import responses
 from verifier.service._views import health, kiosk_state, operator_summary
-from verifier.service.deps import ServiceDep, VenueDep
+from verifier.service.deps import RateLimitDep, ServiceDep, VenueDep
 from verifier.service.schemas import Health, KioskState, OperatorSummary
 
 __all__ = ["router"]
 
 router = APIRouter()
-_ASSETS = {"kiosk.js": "text/javascript", "kiosk.css": "text/css"}
+_ASSETS = {"kiosk.js": "text/javascript", "kiosk.css": "text/css", "operator.css": "text/css"}
+_UNAUTHORISED: dict[int | str, Any] = {
+    401: {
+        "description": "no hosted venue has that staff passcode (the form again)",
+        "content": {"text/html": {}},
+    }
+}
+_OPERATOR_HEADERS = {
+    # No script at all; its own style sheet; nothing framed, nothing cached.
+    "content-security-policy": "default-src 'none'; style-src 'self'; form-action 'self';"
+    " frame-ancestors 'none'",
+    "cache-control": "no-store",
+    "x-frame-options": "DENY",
+}
 _KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "+", "0", "back"]
 
 
@@ -129,6 +143,52 @@ async def kiosk_asset(name: str) -> Response:
 async def summary(service: ServiceDep) -> OperatorSummary:
     """Admissions by channel and refusals by reason and channel: counts only."""
     return OperatorSummary.model_validate(operator_summary(service))
+
+
+@router.get(
+    "/operator",
+    response_class=HTMLResponse,
+    tags=["operator"],
+    summary="The operator's page: the staff passcode form",
+)
+async def operator_form(service: ServiceDep) -> HTMLResponse:
+    """The form that asks for a staff passcode (nothing of the counts before it)."""
+    return HTMLResponse(operator_page(service, None, [], ""), headers=_OPERATOR_HEADERS)
+
+
+@router.post(
+    "/operator",
+    response_class=HTMLResponse,
+    tags=["operator"],
+    summary="The operator's page: today's counts, backlog and last upload",
+    dependencies=[RateLimitDep],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"passcode": {"type": "string", "maxLength": 128}},
+                        "required": ["passcode"],
+                    }
+                }
+            },
+        }
+    },
+    responses=_UNAUTHORISED | responses(429, 503),
+)
+async def operator_view(request: Request, service: ServiceDep) -> HTMLResponse:
+    """Admissions by channel and refusals by reason and channel of the venues whose staff
+    passcode was posted, the backlog and the last upload: counts only."""
+    venues = authorised_venues(service, passcode_of(await request.body()))
+    if not venues:
+        page = operator_page(
+            service, None, [], "암호가 맞지 않습니다 / The staff passcode is not right"
+        )
+        return HTMLResponse(page, status_code=401, headers=_OPERATOR_HEADERS)
+    page = operator_page(service, operator_summary(service), venues, "")
+    return HTMLResponse(page, headers=_OPERATOR_HEADERS)
 
 
 @router.get(

@@ -52,6 +52,9 @@ __all__ = ["ENV_PREFIX", "VenueServiceSettings", "VenueSettings", "load_settings
 #: Every environment variable of the venue service starts with this.
 ENV_PREFIX = "ANSHIM_VENUE_"
 _ID = re.compile(r"\A[a-z0-9][a-z0-9-]{0,31}\Z")
+# The facility class as the protocol carries it (protocol.wire.token_value: a lowercase
+# token of at most 24 characters), so every class the registry names (wedding_hall) fits.
+_CATEGORY = re.compile(r"\A[a-z][a-z0-9_-]{0,23}\Z")
 _MAX_CONFIG_BYTES = 1 << 20
 _SYNC_MODES = ("full", "normal")
 
@@ -95,10 +98,11 @@ class VenueSettings:
             raise VenueConfigError(f"venue {self.id}: did is not a DID")
         if type(self.name) is not str or not 0 < len(self.name) <= 80:
             raise VenueConfigError(f"venue {self.id}: name must be 1-80 characters")
-        if type(self.category) is not str or not re.fullmatch(
-            r"[a-z][a-z0-9-]{0,23}", self.category
-        ):
-            raise VenueConfigError(f"venue {self.id}: category must be a lowercase token")
+        if type(self.category) is not str or not _CATEGORY.match(self.category):
+            raise VenueConfigError(
+                f"venue {self.id}: category must be a lowercase token [a-z][a-z0-9_-]*"
+                " of at most 24 characters (the registry's facility class, e.g. wedding_hall)"
+            )
         for name in ("tz_offset", "max_skew", "threshold"):
             if type(getattr(self, name)) is not int:
                 raise VenueConfigError(f"venue {self.id}: {name} must be an integer")

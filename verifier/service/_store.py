@@ -139,6 +139,10 @@ class VenueStore:
         self.grouping = False
         self.on_dirty: Callable[[], None] = lambda: None
         self._group_thread = threading.get_ident()
+        # Set while no group commit is under way: a block of the group thread waits for
+        # it, so its writes never join a transaction another thread is committing.
+        self._idle = threading.Event()
+        self._idle.set()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(
@@ -174,6 +178,8 @@ class VenueStore:
         Raises:
             OutboxUnavailable: SQLite failed (nothing of the block was committed).
         """
+        if self.grouping and not self._depth and threading.get_ident() == self._group_thread:
+            self._idle.wait()  # outside the lock, which the committing thread takes
         with self._lock:
             conn = self._conn
             if self._depth:
@@ -232,19 +238,29 @@ class VenueStore:
         self.on_dirty = on_dirty
         self.grouping = True
 
+    def hold(self) -> None:
+        """Start a group commit that :meth:`flush` will finish in another thread: from
+        now until it is done, the group thread's blocks wait instead of joining the
+        transaction being committed. Call from the group thread."""
+        self._idle.clear()
+
     def flush(self) -> None:
-        """Commit the group transaction (every block written since the last flush).
+        """Commit the group transaction (every block written since the last flush), and
+        end a :meth:`hold`.
 
         Raises:
             OutboxUnavailable: the commit failed; every block of the group is rolled back.
         """
-        with self._lock:
-            try:
-                if self._conn.in_transaction:
-                    self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._rollback()
-                raise OutboxUnavailable(f"the outbox could not commit: {exc}") from None
+        try:
+            with self._lock:
+                try:
+                    if self._conn.in_transaction:
+                        self._conn.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    self._rollback()
+                    raise OutboxUnavailable(f"the outbox could not commit: {exc}") from None
+        finally:
+            self._idle.set()
 
     def begin(self) -> sqlite3.Connection:
         """Take the write lock now if this transaction has not yet (``BEGIN IMMEDIATE``)."""
@@ -263,14 +279,14 @@ class VenueStore:
 
     # -- the outbox -------------------------------------------------------------------------
 
-    def put_record(self, record: SealedVisit, *, now: int) -> None:
+    def put_record(self, record: SealedVisit, *, now: int, encoded: bytes | None = None) -> None:
         """Queue ``record`` for upload (inside the caller's transaction). A record with the
         visit id of one still queued replaces it (a check-out closing a check-in not yet
-        uploaded)."""
+        uploaded). ``encoded`` is ``record.to_cbor()`` if the caller has it already."""
         self.begin().execute(
             "INSERT INTO outbox (visit_id, venue, day, record, created) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (visit_id) DO UPDATE SET record = excluded.record",
-            (record.visit_id, record.venue, record.day, record.to_cbor(), now),
+            (record.visit_id, record.venue, record.day, encoded or record.to_cbor(), now),
         )
 
     def pending(self, venue: str, *, limit: int) -> list[OutboxRow]:
@@ -299,11 +315,14 @@ class VenueStore:
 
     # -- open visits (check-outs) -----------------------------------------------------------
 
-    def open_visit(self, record: SealedVisit, checkin_hash: bytes) -> None:
-        """Remember an open wallet visit for its check-out (inside the transaction)."""
+    def open_visit(
+        self, record: SealedVisit, checkin_hash: bytes, *, encoded: bytes | None = None
+    ) -> None:
+        """Remember an open wallet visit for its check-out (inside the transaction;
+        ``encoded`` as for :meth:`put_record`)."""
         self.begin().execute(
             "INSERT OR REPLACE INTO open_visits VALUES (?, ?, ?, ?, ?)",
-            (record.venue, record.pseudonym, record.day, record.to_cbor(), checkin_hash),
+            (record.venue, record.pseudonym, record.day, encoded or record.to_cbor(), checkin_hash),
         )
 
     def find_open(

@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 
-def get_service(request: Request) -> VenueService:
+async def get_service(request: Request) -> VenueService:
     """The app's :class:`~verifier.service.VenueService` (made by ``create_app``)."""
     service: VenueService = request.app.state.service
     return service
@@ -34,7 +34,7 @@ def get_service(request: Request) -> VenueService:
 ServiceDep = Annotated[VenueService, Depends(get_service)]
 
 
-def get_store(service: ServiceDep) -> VenueStore:
+async def get_store(service: ServiceDep) -> VenueStore:
     """The request path's store."""
     return service.store
 
@@ -42,7 +42,7 @@ def get_store(service: ServiceDep) -> VenueStore:
 StoreDep = Annotated[VenueStore, Depends(get_store)]
 
 
-def get_clock(service: ServiceDep) -> Clock:
+async def get_clock(service: ServiceDep) -> Clock:
     """The service's clock (Unix seconds)."""
     return service.clock
 
@@ -50,7 +50,7 @@ def get_clock(service: ServiceDep) -> Clock:
 ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
-def get_venue(venue_id: str, service: ServiceDep) -> Hosted:
+async def get_venue(venue_id: str, service: ServiceDep) -> Hosted:
     """The hosted venue named in the path.
 
     Raises:
@@ -62,7 +62,7 @@ def get_venue(venue_id: str, service: ServiceDep) -> Hosted:
 VenueDep = Annotated[Hosted, Depends(get_venue)]
 
 
-def rate_limit(request: Request) -> None:
+async def rate_limit(request: Request) -> None:
     """Count the request against its source address's rate.
 
     Raises:
