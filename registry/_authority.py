@@ -36,6 +36,7 @@ from did import (
 from did.vc import ProofOptions, add_proof
 from protocol import VenueCode
 from protocol.errors import OversizeMessage
+from registry._groupcommit import GroupCommit
 from registry._ledger import Ledger
 from registry._model import Venue
 from registry._status import StatusLists
@@ -147,6 +148,8 @@ class Authority:
         )
         self.transport = _OwnDocuments(self)
         self.resolver = Resolver(transport=self.transport, cache_ttl=0)
+        #: Upload batches reach the store through here (one durable commit per group).
+        self.commits = GroupCommit(store)
 
     # -- the registry itself -------------------------------------------------------------
 
@@ -276,11 +279,17 @@ class Authority:
         index, entry = self.status.allocate("venues")
         approved = replace(record, status="active", approved=now, status_index=index)
         approved = replace(approved, credential=self._venue_credential(approved, entry, now))
+        key = approved.public_signing_key.to_bytes()
         self.store.put_venues([self._directory_entry(approved)])
-        self.ledger.update_venue(
-            venue_id, approved.public_signing_key.to_bytes(), approved.to_json()
-        )
-        return approved
+        if self.ledger.update_venue(venue_id, key, approved.to_json(), was=("pending", key)):
+            return approved
+        # Another worker approved or deactivated the venue meanwhile (the index allocated
+        # here stays unused); a deactivation wins, and its directory entry stays closed.
+        current = self.venue(venue_id)
+        if current.status == "active":
+            return current
+        self.store.put_venues([self._directory_entry(approved, until=now)])
+        raise VenueDeactivated("the venue was deactivated while it was being approved")
 
     def _directory_entry(self, record: VenueRecord, until: int | None = None) -> Venue:
         return Venue(
@@ -330,10 +339,14 @@ class Authority:
         if rotation.venue != record.did:
             raise InvalidRegistration("the rotation names another venue")
         rotated = record.with_keys(rotation, now=self.now())
-        if not self.ledger.update_venue(
-            venue_id, rotation.signing_key.to_bytes(), rotated.to_json()
-        ):
-            raise VenueExists("a registered venue already uses this signing key")
+        new_key = rotation.signing_key.to_bytes()
+        was = ("active", record.public_signing_key.to_bytes())
+        if not self.ledger.update_venue(venue_id, new_key, rotated.to_json(), was=was):
+            if self.ledger.venue_with_key(new_key) not in (None, self.ledger.venue(venue_id)):
+                raise VenueExists("a registered venue already uses this signing key")
+            # Compare and set: the key this rotation was checked against is no longer the
+            # venue's (another rotation or a deactivation came first).
+            raise InvalidRegistration("the venue's keys or status changed; sign a new rotation")
         self.store.put_venues([self._directory_entry(rotated)])
         return rotated
 
@@ -343,17 +356,20 @@ class Authority:
         Raises:
             UnknownVenue: no such venue.
         """
-        record = self.venue(venue_id)
-        if record.status == "deactivated":
-            return record
-        now = self.now()
-        closed = replace(record, status="deactivated", deactivated=now)
-        if record.status_index is not None:
-            self.status.revoke("venues", record.status_index)
-        if record.status == "active":
-            self.store.put_venues([self._directory_entry(closed, until=now)])
-        self.ledger.update_venue(venue_id, record.public_signing_key.to_bytes(), closed.to_json())
-        return closed
+        while True:
+            record = self.venue(venue_id)
+            if record.status == "deactivated":
+                return record
+            now = self.now()
+            closed = replace(record, status="deactivated", deactivated=now)
+            if record.status_index is not None:
+                self.status.revoke("venues", record.status_index)
+            if record.status == "active":
+                self.store.put_venues([self._directory_entry(closed, until=now)])
+            key = record.public_signing_key.to_bytes()
+            if self.ledger.update_venue(venue_id, key, closed.to_json(), was=(record.status, key)):
+                return closed
+            # Approved or rotated by another worker meanwhile: deactivate what it is now.
 
     def venue_document(self, venue_id: str) -> dict[str, Any]:
         """The did:web document of an active venue (JSON).

@@ -1,6 +1,7 @@
 """The authority's own records, beside the sealed-visit store: venues and their
 registrations, status-list bits, published documents, exposure notices, issued
-challenges, claimed nonces and the query log (DESIGN.md "The registry service").
+challenges, claimed nonces, the query log, and the envelope claims of holder-shown
+check-ins with their relay flags (DESIGN.md "The registry service", "Venue codes" 3).
 
 They are small, and the same whichever engine holds the visits, so they live in one SQLite
 file (``authority.sqlite3`` in the service's state folder), in WAL mode with
@@ -17,18 +18,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from did.errors import ReplayStoreFull
 from registry.errors import QueryLogBroken, StoreUnavailable
 
-__all__ = ["MAX_REPLAY_ENTRIES", "Ledger", "QueryLogEntry"]
+if TYPE_CHECKING:
+    import sqlite3
+
+__all__ = ["MAX_REPLAY_ENTRIES", "Ledger", "QueryLogEntry", "Relay"]
 
 #: The most unexpired nonces and challenges kept at once; beyond it claims are refused.
 MAX_REPLAY_ENTRIES = 1_000_000
@@ -58,6 +61,27 @@ CREATE TABLE IF NOT EXISTS query_log (
     data TEXT NOT NULL,
     hash BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS holder_shown (
+    envelope_id BLOB PRIMARY KEY,
+    day INTEGER NOT NULL,
+    venue TEXT NOT NULL,
+    visit_id BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS holder_shown_day ON holder_shown (day);
+CREATE TABLE IF NOT EXISTS relays (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    time INTEGER NOT NULL,
+    day INTEGER NOT NULL,
+    envelope_id BLOB NOT NULL,
+    first_venue TEXT NOT NULL,
+    first_visit BLOB NOT NULL,
+    second_venue TEXT NOT NULL,
+    second_visit BLOB NOT NULL,
+    UNIQUE (envelope_id, second_venue, second_visit)
+);
+CREATE INDEX IF NOT EXISTS relays_first ON relays (first_venue, seq);
+CREATE INDEX IF NOT EXISTS relays_second ON relays (second_venue, seq);
+CREATE INDEX IF NOT EXISTS relays_day ON relays (day);
 """
 
 
@@ -95,6 +119,59 @@ class QueryLogEntry:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Relay:
+    """A holder-shown check-in that reached the registry twice (DESIGN.md "Venue codes"
+    3): ``first_*`` is the record that claimed its envelope and was kept, ``second_*`` the
+    later one, refused. ``envelope_id`` is SHA-256 of the envelope the two share."""
+
+    seq: int
+    time: int
+    day: int
+    envelope_id: bytes
+    first_venue: str
+    first_visit: bytes
+    second_venue: str
+    second_visit: bytes
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready mapping of every field (the administrator's view)."""
+        return {
+            "seq": self.seq,
+            "time": self.time,
+            "day": self.day,
+            "envelope_id": self.envelope_id.hex(),
+            "first": {"venue": self.first_venue, "visit_id": self.first_visit.hex()},
+            "second": {"venue": self.second_venue, "visit_id": self.second_visit.hex()},
+        }
+
+    def view_of(self, venue: str) -> dict[str, Any]:
+        """What ``venue`` is shown of the flag: its own record and whether it was the one
+        kept (``first``) or refused (``second``), never the other venue (DESIGN.md "Who
+        learns what": venues learn nothing that links a holder's visits across venues)."""
+        first = venue == self.first_venue
+        return {
+            "seq": self.seq,
+            "time": self.time,
+            "day": self.day,
+            "envelope_id": self.envelope_id.hex(),
+            "visit_id": (self.first_visit if first else self.second_visit).hex(),
+            "record": "kept" if first else "refused",
+        }
+
+
+_SELECT_RELAYS = (
+    "SELECT seq, time, day, envelope_id, first_venue, first_visit, second_venue, second_visit"
+    " FROM relays"
+)
+_SELECT_OWNERS = "SELECT envelope_id, venue, visit_id FROM holder_shown WHERE envelope_id IN "
+
+
+def _relay(row: Sequence[Any]) -> Relay:
+    seq, time, day, eid, fv, fid, sv, sid = row
+    return Relay(int(seq), int(time), int(day), bytes(eid), fv, bytes(fid), sv, bytes(sid))
+
+
 class Ledger:
     """The authority's SQLite file (module docstring).
 
@@ -103,6 +180,11 @@ class Ledger:
     """
 
     def __init__(self, folder: str | Path) -> None:
+        # Imported here, not with the module: ``import registry`` loads no database driver.
+        import sqlite3
+
+        self._errors = sqlite3.Error
+        self._conflict = sqlite3.IntegrityError
         path = Path(folder)
         try:
             path.mkdir(parents=True, exist_ok=True)
@@ -133,7 +215,7 @@ class Ledger:
                     self._db.execute("ROLLBACK")
                     raise
                 self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
+            except self._errors as exc:
                 raise StoreUnavailable(f"the authority's ledger failed: {exc}") from exc
 
     def ping(self) -> None:
@@ -151,21 +233,32 @@ class Ledger:
                     "INSERT INTO venues (id, did, signing_key, status, data) VALUES (?,?,?,?,?)",
                     (venue_id, did, signing_key, data["status"], _canonical(data)),
                 )
-            except sqlite3.IntegrityError:
+            except self._conflict:
                 return False
         return True
 
-    def update_venue(self, venue_id: str, signing_key: bytes, data: dict[str, Any]) -> bool:
-        """Replace a venue's data; False when the new signing key belongs to another venue."""
+    def update_venue(
+        self,
+        venue_id: str,
+        signing_key: bytes,
+        data: dict[str, Any],
+        *,
+        was: tuple[str, bytes] | None = None,
+    ) -> bool:
+        """Replace a venue's data; False when the new signing key belongs to another venue,
+        or, given ``was`` (the status and signing key the change was decided on), when the
+        venue no longer has them: another worker changed it meanwhile (compare and set)."""
+        sql = "UPDATE venues SET signing_key = ?, status = ?, data = ? WHERE id = ?"
+        params: tuple[Any, ...] = (signing_key, data["status"], _canonical(data), venue_id)
+        if was is not None:
+            sql += " AND status = ? AND signing_key = ?"
+            params += was
         with self._tx() as db:
             try:
-                db.execute(
-                    "UPDATE venues SET signing_key = ?, status = ?, data = ? WHERE id = ?",
-                    (signing_key, data["status"], _canonical(data), venue_id),
-                )
-            except sqlite3.IntegrityError:
+                changed = db.execute(sql, params).rowcount
+            except self._conflict:
                 return False
-        return True
+        return changed == 1
 
     def venue(self, venue_id: str) -> dict[str, Any] | None:
         """A venue's data by id, or None."""
@@ -220,6 +313,22 @@ class Ledger:
                 "ON CONFLICT (name) DO UPDATE SET data = excluded.data",
                 (name, data),
             )
+
+    def update_document(self, name: str, update: Callable[[bytes | None], bytes | None]) -> None:
+        """Read-modify-write a named document in one transaction: ``update`` gets the
+        stored bytes (None when there are none) and returns the new bytes, or None to leave
+        them. Workers in other processes wait (the transaction holds the file's write
+        lock), so no two updates interleave. An exception from ``update`` rolls back and
+        propagates."""
+        with self._tx() as db:
+            row = db.execute("SELECT data FROM documents WHERE name = ?", (name,)).fetchone()
+            new = update(None if row is None else bytes(row[0]))
+            if new is not None:
+                db.execute(
+                    "INSERT INTO documents (name, data) VALUES (?, ?) "
+                    "ON CONFLICT (name) DO UPDATE SET data = excluded.data",
+                    (name, new),
+                )
 
     def document(self, name: str) -> bytes | None:
         """A named document, or None."""
@@ -305,6 +414,71 @@ class Ledger:
         with self._tx() as db:
             (top,) = db.execute("SELECT coalesce(max(cursor), 0) FROM feed").fetchone()
         return int(top)
+
+    # -- holder-shown check-ins and their relays -----------------------------------------
+
+    def claim_holder_shown(
+        self, claims: Sequence[tuple[bytes, int, str, bytes]], *, now: int, horizon: int
+    ) -> list[Relay]:
+        """Claim each envelope id of ``claims`` (envelope id, day, venue DID, visit id)
+        for its record, in one transaction, and return the claims that found their
+        envelope already claimed by another record: relays, each flagged once (a retried
+        upload gets its earlier flag back). Claims and flags of days before ``horizon``
+        (the retention horizon) are deleted first."""
+        if not claims:
+            return []
+        with self._tx() as db:
+            db.execute("DELETE FROM holder_shown WHERE day < ?", (horizon,))
+            db.execute("DELETE FROM relays WHERE day < ?", (horizon,))
+            owners: dict[bytes, tuple[str, bytes]] = {}
+            ids = sorted({c[0] for c in claims})
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                marks = "(" + ", ".join("?" * len(chunk)) + ")"
+                for eid, venue, visit in db.execute(_SELECT_OWNERS + marks, chunk):
+                    owners[bytes(eid)] = (venue, bytes(visit))
+            new, seconds = [], []
+            for eid, day, venue, visit in claims:
+                owner = owners.get(eid)
+                if owner is None:
+                    owners[eid] = (venue, visit)
+                    new.append((eid, day, venue, visit))
+                elif owner != (venue, visit):
+                    seconds.append((now, day, eid, *owner, venue, visit))
+            db.executemany("INSERT INTO holder_shown VALUES (?, ?, ?, ?)", new)
+            db.executemany(
+                "INSERT OR IGNORE INTO relays (time, day, envelope_id, first_venue,"
+                " first_visit, second_venue, second_visit) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                seconds,
+            )
+            return [
+                _relay(
+                    db.execute(
+                        _SELECT_RELAYS
+                        + " WHERE envelope_id = ? AND second_venue = ? AND second_visit = ?",
+                        (r[2], r[5], r[6]),
+                    ).fetchone()
+                )
+                for r in seconds
+            ]
+
+    def relays(
+        self, *, venue: str | None = None, after: int = -1, limit: int = 1000
+    ) -> list[Relay]:
+        """Relay flags after ``after``, oldest first (only those naming ``venue``, as the
+        first or the second record, when given)."""
+        with self._tx() as db:
+            if venue is None:
+                rows = db.execute(
+                    _SELECT_RELAYS + " WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
+                )
+            else:
+                rows = db.execute(
+                    _SELECT_RELAYS + " WHERE seq > ? AND (first_venue = ? OR second_venue = ?)"
+                    " ORDER BY seq LIMIT ?",
+                    (after, venue, venue, limit),
+                )
+            return [_relay(r) for r in rows.fetchall()]
 
     # -- the query log -----------------------------------------------------------------
 

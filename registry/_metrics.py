@@ -14,6 +14,7 @@ _LABEL = re.compile(r"\A[A-Za-z0-9_.:/-]{1,64}\Z")
 _HELP = {
     "anshim_registry_uploads_total": "Venue batches committed.",
     "anshim_registry_records_total": "Visit records in committed batches, by outcome.",
+    "anshim_registry_relays_total": "Holder-shown records refused as relays.",
     "anshim_registry_trace_seeds_total": "Wallet trace seeds committed.",
     "anshim_registry_queries_total": "Investigation queries answered, by kind.",
     "anshim_registry_refusals_total": "Requests refused, by error code.",

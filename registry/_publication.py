@@ -87,12 +87,17 @@ def publish_directory(authority: Authority, data: bytes) -> EpochKeyDirectory:
         raise InvalidPublication("the directory's threshold is not the pinned threshold")
     if not len(directory):
         raise InvalidPublication("the directory holds no epoch key")
-    published = authority.ledger.document(_DIRECTORY)
-    if published is not None:
-        current = EpochKeyDirectory.from_bytes(published)
-        if max(directory) <= max(current):
-            raise StalePublication("the directory is not newer than the published one")
-    authority.ledger.put_document(_DIRECTORY, directory.to_bytes())
+
+    def newer(published: bytes | None) -> bytes:
+        # Compared and written in one ledger transaction: of two racing uploads, the
+        # older cannot overwrite the newer.
+        if published is not None:
+            current = EpochKeyDirectory.from_bytes(published)
+            if max(directory) <= max(current):
+                raise StalePublication("the directory is not newer than the published one")
+        return directory.to_bytes()
+
+    authority.ledger.update_document(_DIRECTORY, newer)
     return directory
 
 
@@ -125,17 +130,22 @@ def publish_audit_log(authority: Authority, data: bytes) -> AuditLog:
         raise InvalidPublication(f"the audit log is refused [{exc.code}]") from exc
     if not log.heads:
         raise InvalidPublication("the audit log has no signed tree head")
-    published = authority.ledger.document(_AUDIT_LOG)
-    if published is not None:
-        old = AuditLog.from_bytes(published)
-        n = len(old.entries)
-        if len(log.entries) < n or any(
-            a.to_bytes() != b.to_bytes() for a, b in zip(old.entries, log.entries[:n], strict=True)
-        ):
-            raise StalePublication("the audit log does not extend the published one")
-        if log.heads[-1].size < old.heads[-1].size:
-            raise StalePublication("the latest tree head is older than the published one")
-    authority.ledger.put_document(_AUDIT_LOG, log.to_bytes())
+
+    def extends(published: bytes | None) -> bytes:
+        # Compared and written in one ledger transaction, as the directory is.
+        if published is not None:
+            old = AuditLog.from_bytes(published)
+            n = len(old.entries)
+            if len(log.entries) < n or any(
+                a.to_bytes() != b.to_bytes()
+                for a, b in zip(old.entries, log.entries[:n], strict=True)
+            ):
+                raise StalePublication("the audit log does not extend the published one")
+            if log.heads[-1].size < old.heads[-1].size:
+                raise StalePublication("the latest tree head is older than the published one")
+        return log.to_bytes()
+
+    authority.ledger.update_document(_AUDIT_LOG, extends)
     return log
 
 

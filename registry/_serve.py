@@ -1,7 +1,8 @@
 """The service's commands in the ``anshim registry`` group (DESIGN.md "The registry
 service": ``anshim registry serve``): ``keygen`` makes the registry's encrypted key,
-``serve`` runs the HTTP service with uvicorn, ``venue-request`` writes a venue's signed
-registration. Nothing here imports the web framework until ``serve`` runs.
+``serve`` runs the HTTP service with uvicorn (``--workers N`` pre-forked processes,
+:mod:`registry.service._run`), ``venue-request`` writes a venue's signed registration.
+Nothing here imports the web framework until ``serve`` runs.
 
 Settings come from ``--config`` (TOML, ``[registry]``) and ``ANSHIM_REGISTRY_*``
 variables (:mod:`registry.service._settings`); ``--store`` overrides the store URL.
@@ -44,10 +45,9 @@ def _keygen(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     try:
-        import uvicorn
+        import uvicorn  # noqa: F401 - checked here so a missing extra is a clear error
 
-        import registry
-        from registry.service import Settings, create_app
+        from registry.service import Settings, serve
     except ImportError as exc:
         raise CliError("serving needs the 'server' extra (pip install 'anshim[server]')") from exc
     overrides = {"ANSHIM_REGISTRY_STORE": args.store} if args.store else {}
@@ -55,18 +55,11 @@ def _serve(args: argparse.Namespace) -> int:
     if settings.key_file is None:  # pragma: no cover - Settings fills it in
         raise CliError("no key file configured")
     key = load_private_key(settings.key_file, read_passphrase(args))
-    store = registry.open_store(settings.store, create=True)
     try:
-        app = create_app(settings, store=store, key=key, clock=lambda: int(time.time()))
-        uvicorn.run(
-            app,
-            host=args.host or settings.host,
-            port=args.port or settings.port,
-            workers=1,
-            log_level="info",
-        )
-    finally:
-        store.close()
+        serve(settings, key, host=args.host, port=args.port,
+              workers=args.workers or settings.workers)  # fmt: skip
+    except (ValueError, RuntimeError) as exc:
+        raise CliError(str(exc)) from exc
     return 0
 
 
@@ -106,6 +99,9 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--store", help="store URL (default: the settings' store)")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
+    p.add_argument(
+        "--workers", type=int, help="worker processes, one per core (default: the settings')"
+    )
     add_passphrase_file(p)
 
     p = sub.add_parser("venue-request", help="a venue's signed registration (JSON) to POST")

@@ -59,7 +59,10 @@ class StatusLists:
     def _load(self, name: str) -> StatusList:
         if name not in STATUS_LISTS:
             raise KeyError(name)
-        raw = self._ledger.document(f"status/{name}")
+        return self._parse(self._ledger.document(f"status/{name}"))
+
+    @staticmethod
+    def _parse(raw: bytes | None) -> StatusList:
         if raw is None:
             return StatusList(purpose="revocation")
         stored = json.loads(raw)
@@ -70,24 +73,36 @@ class StatusLists:
             len(bits) * 8, purpose="revocation", bits=bits, allocated=stored["allocated"]
         )
 
-    def _save(self, name: str, lst: StatusList) -> None:
-        data = {"encoded": lst.encode(), "allocated": sorted(lst.allocated)}
-        self._ledger.put_document(f"status/{name}", json.dumps(data).encode())
+    def _change(self, name: str, change: Callable[[StatusList], int]) -> tuple[int, StatusList]:
+        # One ledger transaction per change, so service workers in several processes never
+        # hand out one index twice or lose each other's bits.
+        if name not in STATUS_LISTS:
+            raise KeyError(name)
+        out: list[tuple[int, StatusList]] = []
+
+        def update(raw: bytes | None) -> bytes:
+            lst = self._parse(raw)
+            out.append((change(lst), lst))
+            data = {"encoded": lst.encode(), "allocated": sorted(lst.allocated)}
+            return json.dumps(data).encode()
+
+        self._ledger.update_document(f"status/{name}", update)
+        return out[0]
 
     def allocate(self, name: str) -> tuple[int, dict[str, Any]]:
         """A fresh random index of list ``name`` and its ``credentialStatus`` entry."""
-        with self._lock:
-            lst = self._load(name)
-            index = lst.allocate()
-            self._save(name, lst)
-            return index, lst.entry(index, self._url(name))
+        index, lst = self._change(name, lambda lst: lst.allocate())
+        return index, lst.entry(index, self._url(name))
 
     def revoke(self, name: str, index: int) -> None:
         """Set the bit ``index`` of list ``name`` (final: revocation is never undone)."""
-        with self._lock:
-            lst = self._load(name)
+
+        def set_bit(lst: StatusList) -> int:
             lst.set(index)
-            self._save(name, lst)
+            return index
+
+        self._change(name, set_bit)
+        with self._lock:
             self._signed.pop(name, None)
 
     def is_set(self, name: str, index: int) -> bool:

@@ -5,10 +5,27 @@ A venue batch (:class:`~protocol.UploadBatch`) is accepted only when it is signe
 *current* key of an *active* venue (an unknown, pending or deactivated venue's batch is
 refused as :class:`~protocol.errors.UnknownKey`, one signed by any other key as
 :class:`~protocol.errors.BadSignature`), and every record in it is that venue's
-(:class:`~protocol.errors.ForeignRecord`). The records are then stored in one call to the
-store, which returns only after a durable commit, so an acknowledgement means committed;
-the store is idempotent by visit id, so a retried batch is acknowledged again without
-duplicating anything.
+(:class:`~protocol.errors.ForeignRecord`). The records are then stored by the store's
+durable ``put``, with the batches of other requests that arrive meanwhile
+(:mod:`registry._groupcommit`), which returns only after the commit, so an acknowledgement
+means committed; the store is idempotent by visit id, so a retried batch is acknowledged
+again without duplicating anything.
+
+**Relayed holder-shown codes** (DESIGN.md "Venue codes" 3). A holder-shown check-in's
+audience is "any venue", so a code photographed and shown at a second venue within its
+lifetime passes that venue's checks too; both venues' records then carry the very same
+envelope (``protocol/_records.py``: the registry keeps one record per envelope). Before its
+records reach the store, every :attr:`~protocol.Channel.HOLDER_SHOWN` record of a batch
+claims its envelope id in the ledger (one transaction per batch); a record whose envelope
+another record (another venue's, or another visit id) already claimed is left out of the
+commit and flagged as a relay naming both records, which both venues then see
+(``GET /venues/{id}/relays``) and the batch's acknowledgement lists. The rest of the batch
+is committed: a venue's queue is never held back by a relayed code. Claims come first, so
+two workers racing with the same envelope cannot both store it; a claim whose commit then
+failed stays with its record, and that venue's retry goes through. Only holder-shown
+records claim: the other channels' check-ins name the venue as their audience (poster,
+kiosk) or are sealed by the venue itself (SMS, call, assisted entry), so no genuine venue
+can hold another's envelope.
 
 Wallets' trace seeds are anonymous (DESIGN.md "Access control": "nothing links the upload
 to the holder"): the body is a CBOR array of ``[label, envelope]`` pairs.
@@ -16,14 +33,17 @@ to the holder"): the body is a CBOR array of ``[label, envelope]`` pairs.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 from did import cbor
 from did.errors import DecodeError
-from protocol import UploadBatch
+from protocol import Channel, UploadBatch
 from registry._authority import Authority
+from registry._ledger import Relay
 from registry._model import PutResult, StoredVisit, TraceSeed
+from registry._retention import retention_horizon
 from registry._store import MAX_BATCH
 from registry.errors import InvalidBatch
 
@@ -36,22 +56,28 @@ _MAX_SEEDS = 1000
 
 @dataclass(frozen=True, slots=True)
 class BatchReceipt:
-    """The registry's acknowledgement of a committed batch."""
+    """The registry's acknowledgement of a committed batch: ``records`` committed (new,
+    updated or already stored, as ``result`` counts them) and the holder-shown records
+    refused as ``relays``."""
 
     venue: str
     batch_id: bytes
     records: int
-    result: PutResult
+    result: PutResult | None
+    relays: tuple[Relay, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready mapping."""
+        """A JSON-ready mapping (counts None when the batch shared a commit whose counts
+        cannot be split, :mod:`registry._groupcommit`)."""
+        r = self.result
         return {
             "venue": self.venue,
             "batch_id": self.batch_id.hex(),
             "records": self.records,
-            "inserted": self.result.inserted,
-            "updated": self.result.updated,
-            "unchanged": self.result.unchanged,
+            "inserted": None if r is None else r.inserted,
+            "updated": None if r is None else r.updated,
+            "unchanged": None if r is None else r.unchanged,
+            "relays": [r.view_of(self.venue) for r in self.relays],
         }
 
 
@@ -66,14 +92,36 @@ def accept_batch(authority: Authority, data: bytes) -> BatchReceipt:
         ClockSkew: the batch is dated in the future.
         ForeignRecord: a record of another venue.
         InvalidBatch, RecordConflict, ExpiredRecord: as :meth:`Store.put`.
-        StoreUnavailable: the store failed; nothing was acknowledged (retry).
+        StoreUnavailable: the store or the ledger failed; nothing was acknowledged (retry).
     """
-    batch = UploadBatch.verify(data, authority.current_key, now=authority.now())
+    now = authority.now()
+    batch = UploadBatch.verify(data, authority.current_key, now=now)
     records = [StoredVisit(visit, parsed.signature) for parsed, visit in batch.open_records()]
     if len(records) > MAX_BATCH:  # pragma: no cover - the batch format's cap is lower
         raise InvalidBatch(f"a batch holds at most {MAX_BATCH} records")
-    result = authority.store.put(records)
-    return BatchReceipt(batch.venue, batch.batch_id, len(records), result)
+    relays = _claim_holder_shown(authority, records, now)
+    if relays:
+        refused = {r.second_visit for r in relays}
+        records = [
+            r
+            for r in records
+            if r.visit.channel is not Channel.HOLDER_SHOWN or r.visit.visit_id not in refused
+        ]
+    result = authority.commits.put(records).result if records else PutResult()
+    return BatchReceipt(batch.venue, batch.batch_id, len(records), result, tuple(relays))
+
+
+def _claim_holder_shown(authority: Authority, records: list[StoredVisit], now: int) -> list[Relay]:
+    # Module docstring, "Relayed holder-shown codes".
+    claims = [
+        (hashlib.sha256(v.envelope).digest(), v.day, v.venue, v.visit_id)
+        for v in (r.visit for r in records)
+        if v.channel is Channel.HOLDER_SHOWN
+    ]
+    if not claims:
+        return []
+    horizon = retention_horizon(now=now) - 1  # a day's records may be a day late to purge
+    return authority.ledger.claim_holder_shown(claims, now=now, horizon=horizon)
 
 
 def accept_trace_seeds(authority: Authority, data: bytes) -> PutResult:

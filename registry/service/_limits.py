@@ -1,10 +1,12 @@
 """Request bodies are capped before anything parses them (DESIGN.md "Services": 413).
 
 :class:`BodyLimit` is a pure ASGI middleware: a request whose ``Content-Length`` is over
-its path's cap is answered 413 at once; a body without a length is read up to the cap and
-refused as soon as it goes over, so no handler, JSON parser or CBOR decoder ever sees more
-than the cap. The cap of a path is the longest matching prefix in ``caps``, else the
-default.
+its path's cap is answered 413 at once, and one within it is passed through untouched
+(the HTTP server delivers no more than the declared length: h11 and httptools enforce
+RFC 9112 section 6.2's framing, so the body is not copied on its way to the handler); a
+body without a length (chunked) is read up to the cap and refused as soon as it goes
+over. No handler, JSON parser or CBOR decoder ever sees more than the cap. The cap of a
+path is the longest matching prefix in ``caps``, else the default.
 """
 
 from __future__ import annotations
@@ -50,8 +52,11 @@ class BodyLimit:
         limit = self.cap(scope.get("path", ""))
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            await self._refuse(scope, receive, send, limit)
+        if declared is not None:
+            if not declared.isdigit() or int(declared) > limit:
+                await self._refuse(scope, receive, send, limit)
+                return
+            await self.app(scope, receive, send)
             return
         body = bytearray()
         more = True

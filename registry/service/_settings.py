@@ -17,6 +17,7 @@ setting                meaning                                       default
 ``max_body``           default request body cap, bytes               262144
 ``retry_after``        ``Retry-After`` of a 503, seconds             5
 ``host`` / ``port``    where ``anshim registry serve`` listens       127.0.0.1 / 8443
+``workers``            worker processes (one per core)               1
 =====================  ============================================  ======================
 
 The key file's passphrase comes from ``ANSHIM_PASSPHRASE`` (:data:`did.cli.PASSPHRASE_ENV`).
@@ -37,7 +38,7 @@ from registry._authority import AuthorityConfig
 __all__ = ["ENV_PREFIX", "Settings"]
 
 ENV_PREFIX = "ANSHIM_REGISTRY_"
-_INTS = ("threshold", "token_lifetime", "max_body", "retry_after", "port")
+_INTS = ("threshold", "token_lifetime", "max_body", "retry_after", "port", "workers")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,7 @@ class Settings:
     retry_after: int = 5
     host: str = "127.0.0.1"
     port: int = 8443
+    workers: int = 1
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "state_dir", Path(self.state_dir))
@@ -70,6 +72,8 @@ class Settings:
             object.__setattr__(self, "key_file", self.state_dir / "registry-key.json")
         if not 1024 <= self.max_body <= 16 * 1024 * 1024:
             raise InputError("max_body must be between 1 KiB and 16 MiB")
+        if type(self.workers) is not int or not 1 <= self.workers <= 64:
+            raise InputError("workers must be 1 to 64")
 
     @classmethod
     def load(

@@ -32,13 +32,14 @@ __all__ = [
     "QueryAnswer",
     "RecordsQuery",
     "RegistrationRequest",
+    "RelayView",
     "RotationRequest",
     "StatusUpdateRequest",
     "TokenRequest",
     "TokenResponse",
-    "TrustListRequest",
     "TraceSeedAnswer",
     "TraceSeedQuery",
+    "TrustListRequest",
     "TrustedIssuer",
     "VenueDirectoryAnswer",
     "VenueDirectoryQuery",
@@ -131,12 +132,30 @@ class PutCounts(BaseModel):
     unchanged: int
 
 
-class BatchAck(PutCounts):
-    """A committed venue batch."""
+class RelayView(BaseModel):
+    """A relay flag as a venue sees it: its own record, kept (the first to claim the
+    envelope) or refused (a second upload of the same holder-shown check-in)."""
+
+    seq: int
+    time: int
+    day: int
+    envelope_id: str
+    visit_id: str
+    record: Literal["kept", "refused"]
+
+
+class BatchAck(BaseModel):
+    """A committed venue batch: ``records`` committed, what the store did with them (null
+    when the batch shared a commit whose counts cannot be split), and the holder-shown
+    records refused as relays (not stored)."""
 
     venue: str
     batch_id: str
     records: int
+    inserted: int | None
+    updated: int | None
+    unchanged: int | None
+    relays: list[RelayView]
 
 
 class ChallengeResponse(BaseModel):

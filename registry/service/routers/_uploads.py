@@ -22,13 +22,22 @@ CborBody = Annotated[bytes, Body(media_type="application/cbor")]
 def upload_visits(data: CborBody, authority: AuthorityDep, metrics: MetricsDep) -> dict[str, Any]:
     """Store a venue's signed batch of SealedVisit records (protocol.UploadBatch): refused
     unless signed by an active venue's current key and holding only its records;
-    idempotent by visit id."""
+    idempotent by visit id; answered after the commit. Holder-shown records another
+    upload already holds are not stored: they are listed under ``relays``. The counts are
+    null when the batch shared its commit with batches holding retries or check-outs."""
     receipt = accept_batch(authority, data)
     metrics.add("anshim_registry_uploads_total")
-    for outcome in ("inserted", "updated", "unchanged"):
-        amount = getattr(receipt.result, outcome)
-        if amount:
-            metrics.add("anshim_registry_records_total", amount, label="outcome", value=outcome)
+    if receipt.result is None:  # a shared commit whose counts cannot be split
+        metrics.add("anshim_registry_records_total", receipt.records, label="outcome",
+                    value="committed")  # fmt: skip
+    else:
+        for outcome in ("inserted", "updated", "unchanged"):
+            amount = getattr(receipt.result, outcome)
+            if amount:
+                metrics.add("anshim_registry_records_total", amount, label="outcome",
+                            value=outcome)  # fmt: skip
+    if receipt.relays:
+        metrics.add("anshim_registry_relays_total", len(receipt.relays))
     return receipt.to_json()
 
 

@@ -110,6 +110,27 @@ def venue_record_requests(
     return venue_requests(authority, record.did, after=after)
 
 
+@router.get("/venues/{venue_id}/relays")
+def venue_relays(
+    venue_id: str,
+    authority: AuthorityDep,
+    token: VenueOrAdminDep,
+    after: Annotated[int, Query(ge=-1, le=2**62)] = -1,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    """Holder-shown check-ins of the venue that reached the registry twice: its record
+    kept while another upload of the same code was refused, or its record refused as a
+    relay of one already kept (the venue itself sees its own records only; the
+    administrator sees both)."""
+    record = authority.venue(venue_id)
+    if token.role == "venue" and token.subject != record.did:
+        raise NotPermitted("a venue reads only its own relay flags")
+    flags = authority.ledger.relays(venue=record.did, after=after, limit=limit)
+    if token.role == "admin":
+        return [r.to_json() for r in flags]
+    return [r.view_of(record.did) for r in flags]
+
+
 @router.get(
     "/.well-known/did.json",
     responses={200: {"content": {_DID_JSON: {}}}},

@@ -18,9 +18,13 @@ from fastapi import FastAPI
 import registry
 from did import Ed25519PrivateKey, X25519PrivateKey, b64url_encode, did_from_public_key
 from did.vc import create_presentation
+from escrow import HOLDER_SHOWN_VENUE
 from protocol import (
+    ANY_VENUE,
     ENVELOPE_SIZE,
+    HOLDER_SHOWN_LIFETIME,
     Channel,
+    CheckIn,
     HealthDeclaration,
     SealedVisit,
     UploadBatch,
@@ -127,6 +131,15 @@ class Operator:
         )
         return visit.sign(key or self.key)
 
+    def admit(self, checkin: CheckIn, *, visit_id: bytes | None = None) -> bytes:
+        """The signed SealedVisit this venue makes of an admitted ``checkin`` (DESIGN.md
+        "Validation at the venue" step 6, the venue's own constructor)."""
+        visit = SealedVisit.from_checkin(
+            checkin, venue=self.did, day=day_of(checkin.issued_at),
+            visit_id=visit_id or os.urandom(16), receipt_hash=os.urandom(32),
+        )  # fmt: skip
+        return visit.sign(self.key)
+
     def batch(
         self, records: Iterable[bytes], issued: int, *, key: Ed25519PrivateKey | None = None,
         venue: str | None = None,
@@ -159,6 +172,23 @@ class Client:
 
     def put(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("PUT", url, **kwargs)
+
+
+def holder_shown_checkin(time_in: int) -> CheckIn:
+    """A wallet's holder-shown check-in (audience "any venue", DESIGN.md "Venue codes" 3)
+    at ``time_in``, with a fresh pseudonym and an envelope of random bytes of the right
+    size: the code a phone shows, which can be photographed and shown elsewhere."""
+    wallet = os.urandom(32)
+    # The wallet derives a holder-shown pseudonym for escrow's placeholder venue and the
+    # moment it shows the code (wallet/_checkin.py), since the real venue is not known.
+    derive_for = f"{HOLDER_SHOWN_VENUE}:{time_in}"
+    return CheckIn(
+        audience=ANY_VENUE, challenge=None, issued_at=time_in,
+        expires=time_in + HOLDER_SHOWN_LIFETIME,
+        pseudonym=pseudonym_did(derive_pseudonym_key(wallet, derive_for, day_of(time_in))),
+        declaration=HealthDeclaration(False, False), envelope=os.urandom(ENVELOPE_SIZE),
+        locator=os.urandom(16),
+    )  # fmt: skip
 
 
 def moment(t: int) -> str:

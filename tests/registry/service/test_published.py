@@ -4,10 +4,12 @@ with a cursor, correction and withdrawal, the trust list, status lists."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+import registry
 from did import b64url_decode
 from escrow import AuditLog, SignedTreeHead, UnsealedProof
 from protocol import ExposureNotice
@@ -18,11 +20,12 @@ CBOR = {"Content-Type": "application/cbor"}
 
 
 @pytest.fixture
-def pinned(tmp_path: Path, escrow_world: World) -> Registry:
+def pinned(
+    tmp_path: Path, escrow_world: World, store_url: str, open_url: Callable[..., registry.Store]
+) -> Registry:
+    """A registry pinned to the escrow world's custodians, once per engine."""
     custodians = tuple(s.did for s in escrow_world.stores)
-    r = make_registry(tmp_path, custodians=custodians, threshold=K)
-    yield r
-    r.store.close()
+    return make_registry(tmp_path, store=open_url(store_url), custodians=custodians, threshold=K)
 
 
 def test_a_verified_directory_is_published_and_cacheable(
