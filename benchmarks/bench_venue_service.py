@@ -9,7 +9,13 @@ Prints JSON:
 - ``library_validate_per_s``: :func:`verifier.validate_checkin` (with the receipt) on one
   core in this process, over the same kind of check-ins, in-memory replay store;
 - ``service_to_library_ratio`` = service rate ÷ library rate, and the number of uvicorn
-  workers (the load generator shares the machine's cores with them).
+  workers (the load generator shares the machine's cores with them);
+- ``http_floor``: the same load generator and messages against uvicorn (same loop and
+  parser) serving a raw ASGI app that reads each body and answers a receipt-sized body with
+  no work behind it, in the same run: the cost of a request on this machine's loopback
+  that no endpoint can go under (``floor_to_library_ratio`` bounds the ratio any service
+  could reach here; ``service_to_floor_ratio`` is how close this one comes);
+- ``load_average`` before and after (the machine is shared), and the core count.
 
 Bounded: ``--count`` check-ins per run (default 4000), a 120 s cap per run, ``--runs`` runs
 (default 3; medians are printed with every run's figures).
