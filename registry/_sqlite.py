@@ -91,7 +91,8 @@ _MAX_OPEN_DAYS = 64
 
 class SqliteStore:
     """A store in a folder of SQLite files (module docstring). Open with
-    :func:`registry.open_store` (``sqlite:///path/to/dir``).
+    :func:`registry.open_store` (``sqlite:///path/to/dir``). ``cache_kib``, if given,
+    bounds each day file's page cache (KiB) in place of the engine's own size.
 
     Raises (on opening):
         StoreUnavailable: the folder or its files cannot be opened (or are locked).
@@ -99,11 +100,17 @@ class SqliteStore:
     """
 
     def __init__(
-        self, folder: str | os.PathLike[str], *, create: bool = False, timeout: float = 30.0
+        self,
+        folder: str | os.PathLike[str],
+        *,
+        create: bool = False,
+        timeout: float = 30.0,
+        cache_kib: int | None = None,
     ):
         self.folder = Path(folder)
         self.url = f"sqlite:///{self.folder}"
         self._timeout = timeout
+        self._cache_kib = cache_kib
         self._lock = threading.RLock()
         self._days: dict[int, sqlite3.Connection] = {}
         with sqlite_errors():
@@ -152,6 +159,8 @@ class SqliteStore:
         if len(self._days) >= _MAX_OPEN_DAYS:
             self._days.pop(next(iter(self._days))).close()
         conn = self._connect(path, SQLITE_DAY_MIGRATIONS)
+        if self._cache_kib is not None:  # set last, so this size wins
+            conn.execute(f"PRAGMA cache_size = -{int(self._cache_kib)}")
         self._days[day] = conn
         return conn
 

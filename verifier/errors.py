@@ -42,6 +42,8 @@ the code; none of these messages repeats a phone number, a name or a passcode.
         │                                                      wrong
         ├── CheckInRateLimited           checkInRateLimited    too many requests from one
         │                                                      source
+        ├── BodyTooSlow                  bodyTooSlow           a request body not all in
+        │                                                      by the deadline (408)
         ├── OutboxUnavailable            outboxUnavailable     the local store cannot
         │                                                      commit (nothing admitted)
         └── UploadFailed                 uploadFailed          a batch did not reach the
@@ -61,6 +63,7 @@ from protocol.errors import ProtocolError, ReplayedChallenge, UnknownKey
 __all__ = [
     "BadGatewaySignature",
     "BatchUploadRefused",
+    "BodyTooSlow",
     "CheckInRateLimited",
     "GatewayRefused",
     "NoOpenVisit",
@@ -155,6 +158,13 @@ class CheckInRateLimited(VenueServiceError):
     """One source sent more requests than the service's per-source rate allows."""
 
     code = "checkInRateLimited"
+
+
+class BodyTooSlow(VenueServiceError):
+    """A request body that did not arrive whole within the service's deadline (a client
+    trickling it, or a network too slow to use); it was not read."""
+
+    code = "bodyTooSlow"
 
 
 class OutboxUnavailable(VenueServiceError):

@@ -88,5 +88,7 @@ def create_app(
         "/uploads/visits": MAX_UPLOAD_BATCH_MESSAGE,
         "/uploads/trace-seeds": MAX_TRACE_SEED_UPLOAD,
     }
-    app.add_middleware(BodyLimit, default=settings.max_body, caps=caps)
+    app.add_middleware(
+        BodyLimit, default=settings.max_body, caps=caps, deadline=settings.body_timeout
+    )
     return app

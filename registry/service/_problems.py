@@ -79,6 +79,7 @@ STATUS: dict[type[BaseException], int] = {
     # the HTTP layer.
     se.ServiceError: 500,
     se.PayloadTooLarge: 413,
+    se.BodyTimeout: 408,
     se.UnsupportedMediaType: 415,
     se.RouteNotFound: 404,
     se.MethodNotAllowed: 405,

@@ -16,6 +16,7 @@ setting                meaning                                       default
 ``token_lifetime``     access-token lifetime, seconds                900
 ``max_body``           default request body cap, bytes               262144
 ``retry_after``        ``Retry-After`` of a 503, seconds             5
+``body_timeout``       seconds a request's whole body may take       10
 ``host`` / ``port``    where ``anshim registry serve`` listens       127.0.0.1 / 8443
 ``workers``            worker processes (one per core)               1
 =====================  ============================================  ======================
@@ -39,6 +40,7 @@ __all__ = ["ENV_PREFIX", "Settings"]
 
 ENV_PREFIX = "ANSHIM_REGISTRY_"
 _INTS = ("threshold", "token_lifetime", "max_body", "retry_after", "port", "workers")
+_FLOATS = ("body_timeout",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8443
     workers: int = 1
+    body_timeout: float = 10.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "state_dir", Path(self.state_dir))
@@ -74,6 +77,9 @@ class Settings:
             raise InputError("max_body must be between 1 KiB and 16 MiB")
         if type(self.workers) is not int or not 1 <= self.workers <= 64:
             raise InputError("workers must be 1 to 64")
+        timeout = self.body_timeout
+        if type(timeout) not in (int, float) or not 0 < timeout <= 600:
+            raise InputError("body_timeout must be more than 0 and at most 600 seconds")
 
     @classmethod
     def load(
@@ -109,6 +115,12 @@ class Settings:
                     values[name] = int(values[name])
                 except (TypeError, ValueError) as exc:
                     raise InputError(f"{name} must be an integer") from exc
+        for name in _FLOATS:
+            if name in values:
+                try:
+                    values[name] = float(values[name])
+                except (TypeError, ValueError) as exc:
+                    raise InputError(f"{name} must be a number") from exc
         if isinstance(values.get("custodians"), str):
             values["custodians"] = tuple(c.strip() for c in values["custodians"].split(",") if c)
         elif "custodians" in values:

@@ -6,6 +6,7 @@ each has a stable camelCase ``code`` that problem details carry in ``type``.
     did.errors.AnshimError
     ├── ServiceError               serviceError          the HTTP layer refused the request
     │   ├── PayloadTooLarge        payloadTooLarge       a body over the endpoint's cap (413)
+    │   ├── BodyTimeout            bodyTimeout           a body not all in by the deadline (408)
     │   ├── UnsupportedMediaType   unsupportedMediaType  a body of the wrong content type (415)
     │   ├── RouteNotFound          routeNotFound         no such path (404)
     │   ├── MethodNotAllowed       methodNotAllowed      the path exists, not the method (405)
@@ -20,6 +21,7 @@ from __future__ import annotations
 from did.errors import AnshimError, InputError
 
 __all__ = [
+    "BodyTimeout",
     "InvalidRequest",
     "MalformedBody",
     "MethodNotAllowed",
@@ -41,6 +43,13 @@ class PayloadTooLarge(ServiceError):
     """The request body is larger than the endpoint accepts; it was not parsed."""
 
     code = "payloadTooLarge"
+
+
+class BodyTimeout(ServiceError):
+    """The request body did not arrive whole within the service's deadline (a client
+    trickling it, or a network too slow to use); it was not parsed."""
+
+    code = "bodyTimeout"
 
 
 class UnsupportedMediaType(ServiceError):

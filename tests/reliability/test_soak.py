@@ -1,6 +1,8 @@
 """A sustained mixed load for a few minutes (tests/reliability/soak.py): check-ins,
 uploads through a faulty network, queries and kiosk refreshes. No errors, nothing lost or
-duplicated, and each process's memory flat after the warm-up (growth at most 10 %).
+duplicated, and each process's memory flat after the warm-up (growth at most 10 %; the
+registry's SQLite page cache is kept small so that its filling up is not counted as
+growth, tests/reliability/soak.py).
 Latency percentiles are reported, not asserted. ``ANSHIM_SOAK_SECONDS`` sets the length
 (default 180)."""
 

@@ -1,9 +1,12 @@
 """The app factory: ``create_app(settings, *, store, clock, …)`` builds the FastAPI app
 (no globals made at import; STYLE.md habit 14).
 
-Around the routers: a pure ASGI guard that caps every request body before it is read
-(413), one exception handler per error family that answers RFC 9457 problem details, and
-the uploader, started and stopped with the app's lifespan.
+Around the routers: a deadline for every request body (408,
+:mod:`verifier.service._deadline`), a pure ASGI guard that caps every request body before
+it is read (413), one exception handler per error family that answers RFC 9457 problem
+details (a body that does not parse is ``malformedMessage``, one that does not fit its
+schema ``invalidInput``, a client gone mid-body is no error), and the uploader, started
+and stopped with the app's lifespan.
 """
 
 from __future__ import annotations
@@ -17,14 +20,16 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from did import Ed25519PrivateKey
 from did.errors import AnshimError
-from protocol.errors import OversizeMessage
+from protocol.errors import MalformedMessage, OversizeMessage
 from verifier import EpochKeys
 from verifier.service import _doors, _phones, _screens
 from verifier.service._access import RateLimiter
+from verifier.service._deadline import DEFAULT_BODY_TIMEOUT, BodyDeadline
 from verifier.service._fastpath import PhoneEndpoints
 from verifier.service._problems import PROBLEM_TYPE_PREFIX, problem_body, responses
 from verifier.service._runtime import Clock, VenueService, system_clock
@@ -49,6 +54,10 @@ def _problem(status: int, code: str, title: str, detail: str, **extra: Any) -> J
     }
     headers = {"retry-after": "5"} if status in (429, 503) else None
     return JSONResponse(body, status_code=status, media_type=_PROBLEM, headers=headers)
+
+
+def _malformed(detail: str) -> JSONResponse:
+    return _problem(400, MalformedMessage.code, "MalformedMessage", detail)
 
 
 class BodyLimit:
@@ -93,11 +102,16 @@ class BodyLimit:
 class VenueApp(FastAPI):
     """The FastAPI app, with the phones' check-in and check-out answered by
     :class:`~verifier.service._fastpath.PhoneEndpoints` before routing (the hot path);
-    every other request, and the OpenAPI document, are FastAPI's."""
+    every other request, and the OpenAPI document, are FastAPI's. Every request's body,
+    either way, is due within ``body_timeout`` seconds (:class:`BodyDeadline`)."""
 
     phones: PhoneEndpoints | None = None
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            timed = BodyDeadline(receive, send, self.body_timeout)
+            receive, send = timed.receive, timed.send
         phones = self.phones
         if phones is not None:
             found = phones.match(scope)
@@ -170,10 +184,11 @@ def create_app(
         version="0.1.0",
         summary="Check-ins at the door: phones, scanners, gateways, staff, devices, kiosk",
         lifespan=lifespan,
-        # Any route may answer these: a body over the cap, input that fails its schema,
-        # a store that cannot commit.
-        responses=responses(413, 422, 503),
+        # Any route may answer these: a body that does not parse, arrives too slowly or
+        # is over the cap, input that fails its schema, a store that cannot commit.
+        responses=responses(400, 408, 413, 422, 503),
     )
+    app.body_timeout = settings.body_timeout
     app.state.service = service
     app.state.uploader = uploader
     app.state.limiter = limiter = RateLimiter(settings.rate_per_source)
@@ -201,14 +216,25 @@ def _handlers(app: FastAPI) -> None:
         # Only where and what kind: pydantic's errors quote the input, which may be a
         # phone number or a name typed at an assisted entry.
         errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return _malformed("the body is not valid JSON")
         where = [{"loc": list(e.get("loc", ())), "type": e.get("type", "")} for e in errors]
         return _problem(
             422, "invalidInput", "InputError", "the request does not match its schema", errors=where
         )
 
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(_request: Request, _exc: Exception) -> JSONResponse:
+        # The client went away before its body was all in (or its body was too slow, and
+        # the 408 went already): nothing was read, so nothing was admitted or committed,
+        # and the answer reaches nobody. Not an error of the service: nothing is logged.
+        return _malformed("the client went away before its body was complete")
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: Exception) -> JSONResponse:
         status = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
+        if status == 400:  # FastAPI could not read the body (bad UTF-8, a client gone)
+            return _malformed("the body cannot be parsed")
         body = {"type": "about:blank", "title": str(getattr(exc, "detail", "")), "status": status}
         return JSONResponse(body, status_code=status, media_type=_PROBLEM)
 

@@ -49,6 +49,7 @@ from protocol.errors import (
 )
 from verifier.errors import (
     BadGatewaySignature,
+    BodyTooSlow,
     CheckInRateLimited,
     GatewayRefused,
     NoOpenVisit,
@@ -83,6 +84,8 @@ STATUS: dict[type[AnshimError], int] = {
     DecodeError: 400,
     MalformedMessage: 400,
     OversizeMessage: 413,
+    # A body that did not arrive in time: 408.
+    BodyTooSlow: 408,
     # Well-formed input that is refused: 422 (the code says why).
     InputError: 422,
     BadPseudonym: 422,

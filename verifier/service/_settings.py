@@ -26,7 +26,8 @@ A file looks like this (paths are relative to the file)::
 Environment variables (each overrides the ``[service]`` key of the same name):
 ``ANSHIM_VENUE_CONFIG`` (the file), ``ANSHIM_VENUE_DATA_DIR``, ``ANSHIM_VENUE_REGISTRY``,
 ``ANSHIM_VENUE_HOST``, ``ANSHIM_VENUE_PORT``, ``ANSHIM_VENUE_WORKERS``,
-``ANSHIM_VENUE_GATEWAY_SECRET_FILE``, ``ANSHIM_VENUE_MAX_BODY_BYTES``; the key files'
+``ANSHIM_VENUE_GATEWAY_SECRET_FILE``, ``ANSHIM_VENUE_MAX_BODY_BYTES``,
+``ANSHIM_VENUE_BODY_TIMEOUT``; the key files'
 passphrase comes from ``ANSHIM_PASSPHRASE`` (:data:`did.cli.PASSPHRASE_ENV`) or
 ``passphrase_file``.
 """
@@ -138,7 +139,8 @@ class VenueServiceSettings:
 
     ``synchronous`` is SQLite's: ``"full"`` (the default) makes every admitted check-in
     durable against a power cut before its receipt leaves; ``"normal"`` only against a
-    crash of the process. ``max_body_bytes`` caps every request body before it is read.
+    crash of the process. ``max_body_bytes`` caps every request body before it is read,
+    and ``body_timeout`` is how long (seconds) a whole body may take to arrive (408 after).
     ``gateway_max_age`` is how far (seconds) a gateway's signed timestamp may be from the
     service's clock. ``upload_*`` tune the uploader (batch size, pause between rounds,
     backoff bounds in seconds). ``rate_per_source`` is the per-client-address request rate
@@ -161,6 +163,7 @@ class VenueServiceSettings:
     gateway_max_age: int = 300
     passphrase_file: Path | None = None
     max_body_bytes: int = 16384
+    body_timeout: float = 10.0
     synchronous: str = "full"
     upload_batch: int = 500
     upload_interval: float = 2.0
@@ -186,6 +189,12 @@ class VenueServiceSettings:
             raise VenueConfigError("workers must be an int in [1, 64]")
         if type(self.max_body_bytes) is not int or not 1024 <= self.max_body_bytes <= 1 << 20:
             raise VenueConfigError("max_body_bytes must be in [1024, 1048576]")
+        if (
+            not isinstance(self.body_timeout, int | float)
+            or isinstance(self.body_timeout, bool)
+            or not 0 < self.body_timeout <= 600
+        ):
+            raise VenueConfigError("body_timeout must be more than 0 and at most 600 seconds")
         if type(self.gateway_max_age) is not int or not 1 <= self.gateway_max_age <= 3600:
             raise VenueConfigError("gateway_max_age must be in [1, 3600] seconds")
         if self.synchronous not in _SYNC_MODES:
@@ -229,6 +238,7 @@ _SERVICE_KEYS: dict[str, type | tuple[type, ...]] = {
     "gateway_max_age": int,
     "passphrase_file": str,
     "max_body_bytes": int,
+    "body_timeout": (int, float),
     "synchronous": str,
     "upload_batch": int,
     "upload_interval": (int, float),
