@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, Self
 
 from did import SECONDS_PER_DAY
-from protocol import MAX_STAY, Channel, HealthDeclaration, SealedVisit
-from protocol import Category
+from protocol import MAX_STAY, Category, Channel, HealthDeclaration, SealedVisit
 from registry._checks import check_duration, check_locator, check_time, check_venue_did
 from registry._model import DayStats, Match, PutResult, StoredVisit, TraceSeed, Venue
 from registry.errors import InvalidBatch, InvalidQuery, RecordConflict, TraceSeedLabelFull

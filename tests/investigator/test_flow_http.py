@@ -41,8 +41,7 @@ from investigator import (
     write_outputs,
 )
 from investigator.errors import RegistryRefused, WarrantRefused
-from protocol import Channel, DiaryDisclosure
-from protocol import CATEGORIES
+from protocol import CATEGORIES, Channel, DiaryDisclosure
 from registry import MIN_OVERLAP
 from tests.escrow.support import FIRST_EPOCH, World
 from tests.investigator.support import (
