@@ -133,9 +133,7 @@ def test_a_bad_batch_in_a_group_is_refused_alone(store: registry.Store, kits: li
     assert len(store.contacts(kits[2].did, T0, T0 + 86400 - 1, min_overlap=0)) == 2
 
 
-def test_an_outage_fails_every_request_of_the_group(
-    store: registry.Store, kits: list[Any]
-) -> None:
+def test_an_outage_fails_every_request_of_the_group(store: registry.Store, kits: list[Any]) -> None:
     gated = Gated(store)
     commits = GroupCommit(gated)  # type: ignore[arg-type]
     requests = Requests(commits)
