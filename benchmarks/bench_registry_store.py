@@ -13,9 +13,15 @@ right size (the queries never decrypt), and pseudonyms come from a pool of real 
 (deriving one per record would only slow the generator). Ingest is timed around ``put``
 only (batches of 1,000, durable commits), not around making the records. Without
 ``--postgres`` a throwaway server is started from the machine's binaries (as the tests do)
-and removed afterwards; the SQLite store lives in a temporary folder, removed too.
+with :data:`SERVER_SETTINGS` and removed afterwards; the SQLite store lives in a temporary
+folder, removed too. Each engine's data is removed as soon as its figures are printed (a
+full-scale store takes tens of gigabytes), and on SIGTERM or SIGINT as well.
+
 The baseline, measured in the same run, is one fsync in the store's file system: the floor
-of a durable commit.
+of a durable commit. On a machine shared with other work, wall-clock rates follow the load,
+so the figures carry the load average and the CPU time ingest took per record, in this
+process and (PostgreSQL) in the server's processes: ``ingest_records_per_cpu_s`` is the
+rate an otherwise idle core per process would reach, I/O waits aside.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import os
 import random
 import resource
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -53,6 +60,16 @@ FIRST_DAY = 19_800
 BATCH = 1000
 WEDDING_GUESTS = 1000
 CATEGORIES = ["restaurant", "cafe", "shop", "bar", "gym", "church", "karaoke", "office"]
+#: The throwaway server's settings beyond the test server's: memory for a day's indexes,
+#: and checkpoints far enough apart that a page is not logged whole again after each one
+#: (full-page writes stay on). Durability is untouched: fsync and synchronous_commit keep
+#: their defaults (on), so an acknowledged batch is in the server's flushed WAL.
+SERVER_SETTINGS = {
+    "shared_buffers": "1GB",
+    "max_wal_size": "8GB",
+    "checkpoint_timeout": "30min",
+    "wal_compression": "lz4",
+}
 
 
 def _venue_did(i: int) -> str:
@@ -182,23 +199,56 @@ def _ms(samples: list[float]) -> dict[str, float]:
     return {"median": round(statistics.median(samples), 3), "p99": round(p99, 3)}
 
 
-def run(engine: str, url: str, records: int, folder: Path) -> dict[str, object]:
+def _cpu_s(root: int | None) -> float:
+    """CPU seconds (user and system) so far of process ``root`` and its children."""
+    if root is None:
+        return 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry) == root or int(fields[1]) == root:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def run(
+    engine: str, url: str, records: int, folder: Path, server_pid: int | None = None
+) -> dict[str, object]:
     island = Island(records)
     store = registry.open_store(url, create=True)
+    load_start = _load()
     try:
         venues = island.venues()
         for i in range(0, len(venues), 10_000):
             store.put_venues(venues[i : i + 10_000])
-        ingest_s, count = 0.0, 0
+        ingest_s, ingest_cpu, count = 0.0, 0.0, 0
         sample: list[registry.StoredVisit] = []  # ordinary stays to ask contacts of
         every = max(1, island.records // BATCH // 200)
+        # The server's CPU over the whole ingest (its background writers included; it is
+        # idle while the next batch is made).
+        server_cpu = -_cpu_s(server_pid)
         for n, batch in enumerate(island.batches()):
+            c = time.process_time()
             t = time.perf_counter()
             store.put(batch)
             ingest_s += time.perf_counter() - t
+            ingest_cpu += time.process_time() - c
             count += len(batch)
             if n % every == 0:
                 sample.append(batch[-1])
+        server_cpu += _cpu_s(server_pid)
+        load_ingest = _load()
 
         # Contacts: the wedding hall's afternoon, and ordinary stays at random venues.
         noon = island.wedding_day * 86400 + 12 * 3600
@@ -219,9 +269,12 @@ def run(engine: str, url: str, records: int, folder: Path) -> dict[str, object]:
         seeds = {
             FIRST_DAY + d: derive_trace_seed(island.case_wallet, FIRST_DAY + d) for d in range(14)
         }
-        t = time.perf_counter()
-        case_visits = registry.lost_phone_visits(store, seeds, venues=venues)
-        lost_phone_s = time.perf_counter() - t
+        lost_phone = []
+        for _ in range(3):
+            t = time.perf_counter()
+            case_visits = registry.lost_phone_visits(store, seeds, venues=venues)
+            lost_phone.append(time.perf_counter() - t)
+        lost_phone_s = statistics.median(lost_phone)
 
         t = time.perf_counter()
         dropped = store.purge(FIRST_DAY + 1)
@@ -234,6 +287,12 @@ def run(engine: str, url: str, records: int, folder: Path) -> dict[str, object]:
             "envelopes": f"random bytes of the right size ({ENVELOPE_SIZE} B), never decrypted",
             "ingest_records_per_s": round(count / ingest_s),
             "ingest_batch": BATCH,
+            "ingest_cpu_us_per_record": {
+                "client": round(ingest_cpu / count * 1e6, 1),
+                "server": round(server_cpu / count * 1e6, 1) if server_pid else None,
+            },
+            # put waits for the server, so the two processes' CPU times add up.
+            "ingest_records_per_cpu_s": round(count / (ingest_cpu + server_cpu)),
             "contacts_query_ms": {
                 "wedding_hall": {**_ms(wedding_ms), "contacts": found},
                 "ordinary": {
@@ -242,15 +301,22 @@ def run(engine: str, url: str, records: int, folder: Path) -> dict[str, object]:
                 },
             },
             "lost_phone_lookup_s": round(lost_phone_s, 3),
+            "lost_phone_lookup_runs_s": [round(x, 3) for x in lost_phone],
             "lost_phone_locators": 14 * VENUES,
             "lost_phone_found": len(case_visits),
             "retention_drop_day_s": round(drop_s, 3),
             "retention_dropped_days": dropped,
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "baseline_fsync_ms": _fsync_ms(folder),
+            "load_average": {"start": load_start, "after_ingest": load_ingest, "end": _load()},
+            "cpus": os.cpu_count(),
         }
     finally:
         store.close()
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds through the clean-up below
 
 
 def main() -> None:
@@ -259,10 +325,13 @@ def main() -> None:
     parser.add_argument("--engines", default="sqlite,postgres")
     parser.add_argument("--postgres", help="a PostgreSQL URL (default: a throwaway server)")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     work = Path(tempfile.mkdtemp(prefix="anshim-bench-"))
     server = None
     try:
         for engine in args.engines.split(","):
+            server_pid = None
             if engine == "sqlite":
                 url = f"sqlite://{work / 'sqlite'}"
             else:
@@ -275,10 +344,20 @@ def main() -> None:
                         print(json.dumps({"engine": "postgres", "skipped": "no server binaries"}))
                         continue
                     server = postgres_server.start_server(
-                        bindir, Path(tempfile.mkdtemp(prefix="anshim-bench-pg-"))
+                        bindir, Path(tempfile.mkdtemp(prefix="anshim-bench-pg-")), SERVER_SETTINGS
                     )
                     url = server.create_database("bench")
-            print(json.dumps(run(engine, url, args.records, work)), flush=True)
+                    server_pid = int((server.data / "postmaster.pid").read_text().split()[0])
+            figures = run(engine, url, args.records, work, server_pid)
+            if server_pid is not None:
+                figures["server_settings"] = SERVER_SETTINGS
+            print(json.dumps(figures), flush=True)
+            # This engine's data goes now: the next engine needs the disk.
+            if server is not None:
+                server.stop("fast")
+                shutil.rmtree(server.folder, ignore_errors=True)
+                server = None
+            shutil.rmtree(work / "sqlite", ignore_errors=True)
     finally:
         if server is not None:
             server.stop("fast")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from did import SECONDS_PER_DAY, day_start
-from protocol import TRACE_SEED_SIZE, locator
+from protocol import TRACE_SEED_SIZE, LocatorVenues, locators
 from registry._checks import check_day
 from registry._model import Match, Venue
 from registry._store import MAX_QUERY_ITEMS, Store
@@ -36,12 +36,24 @@ def venue_locators(seed: bytes, day: int, venues: Iterable[Venue]) -> list[tuple
     Raises:
         InvalidQuery: ``seed`` is not 32 bytes or ``day`` is not a day number.
     """
+    directory = list(venues)
+    return _day_locators(seed, day, directory, LocatorVenues(v.did for v in directory))
+
+
+def _day_locators(
+    seed: bytes, day: int, directory: Sequence[Venue], dids: LocatorVenues
+) -> list[tuple[str, bytes]]:
+    # ``dids``: the directory's DIDs, in order, checked and encoded once for every day.
     if type(seed) is not bytes or len(seed) != TRACE_SEED_SIZE:
         raise InvalidQuery(f"a trace seed is {TRACE_SEED_SIZE} bytes")
     check_day(day)
     start = day_start(day) - _TZ
     end = start + SECONDS_PER_DAY + 2 * _TZ
-    return [(v.did, locator(seed, v.did)) for v in venues if v.valid_between(start, end)]
+    return [
+        (v.did, loc)
+        for v, loc in zip(directory, locators(seed, dids), strict=True)
+        if v.valid_between(start, end)
+    ]
 
 
 def lost_phone_visits(
@@ -65,9 +77,10 @@ def lost_phone_visits(
     if type(batch) is not int or not 1 <= batch <= MAX_QUERY_ITEMS:
         raise InvalidQuery(f"batch must be an int in [1, {MAX_QUERY_ITEMS}]")
     directory = list(store.venues() if venues is None else venues)
+    dids = LocatorVenues(v.did for v in directory)  # checked and encoded once for all days
     work = []
     for day in sorted(seeds):
-        pairs = venue_locators(seeds[day], day, directory)
+        pairs = _day_locators(seeds[day], day, directory, dids)
         work += [(day, pairs[i : i + batch]) for i in range(0, len(pairs), batch)]
     steps: Iterable[tuple[int, list[tuple[str, bytes]]]] = work
     if progress is not None:

@@ -19,7 +19,9 @@ distribution column of the Citus variant (:func:`citus_migrations`), which distr
 ``visits`` by venue, ``trace_seeds`` by label, and replicates the small tables.
 :func:`check_citus_rules` checks the rendered statements for what Citus refuses: a primary
 key or unique constraint without the distribution column, and foreign keys between
-distributed tables (the schema has no foreign keys at all).
+distributed tables (the schema has no foreign keys at all). SQLite's day files (never
+distributed) hold the venue's DID in the primary key and an 8-byte key of it in the other
+indexes (version 3).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ __all__ = [
 
 Migration = tuple[str, ...]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # -- SQLite -------------------------------------------------------------------------------
 
@@ -62,6 +64,7 @@ SQLITE_MAIN_MIGRATIONS: tuple[Migration, ...] = (
         "CREATE TABLE pending_trace_seeds (batch INTEGER NOT NULL, label BLOB NOT NULL,"
         " day INTEGER NOT NULL, envelope_hash BLOB NOT NULL, envelope BLOB NOT NULL)",
     ),
+    (),  # version 3 changed the day files only
 )
 
 SQLITE_DAY_MIGRATIONS: tuple[Migration, ...] = (
@@ -80,6 +83,21 @@ SQLITE_DAY_MIGRATIONS: tuple[Migration, ...] = (
         "CREATE TABLE trace_seeds (label BLOB NOT NULL, day INTEGER NOT NULL,"
         " envelope_hash BLOB NOT NULL, envelope BLOB NOT NULL,"
         " PRIMARY KEY (label, day, envelope_hash)) WITHOUT ROWID",
+    ),
+    # Version 3: the secondary indexes hold the venue as its 8-byte key (the first 8 bytes
+    # of SHA-256 of its DID, ``anshim_venue_key``; every query also matches the DID on the
+    # row) instead of the DID's ~45 characters, and the time index drops time_out: smaller
+    # entries cost a quarter less CPU per ingested record (see _sqlite.py, "Write volume").
+    (
+        "ALTER TABLE visits ADD COLUMN venue_key INTEGER NOT NULL DEFAULT 0",
+        "UPDATE visits SET venue_key = anshim_venue_key(venue)",
+        "DROP INDEX visits_venue_time",
+        "DROP INDEX visits_venue_locator",
+        "DROP INDEX visits_pseudonym",
+        "CREATE INDEX visits_venue_time ON visits (venue_key, time_in)",
+        "CREATE INDEX visits_venue_locator ON visits (venue_key, locator)"
+        " WHERE locator IS NOT NULL",
+        "CREATE INDEX visits_pseudonym ON visits (pseudonym, venue_key)",
     ),
 )
 
@@ -133,6 +151,7 @@ def _postgres(citus: bool) -> tuple[Migration, ...]:
             *place("visits"),
         ),
         (_TRACE_SEEDS, *place("trace_seeds")),
+        (),  # version 3 changed SQLite's day files only
     )
 
 

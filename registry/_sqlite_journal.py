@@ -6,8 +6,10 @@ files (written whole in the main file first, then replayed into each day file; s
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 from registry._model import StoredVisit
@@ -22,17 +24,22 @@ __all__ = [
     "apply",
     "apply_rows",
     "chunks",
+    "day_rows",
+    "insert_new",
     "migrate",
+    "register_functions",
     "replay",
     "sort_out",
     "sqlite_errors",
     "transaction",
+    "venue_key",
     "write_journal",
 ]
 
 COLS = ", ".join(COLUMNS)
 MARKS = ", ".join("?" * len(COLUMNS))
-_INSERT = f"INSERT INTO visits ({COLS}) VALUES ({MARKS}) ON CONFLICT DO NOTHING"
+# A day file's row: the COLUMNS, then the venue's key (schema version 3).
+_INSERT = f"INSERT INTO visits ({COLS}, venue_key) VALUES ({MARKS}, ?) ON CONFLICT DO NOTHING"
 _CHECK_OUT = (
     "UPDATE visits SET time_out = ?, signature = ?"
     " WHERE visit_id = ? AND venue = ? AND day = ? AND time_out IS NULL"
@@ -54,6 +61,24 @@ def sqlite_errors() -> Iterator[None]:
         raise StoreUnavailable(f"SQLite store unavailable: {exc}") from exc
     except sqlite3.DatabaseError as exc:
         raise SchemaMismatch(f"SQLite store damaged: {exc}") from exc
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def venue_key(venue: str) -> int:
+    """The 8-byte key a day file's indexes hold for a venue: the first 8 bytes of SHA-256
+    of its DID, as a signed integer (SQLite's INTEGER). Two venues may share one (never
+    seen, harmless): every query also matches the DID on the row."""
+    return int.from_bytes(hashlib.sha256(venue.encode()).digest()[:8], "big", signed=True)
+
+
+def day_rows(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows of :data:`COLUMNS` as a day file stores them (with the venue's key)."""
+    return [(*row, venue_key(row[0])) for row in rows]
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """The SQL functions the day files' migrations call."""
+    conn.create_function("anshim_venue_key", 1, venue_key, deterministic=True)
 
 
 def chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
@@ -118,13 +143,39 @@ def sort_out(
     return inserts, updates, unchanged
 
 
+def insert_new(conn: sqlite3.Connection, records: list[StoredVisit]) -> bool:
+    """Insert a day's records if none of their keys is stored yet (the common case: a batch
+    seen for the first time); otherwise write nothing and return False, for the caller to
+    sort the batch out against what is stored (:func:`sort_out`). Inside a transaction.
+
+    This spares the look-up of every id before the insert: the insert probes the key
+    index anyway, and a count of the rows it added short of the batch tells that some
+    key was there (and the savepoint takes the others back)."""
+    conn.execute("SAVEPOINT insert_new")
+    rows = [(*to_row(r), venue_key(r.visit.venue)) for r in records]
+    added = conn.executemany(_INSERT, rows).rowcount  # an error rolls the transaction back
+    if added != len(rows):
+        conn.execute("ROLLBACK TO insert_new")
+    conn.execute("RELEASE insert_new")
+    return added == len(rows)
+
+
 def apply(conn: sqlite3.Connection, inserts: list[StoredVisit], updates: list[StoredVisit]) -> None:
-    apply_rows(conn, [to_row(r) for r in inserts + updates])
+    # Sorted out against the stored rows in this transaction: new rows only need inserting,
+    # check-outs only need their stay extended.
+    conn.executemany(_INSERT, day_rows(to_row(r) for r in inserts))
+    conn.executemany(
+        _CHECK_OUT,
+        [
+            (r.visit.time_out, r.signature, r.visit.visit_id, r.visit.venue, r.visit.day)
+            for r in updates
+        ],
+    )
 
 
 def apply_rows(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
     # Idempotent: a new row is inserted; a check-out extends a stored stay that has none.
-    conn.executemany(_INSERT, rows)
+    conn.executemany(_INSERT, day_rows(rows))
     conn.executemany(
         _CHECK_OUT,
         [(r[4], r[12], r[2], r[0], r[1]) for r in rows if r[4] is not None],

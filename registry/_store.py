@@ -196,13 +196,10 @@ class Store(Protocol):
 # -- rows ---------------------------------------------------------------------------------
 
 
-def _declaration_code(d: HealthDeclaration | None) -> int | None:
-    return None if d is None else int(d.fever) | int(d.respiratory) << 1
-
-
 def to_row(record: StoredVisit) -> Row:
     """The stored row of a record (columns :data:`COLUMNS`)."""
     v = record.visit
+    d = v.declaration
     return (
         v.venue,
         v.day,
@@ -212,7 +209,7 @@ def to_row(record: StoredVisit) -> Row:
         v.pseudonym,
         v.locator,
         int(v.channel),
-        _declaration_code(v.declaration),
+        None if d is None else int(d.fever) | int(d.respiratory) << 1,
         v.envelope,
         v.receipt_hash,
         v.version,
@@ -285,10 +282,10 @@ def prepare_batch(records: object) -> dict[int, list[StoredVisit]]:
     for record in records:
         if type(record) is not StoredVisit:
             raise InvalidBatch("a batch must hold StoredVisit records only")
-        key = key_of(record)
-        first = seen.get(key)
-        if first is None:
-            seen[key] = record
+        v = record.visit
+        key = (v.venue, v.day, v.visit_id)  # key_of, inlined: this loop runs per record
+        first = seen.setdefault(key, record)
+        if first is record:
             continue
         verdict = classify(record, first)
         if verdict == "updated":

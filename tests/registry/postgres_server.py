@@ -16,6 +16,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +65,7 @@ class Server:
     folder: Path
     port: int
     user: str | None  # the system user the server runs as (None: the current user)
+    settings: tuple[tuple[str, str], ...] = ()  # more ``-c name=value`` server settings
 
     @property
     def data(self) -> Path:
@@ -97,7 +99,8 @@ class Server:
             "60",
             "-o",
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder}"
-            " -c max_connections=60 -c shared_buffers=64MB",
+            " -c max_connections=60 -c shared_buffers=64MB"
+            + "".join(f" -c {name}={value}" for name, value in self.settings),
             "start",
         )
 
@@ -123,16 +126,17 @@ def _server_user() -> str | None:
     )
 
 
-def start_server(bindir: Path, folder: Path) -> Server:
+def start_server(bindir: Path, folder: Path, settings: Mapping[str, str] | None = None) -> Server:
     """initdb and start a server in ``folder`` (empty or missing; its parents must be
-    reachable by the server's user, as a ``tempfile.mkdtemp()`` folder is)."""
+    reachable by the server's user, as a ``tempfile.mkdtemp()`` folder is), with
+    ``settings`` added to (or overriding) the defaults above."""
     folder.mkdir(parents=True, exist_ok=True)
     user = _server_user()
     if user is not None:
         entry = pwd.getpwnam(user)
         os.chown(folder, entry.pw_uid, entry.pw_gid)
         folder.chmod(0o700)
-    server = Server(bindir, folder, _free_port(), user)
+    server = Server(bindir, folder, _free_port(), user, tuple((settings or {}).items()))
     server._run(
         "initdb",
         "-D",

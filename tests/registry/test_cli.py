@@ -13,6 +13,7 @@ import pytest
 
 from did.cli import main
 from protocol import derive_trace_seed
+from registry import SCHEMA_VERSION
 from registry._batchfile import encode_batch_file
 from tests.registry.support import DAY, T0, make_venue, make_visit
 
@@ -31,7 +32,7 @@ def folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     path = tmp_path / "store"
     code, out, _ = run(capsys, "init", "--store", str(path))
     assert code == 0
-    assert out["schema_version"] == 2
+    assert out["schema_version"] == SCHEMA_VERSION == 3
     return path
 
 

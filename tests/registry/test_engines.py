@@ -96,9 +96,22 @@ def test_sqlite_migrates_a_version_1_store(sqlite_url: str, open_url: Opener) ->
         conn.commit()
         conn.close()
     store = open_url(sqlite_url)
-    assert store.schema_version() == registry.SCHEMA_VERSION == 2
+    assert store.schema_version() == registry.SCHEMA_VERSION == 3
     assert [m.record for m in store.by_pseudonym(record.visit.pseudonym, DAY)] == [record]
     assert store.stats()[0].trace_seeds == 0  # the version-2 table now exists
+    # Version 3 keyed the indexes by the venue's key, filled in for the rows already there.
+    assert record.visit.locator is not None
+    found = store.by_locators(DAY, [(kit.did, record.visit.locator)])
+    assert [m.record for m in found] == [record]
+    assert [m.record for m in store.contacts(kit.did, T0 + 60, T0 + 1800)] == [record]
+    conn = sqlite3.connect(folder / f"visits-{DAY}.sqlite3")
+    indexes = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"
+    ).fetchall()
+    conn.close()
+    assert sorted(sql for (sql,) in indexes) == sorted(
+        s for s in SQLITE_DAY_MIGRATIONS[2] if s.startswith("CREATE INDEX")
+    )
 
 
 def test_sqlite_refuses_a_newer_schema(sqlite_url: str, open_url: Opener) -> None:
@@ -166,10 +179,10 @@ def test_postgres_migrates_a_version_1_database(pg_url: str, open_url: Opener) -
             conn.execute(statement)
         conn.execute("INSERT INTO registry_schema (version) VALUES (1)")
     store = open_url(pg_url)
-    assert store.schema_version() == 2
+    assert store.schema_version() == 3
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT to_regclass('trace_seeds')").fetchone() != (None,)
-        conn.execute("UPDATE registry_schema SET version = 99 WHERE version = 2")
+        conn.execute("UPDATE registry_schema SET version = 99 WHERE version = 3")
     with pytest.raises(SchemaMismatch):
         registry.open_store(pg_url)
 

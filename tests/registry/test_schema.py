@@ -35,9 +35,9 @@ def test_single_node_ddl_is_the_citus_ddl_without_placement() -> None:
 
 
 def test_every_visit_key_and_index_leads_with_or_holds_the_venue() -> None:
-    statements = [s for m in registry.postgres_migrations() for s in m] + list(
-        SQLITE_DAY_MIGRATIONS[0]
-    )
+    statements = [s for m in registry.postgres_migrations() for s in m] + [
+        s for m in SQLITE_DAY_MIGRATIONS for s in m
+    ]
     for s in statements:
         if " ON visits " in s or s.startswith("CREATE TABLE visits"):
             assert (

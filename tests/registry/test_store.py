@@ -17,6 +17,10 @@ def ids(matches: list[registry.Match]) -> set[bytes]:
     return {m.record.visit.visit_id for m in matches}
 
 
+def ids_of(records: list[registry.StoredVisit]) -> set[bytes]:
+    return {r.visit.visit_id for r in records}
+
+
 # -- writes -------------------------------------------------------------------------------
 
 
@@ -39,6 +43,25 @@ def test_retried_batch_is_a_no_op(store: registry.Store) -> None:
     assert store.put(batch) == registry.PutResult(inserted=20)
     assert store.put(batch) == registry.PutResult(unchanged=20)
     assert store.stats()[0].visits == 20
+
+
+def test_batch_partly_stored_keeps_its_new_records(store: registry.Store) -> None:
+    # The first write of a batch assumes none of it is stored; when some is, that write is
+    # taken back whole and the batch sorted out: the new records must still be stored.
+    kit = make_venue(1)
+    store.put_venues([kit.venue])
+    old = [make_visit(kit, T0 + 600 * i) for i in range(5)]
+    store.put(old[:3])
+    new = [make_visit(kit, T0 + 9000 + i) for i in range(4)]
+    out = check_out(kit, old[0], T0 + 3600)
+    assert store.put([*new[:2], *old, out, *new[2:]]) == registry.PutResult(
+        inserted=2 + 2 + 2, updated=1, unchanged=2
+    )
+    assert store.stats()[0].visits == 9
+    every = ids(store.by_visit_ids([r.visit.visit_id for r in old + new], days=range(DAY, DAY + 1)))
+    assert every == ids_of(old + new)
+    (stored,) = store.by_visit_ids([out.visit.visit_id], days=range(DAY, DAY + 1))
+    assert stored.record == out
 
 
 def test_conflicting_record_is_refused_and_the_whole_batch_is_not_written(
