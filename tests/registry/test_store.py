@@ -8,7 +8,13 @@ import pytest
 
 import registry
 from protocol import Channel, derive_trace_seed
-from registry.errors import ExpiredRecord, RecordConflict, TraceSeedLabelFull
+from registry.errors import (
+    ExpiredRecord,
+    InvalidQuery,
+    RecordConflict,
+    StoreUnavailable,
+    TraceSeedLabelFull,
+)
 from tests.registry.support import DAY, MINUTE, T0, check_out, make_venue, make_visit
 from tests.registry.trace_seeds import make_trace_seed
 
@@ -269,8 +275,32 @@ def test_lost_phone_path_finds_the_case_visits_from_its_seeds(store: registry.St
     noise = [make_visit(k, T0 + 3600) for k in kits]
     store.put(visits + noise)
     seeds = {d: derive_trace_seed(wallet, d) for d in (DAY, DAY + 1, DAY + 2)}
-    found = registry.lost_phone_visits(store, seeds, batch=7)
-    assert [m.record for m in found] == visits
+    for workers in (1, 2, 5):  # look-ups in parallel find the same, in the same order
+        found = registry.lost_phone_visits(store, seeds, batch=7, workers=workers)
+        assert [m.record for m in found] == visits
+    with pytest.raises(InvalidQuery):
+        registry.lost_phone_visits(store, seeds, workers=0)
+
+
+def test_lost_phone_path_fails_whole_when_a_look_up_fails(store: registry.Store) -> None:
+    kits = [make_venue(i) for i in range(30)]
+    store.put_venues([k.venue for k in kits])
+
+    class Failing:  # the real store, whose third look-up finds the database gone
+        calls = 0
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(store, name)
+
+        def by_locators(self, day: int, pairs: list[tuple[str, bytes]]) -> object:
+            Failing.calls += 1
+            if Failing.calls == 3:
+                raise StoreUnavailable("gone")
+            return store.by_locators(day, pairs)
+
+    seeds = {DAY: derive_trace_seed(os.urandom(32), DAY)}
+    with pytest.raises(StoreUnavailable):
+        registry.lost_phone_visits(Failing(), seeds, batch=2, workers=2)  # type: ignore[arg-type]
 
 
 def test_trace_seeds_by_label(store: registry.Store) -> None:
