@@ -13,7 +13,10 @@ transaction rolls back and the batch is classified against the stored rows (new,
 check-out, unchanged, conflict) and written again; a concurrent writer storing an id in
 between makes that fail on the primary key too, and it is classified again. Commits use
 the server's ``synchronous_commit`` (``on`` by default: acknowledged means flushed to the
-server's WAL); nothing here turns it off.
+server's WAL); nothing here turns it off. At island scale give the server memory for a
+day's indexes and spaced checkpoints, as the benchmark's server has (``shared_buffers``
+1GB, ``max_wal_size`` 8GB, ``checkpoint_timeout`` 30min, ``wal_compression`` lz4); fsync,
+``synchronous_commit`` and ``full_page_writes`` stay on.
 
 Connection failures, a server shutting down or restarting, and a pool that cannot hand out
 a connection in time are :class:`~registry.errors.StoreUnavailable`. The pool checks a
