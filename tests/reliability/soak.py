@@ -217,6 +217,7 @@ def _load(
         **accounting(tally, reg),
         "transport_errors": len(tally.errors),
         "statuses": {str(k): v for k, v in sorted(tally.statuses.items())},
+        "kiosk_races": tally.kiosk_races,
         "latency": tally.percentiles(),
         "memory": memory.figures(warmup, window, elapsed),
         "registry_sqlite_cache_kib": CACHE_KIB,
