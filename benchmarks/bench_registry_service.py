@@ -220,7 +220,12 @@ def _register(client: httpx.Client, admin: dict[str, str]) -> list[tuple[Ed25519
 
 
 def _batches(
-    gen: Records, venues: list[tuple[Ed25519PrivateKey, str]], n: int, holder: float, now: int
+    gen: Records,
+    venues: list[tuple[Ed25519PrivateKey, str]],
+    n: int,
+    holder: float,
+    now: int,
+    size: int = BATCH,
 ) -> list[bytes]:
     # Pre-signed (signing is the venue's cost, not timed), time in within today.
     low = max(now // DAY * DAY, now - 6 * 3600)
@@ -230,7 +235,7 @@ def _batches(
         recs = tuple(
             gen.signed(key, did, low + random.randrange(now - low - 3600 + 1),
                        random.random() < holder)
-            for _ in range(BATCH)
+            for _ in range(size)
         )  # fmt: skip
         out.append(
             UploadBatch(venue=did, batch_id=os.urandom(16), issued=now, records=recs).sign(key)
@@ -278,16 +283,18 @@ def _latencies(client: httpx.Client, headers: dict[str, str], bodies: list[dict]
     }
 
 
-def _store_put_rate(store: registry.Store, gen: Records, now: int, runs: int = 10) -> float:
+def _store_put_rate(
+    store: registry.Store, gen: Records, now: int, size: int = BATCH, runs: int = 10
+) -> float:
     low = max(now // DAY * DAY, now - 6 * 3600)
     rates = []
     for _ in range(runs):
         did = _fill_did(random.randrange(FILL_VENUES))
         recs = [gen.stored(did, low + random.randrange(now - low - 3600 + 1), None)
-                for _ in range(BATCH)]  # fmt: skip
+                for _ in range(size)]  # fmt: skip
         t = time.perf_counter()
         store.put(recs)
-        rates.append(BATCH / (time.perf_counter() - t))
+        rates.append(size / (time.perf_counter() - t))
     return statistics.median(rates)
 
 
@@ -306,7 +313,8 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=7, help="days the fill spans (up to today)")
     ap.add_argument("--workers", default="1,2", help="server worker counts to measure")
     ap.add_argument("--concurrency", type=int, default=4, help="client threads posting")
-    ap.add_argument("--batches", type=int, default=60, help="batches of 500 per run")
+    ap.add_argument("--batches", type=int, default=60, help="batches per run")
+    ap.add_argument("--batch-records", type=int, default=BATCH, help="records per batch")
     ap.add_argument("--runs", type=int, default=3, help="upload runs per worker count")
     ap.add_argument("--holder-shown", type=float, default=0.0, help="share of such records")
     ap.add_argument("--queries", type=int, default=1000)
@@ -329,7 +337,10 @@ def main() -> None:
             bindir = postgres_server.find_bindir()
             if bindir is None:
                 raise SystemExit("no PostgreSQL server binaries: pass --postgres URL")
-            pg = postgres_server.start_server(bindir, tmp / "pg")
+            # A folder of its own under /tmp: run as root, the server runs as another
+            # user, who must reach it (a mkdtemp folder's children it could not).
+            pg_folder = Path(tempfile.mkdtemp(prefix="anshim-bench-pg-"))
+            pg = postgres_server.start_server(bindir, pg_folder)
             url = pg.create_database("bench")
         now = int(time.time())
         gen = Records()
@@ -353,9 +364,10 @@ def main() -> None:
                 venues = _register(client, admin_h)
                 rates = []
                 for _ in range(args.runs):
-                    batches = _batches(gen, venues, args.batches, args.holder_shown, now)
+                    batches = _batches(gen, venues, args.batches, args.holder_shown, now,
+                                       args.batch_records)  # fmt: skip
                     rates.append(_upload_run(server.base, batches, args.concurrency))
-                    uploaded += len(batches) * BATCH
+                    uploaded += len(batches) * args.batch_records
                 uploads[str(n)] = {"median": round(statistics.median(rates)),
                                    "runs": [round(r) for r in rates]}  # fmt: skip
                 if n == workers[-1]:
@@ -364,13 +376,13 @@ def main() -> None:
             finally:
                 server.stop()
         best = max(uploads, key=lambda k: uploads[k]["median"])  # type: ignore[index]
-        put_rate = _store_put_rate(store, gen, now)
+        put_rate = _store_put_rate(store, gen, now, args.batch_records)
         store.close()
         out.update({
             "upload_records_per_s": uploads[best]["median"],  # type: ignore[index]
             "upload_workers": int(best),
             "upload_by_workers": uploads,
-            "upload": {"batch_records": BATCH, "batches_per_run": args.batches,
+            "upload": {"batch_records": args.batch_records, "batches_per_run": args.batches,
                        "runs": args.runs, "concurrency": args.concurrency,
                        "holder_shown_share": args.holder_shown},
             **queries,
@@ -387,6 +399,7 @@ def main() -> None:
     finally:
         if pg is not None:
             pg.stop("immediate")
+            shutil.rmtree(pg.folder, ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

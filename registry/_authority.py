@@ -148,8 +148,16 @@ class Authority:
         )
         self.transport = _OwnDocuments(self)
         self.resolver = Resolver(transport=self.transport, cache_ttl=0)
-        #: Upload batches reach the store through here (one durable commit per group).
-        self.commits = GroupCommit(store)
+        #: Upload batches reach the store through here (one durable commit per group): one
+        #: commit at a time on SQLite (one writer), two on PostgreSQL (of its pool's four);
+        #: holder-shown claims go to the ledger first, one transaction per group.
+        from registry._uploads import claim_holder_shown  # _uploads imports this module
+
+        self.commits = GroupCommit(
+            store,
+            claim=lambda claims: claim_holder_shown(self, claims),
+            concurrency=2 if store.url.startswith("postgres") else 1,
+        )
 
     # -- the registry itself -------------------------------------------------------------
 

@@ -16,16 +16,16 @@ audience is "any venue", so a code photographed and shown at a second venue with
 lifetime passes that venue's checks too; both venues' records then carry the very same
 envelope (``protocol/_records.py``: the registry keeps one record per envelope). Before its
 records reach the store, every :attr:`~protocol.Channel.HOLDER_SHOWN` record of a batch
-claims its envelope id in the ledger (one transaction per batch); a record whose envelope
-another record (another venue's, or another visit id) already claimed is left out of the
-commit and flagged as a relay naming both records, which both venues then see
-(``GET /venues/{id}/relays``) and the batch's acknowledgement lists. The rest of the batch
-is committed: a venue's queue is never held back by a relayed code. Claims come first, so
-two workers racing with the same envelope cannot both store it; a claim whose commit then
-failed stays with its record, and that venue's retry goes through. Only holder-shown
-records claim: the other channels' check-ins name the venue as their audience (poster,
-kiosk) or are sealed by the venue itself (SMS, call, assisted entry), so no genuine venue
-can hold another's envelope.
+claims its envelope id in the ledger (one transaction per group of concurrent uploads,
+:mod:`registry._groupcommit`); a record whose envelope another record (another venue's,
+or another visit id) already claimed is left out of the commit and flagged as a relay
+naming both records, which both venues then see (``GET /venues/{id}/relays``) and the
+batch's acknowledgement lists. The rest of the batch is committed: a venue's queue is
+never held back by a relayed code. Claims come first, so two workers racing with the same
+envelope cannot both store it; a claim whose commit then failed stays with its record,
+and that venue's retry goes through. Only holder-shown records claim: the other channels'
+check-ins name the venue as their audience (poster, kiosk) or are sealed by the venue
+itself (SMS, call, assisted entry), so no genuine venue can hold another's envelope.
 
 Wallets' trace seeds are anonymous (DESIGN.md "Access control": "nothing links the upload
 to the holder"): the body is a CBOR array of ``[label, envelope]`` pairs.
@@ -34,6 +34,7 @@ to the holder"): the body is a CBOR array of ``[label, envelope]`` pairs.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,13 +42,20 @@ from did import cbor
 from did.errors import DecodeError
 from protocol import Channel, UploadBatch
 from registry._authority import Authority
+from registry._groupcommit import Claim
 from registry._ledger import Relay
 from registry._model import PutResult, StoredVisit, TraceSeed
 from registry._retention import retention_horizon
 from registry._store import MAX_BATCH
 from registry.errors import InvalidBatch
 
-__all__ = ["MAX_TRACE_SEED_UPLOAD", "BatchReceipt", "accept_batch", "accept_trace_seeds"]
+__all__ = [
+    "MAX_TRACE_SEED_UPLOAD",
+    "BatchReceipt",
+    "accept_batch",
+    "accept_trace_seeds",
+    "claim_holder_shown",
+]
 
 #: The largest trace-seed upload body (each pair is a label and a sealed envelope).
 MAX_TRACE_SEED_UPLOAD = 1024 * 1024
@@ -99,28 +107,30 @@ def accept_batch(authority: Authority, data: bytes) -> BatchReceipt:
     records = [StoredVisit(visit, parsed.signature) for parsed, visit in batch.open_records()]
     if len(records) > MAX_BATCH:  # pragma: no cover - the batch format's cap is lower
         raise InvalidBatch(f"a batch holds at most {MAX_BATCH} records")
-    relays = _claim_holder_shown(authority, records, now)
-    if relays:
-        refused = {r.second_visit for r in relays}
-        records = [
-            r
-            for r in records
-            if r.visit.channel is not Channel.HOLDER_SHOWN or r.visit.visit_id not in refused
-        ]
-    result = authority.commits.put(records).result if records else PutResult()
-    return BatchReceipt(batch.venue, batch.batch_id, len(records), result, tuple(relays))
-
-
-def _claim_holder_shown(authority: Authority, records: list[StoredVisit], now: int) -> list[Relay]:
-    # Module docstring, "Relayed holder-shown codes".
+    # Module docstring, "Relayed holder-shown codes": the claims are made for the whole
+    # group of concurrent uploads in one ledger transaction, before the store's put.
     claims = [
         (hashlib.sha256(v.envelope).digest(), v.day, v.venue, v.visit_id)
         for v in (r.visit for r in records)
         if v.channel is Channel.HOLDER_SHOWN
     ]
-    if not claims:
-        return []
-    horizon = retention_horizon(now=now) - 1  # a day's records may be a day late to purge
+    outcome = authority.commits.put(records, claims)
+    return BatchReceipt(
+        batch.venue, batch.batch_id, outcome.records, outcome.result, outcome.relays
+    )
+
+
+def claim_holder_shown(authority: Authority, claims: Sequence[Claim]) -> Sequence[Relay]:
+    """Claim the envelope ids of holder-shown records in the authority's ledger (the
+    claim function of its :class:`~registry._groupcommit.GroupCommit`); returns the
+    relays. Claims of days before the retention horizon (less a day: a day's records may
+    be purged a day late) are dropped first.
+
+    Raises:
+        StoreUnavailable: the ledger failed.
+    """
+    now = authority.now()
+    horizon = retention_horizon(now=now) - 1
     return authority.ledger.claim_holder_shown(claims, now=now, horizon=horizon)
 
 

@@ -2,12 +2,14 @@
 pre-forked worker processes (``anshim registry serve --workers N``).
 
 One Python process runs one request's Python code at a time, and an upload's records are
-decoded in Python, so a registry on a machine with several cores runs one worker process
-per core. The parent binds the socket, makes the store's and the ledger's schema once,
-then forks the workers: each opens its own store connections and ledger after the fork
-(nothing that holds a connection or a thread crosses it) and serves the inherited socket,
-whose connections the kernel spreads over them. The registry's key is decrypted once, in
-the parent, and reaches the workers as process memory: no passphrase in the environment.
+decoded in Python, so a registry on PostgreSQL runs one worker process per core the
+database server leaves free; on SQLite, whose store has one writer, one worker does best
+(docs/registry.md has the figures). The parent binds the socket, makes the store's and
+the ledger's schema once, then forks the workers: each opens its own store connections
+and ledger after the fork (nothing that holds a connection or a thread crosses it) and
+serves the inherited socket, whose connections the kernel spreads over them. The
+registry's key is decrypted once, in the parent, and reaches the workers as process
+memory: no passphrase in the environment.
 
 What the workers share is on disk and transactional: the store (SQLite's write lock and
 WAL, or PostgreSQL), and the authority's ledger (one SQLite file; every change is one

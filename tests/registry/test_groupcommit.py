@@ -5,15 +5,20 @@ group; counts are exact unless a group's cannot be split."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import registry
-from registry._groupcommit import GroupCommit, Outcome
+from protocol import ENVELOPE_SIZE, Channel
+from registry._groupcommit import Claim, GroupCommit, Outcome
+from registry._ledger import Ledger, Relay
 from registry.errors import RecordConflict, StoreUnavailable
 from tests.registry.support import MINUTE, T0, make_venue, make_visit
 
@@ -57,10 +62,12 @@ class Requests:
         self.threads: list[threading.Thread] = []
         self.results: dict[int, Outcome | BaseException] = {}
 
-    def start(self, n: int, records: Sequence[registry.StoredVisit]) -> None:
+    def start(
+        self, n: int, records: Sequence[registry.StoredVisit], claims: Sequence[Claim] = ()
+    ) -> None:
         def run() -> None:
             try:
-                self.results[n] = self.commits.put(records)
+                self.results[n] = self.commits.put(records, claims)
             except BaseException as exc:
                 self.results[n] = exc
 
@@ -128,7 +135,7 @@ def test_a_bad_batch_in_a_group_is_refused_alone(store: registry.Store, kits: li
     assert isinstance(requests.results[1], RecordConflict)
     assert isinstance(requests.results[2], Outcome)
     assert requests.results[2].result == registry.PutResult(inserted=2)
-    # The leader; the group, refused; then each of its batches alone, in either order.
+    # The leader alone, the group (refused), then each of its batches alone.
     assert gated.calls[:2] == [2, 5]
     assert sorted(gated.calls[2:]) == [2, 3]
     assert len(store.contacts(kits[1].did, T0, T0 + 86400 - 1, min_overlap=0)) == 1
@@ -166,11 +173,11 @@ def test_a_group_with_a_retry_reports_committed_without_counts(
     _until(_queued(commits, 2))
     gated.gate.set()
     requests.join()
-    assert requests.results[1] == Outcome(None, 2)
-    assert requests.results[2] == Outcome(None, 2)
+    assert requests.results[1] == Outcome(3, None, 2)
+    assert requests.results[2] == Outcome(2, None, 2)
     assert len(store.contacts(kits[2].did, T0, T0 + 86400 - 1, min_overlap=0)) == 2
     # Alone, a retry is counted exactly.
-    assert commits.put(again) == Outcome(registry.PutResult(unchanged=3), 1)
+    assert commits.put(again) == Outcome(3, registry.PutResult(unchanged=3), 1)
 
 
 def test_batches_of_other_days_wait_for_a_commit_of_their_own(
@@ -192,3 +199,75 @@ def test_batches_of_other_days_wait_for_a_commit_of_their_own(
     # leader takes what shares its days, and the other day goes after.
     assert sorted(gated.calls[1:]) == [1, 2]
     assert all(isinstance(r, Outcome) for r in requests.results.values())
+
+
+def test_with_two_slots_two_commits_run_at_once_and_the_rest_wait(
+    store: registry.Store, kits: list[Any]
+) -> None:
+    # An engine with concurrent writers keeps them: grouping starts only when every slot
+    # is taken.
+    gated = Gated(store)
+    commits = GroupCommit(gated, concurrency=2)  # type: ignore[arg-type]
+    requests = Requests(commits)
+    requests.start(0, _batch(kits[0], 1, 0))
+    requests.start(1, _batch(kits[1], 1, 10))
+    _until(lambda: len(gated.calls) == 2)  # both in the store at once
+    requests.start(2, _batch(kits[2], 1, 20))
+    requests.start(3, _batch(kits[3], 1, 30))
+    _until(_queued(commits, 2))
+    assert len(gated.calls) == 2
+    gated.gate.set()
+    requests.join()
+    # The two waiting go together in the first slot to free up, and each only once (a
+    # request taken into another's group never leads a commit of its own).
+    assert sorted(gated.calls) == [1, 1, 2]
+    assert [requests.results[n].shared for n in (2, 3)] == [2, 2]  # type: ignore[union-attr]
+    assert len(store.contacts(kits[2].did, T0, T0 + 86400 - 1, min_overlap=0)) == 1
+    with pytest.raises(ValueError, match="concurrency"):
+        GroupCommit(store, concurrency=0)
+
+
+def test_a_group_makes_its_claims_in_one_call_and_a_relay_is_left_out(
+    store: registry.Store, kits: list[Any], tmp_path: Path
+) -> None:
+    # Two venues' uploads of one holder-shown code in one group: the earlier in the group
+    # keeps it, the later's record is not stored and its request learns the relay.
+    ledger = Ledger(tmp_path / "ledger")
+    calls: list[int] = []
+
+    def claim(claims: Sequence[Claim]) -> list[Relay]:
+        calls.append(len(claims))
+        return ledger.claim_holder_shown(claims, now=T0, horizon=0)
+
+    gated = Gated(store)
+    commits = GroupCommit(gated, claim=claim)  # type: ignore[arg-type]
+    envelope = os.urandom(ENVELOPE_SIZE)
+    shown = [
+        make_visit(k, T0 + 9 * 3600, channel=Channel.HOLDER_SHOWN, envelope=envelope)
+        for k in kits[1:3]
+    ]
+    eid = hashlib.sha256(envelope).digest()
+
+    def claims(r: registry.StoredVisit) -> list[Claim]:
+        return [(eid, r.visit.day, r.visit.venue, r.visit.visit_id)]
+
+    requests = Requests(commits)
+    requests.start(0, _batch(kits[0], 1, 0))
+    assert gated.entered.wait(_WAIT)
+    requests.start(1, [shown[0], *_batch(kits[1], 1, 10)], claims(shown[0]))
+    _until(_queued(commits, 1))
+    requests.start(2, [shown[1], *_batch(kits[2], 1, 20)], claims(shown[1]))
+    _until(_queued(commits, 2))
+    gated.gate.set()
+    requests.join()
+    assert calls == [2]  # one claim call for the group of two
+    first, second = requests.results[1], requests.results[2]
+    assert isinstance(first, Outcome)
+    assert isinstance(second, Outcome)
+    assert (first.records, first.relays) == (2, ())
+    assert second.records == 1
+    ((relay,),) = [second.relays]
+    assert (relay.first_venue, relay.second_venue) == (kits[1].did, kits[2].did)
+    assert gated.calls == [1, 3]
+    assert len(store.contacts(kits[2].did, T0, T0 + 86400 - 1, min_overlap=0)) == 1
+    ledger.close()
