@@ -178,7 +178,11 @@ def _floors(ed_verify: float) -> dict[str, float]:
 
 
 def main() -> dict[str, Any]:
-    tmp = Path(tempfile.mkdtemp(prefix="bench-escrow-"))
+    with tempfile.TemporaryDirectory(prefix="bench-escrow-") as folder:
+        return _measure(Path(folder))
+
+
+def _measure(tmp: Path) -> dict[str, Any]:
     stores = [ShareStore.create(tmp / f"c{i}", PASS, kdf=KDF_TEST) for i in range(5)]
     roster = Roster.new([s.did for s in stores], 3, first_epoch=EPOCH, epochs=1)
     deals = [deal(roster, s.key) for s in stores]

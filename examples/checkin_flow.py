@@ -62,9 +62,14 @@ def step(text: str) -> None:
 
 
 def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="anshim-demo-") as folder:
+        run(Path(folder))
+
+
+def run(tmp: Path) -> None:
+    """The whole flow, with every key store and wallet in ``tmp``."""
     now = int(time.time())
     today = day_of(now)
-    tmp = Path(tempfile.mkdtemp(prefix="anshim-demo-"))
 
     step("Key ceremony: 5 custodians, threshold 3, keys for today and tomorrow")
     stores = [

@@ -4,7 +4,6 @@ share boxes, the custodian's store, and an envelope's proof point T."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import nacl.bindings as nb
@@ -128,15 +127,14 @@ def test_directory_refuses_bad_public_keys(which: str, point: bytes) -> None:
         EpochKeyDirectory.from_bytes(data.replace(good, point))
 
 
-def _ceremony() -> tuple[Roster, list[ShareStore]]:
-    tmp = Path(tempfile.mkdtemp(prefix="escrow-refusals-"))
+def _ceremony(tmp: Path) -> tuple[Roster, list[ShareStore]]:
     stores = [ShareStore.create(tmp / f"{i}", PASS, kdf=KDF_TEST) for i in range(3)]
     return Roster.new([s.did for s in stores], 2, first_epoch=FIRST_EPOCH, epochs=1), stores
 
 
 @pytest.mark.parametrize("point", POINTS_32)
-def test_ceremony_commitments_must_be_valid_points(point: bytes) -> None:
-    roster, stores = _ceremony()
+def test_ceremony_commitments_must_be_valid_points(tmp_path: Path, point: bytes) -> None:
+    roster, stores = _ceremony(tmp_path)
     poly = [random_scalar(), random_scalar()]
     commitments = poly_commit(poly)
     honest = _build_deal(
@@ -157,8 +155,8 @@ def test_ceremony_commitments_must_be_valid_points(point: bytes) -> None:
 
 
 @pytest.mark.parametrize("scalar", SCALARS_32)
-def test_share_box_refuses_zero_and_non_canonical_scalars(scalar: bytes) -> None:
-    roster, stores = _ceremony()
+def test_share_box_refuses_zero_and_non_canonical_scalars(tmp_path: Path, scalar: bytes) -> None:
+    roster, stores = _ceremony(tmp_path)
     poly = [random_scalar(), random_scalar()]
     shares = [[poly_eval(poly, m)] for m in (1, 2, 3)]
     shares[0] = [Scalar(scalar)]  # the internal constructor: no check, as a cheater would
@@ -170,8 +168,8 @@ def test_share_box_refuses_zero_and_non_canonical_scalars(scalar: bytes) -> None
 
 
 @pytest.mark.parametrize("scalar", SCALARS_32)
-def test_store_refuses_a_bad_share_scalar(scalar: bytes) -> None:
-    path = Path(tempfile.mkdtemp(prefix="escrow-refusals-")) / "c.store"
+def test_store_refuses_a_bad_share_scalar(tmp_path: Path, scalar: bytes) -> None:
+    path = tmp_path / "c.store"
     store = ShareStore.create(path, PASS, kdf=KDF_TEST)
     content = cbor.encode(
         {"v": 1, "seed": store.key.seed(), "shares": [[FIRST_EPOCH, 1, b"\x01" * 16, scalar]]}

@@ -5,7 +5,6 @@ random bytes that shred the old one; and the old inode's bytes really are overwr
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,8 +19,8 @@ from tests.escrow.support import FIRST_EPOCH, PASS
 CEREMONY = b"\x07" * 16
 
 
-def _store_with_epochs(epochs: range) -> tuple[ShareStore, Path]:
-    path = Path(tempfile.mkdtemp(prefix="escrow-store-")) / "c.store"
+def _store_with_epochs(folder: Path, epochs: range) -> tuple[ShareStore, Path]:
+    path = folder / "c.store"
     store = ShareStore.create(path, PASS, kdf=KDF_TEST)
     store.add_shares([EpochShare(e, 1, CEREMONY, random_scalar()) for e in epochs], PASS)
     return store, path
@@ -49,12 +48,13 @@ NEW = (FIRST_EPOCH + 2,)
     ],
 )
 def test_shred_interrupted_at_each_step_leaves_a_loadable_store(
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     step: str,
     patch: tuple[str, str, Callable[..., None]],
     expected: tuple[int, ...],
 ) -> None:
-    store, path = _store_with_epochs(range(FIRST_EPOCH, FIRST_EPOCH + 3))
+    store, path = _store_with_epochs(tmp_path, range(FIRST_EPOCH, FIRST_EPOCH + 3))
     target, name, replacement = patch
     monkeypatch.setattr(os if target == "os" else store_module, name, replacement)
     with pytest.raises(OSError, match="simulated crash"):
@@ -68,8 +68,10 @@ def test_shred_interrupted_at_each_step_leaves_a_loadable_store(
     assert leftovers == [], step
 
 
-def test_failed_rewrite_of_a_ceremony_keeps_the_old_shares(monkeypatch: pytest.MonkeyPatch) -> None:
-    store, path = _store_with_epochs(range(FIRST_EPOCH, FIRST_EPOCH + 1))
+def test_failed_rewrite_of_a_ceremony_keeps_the_old_shares(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, path = _store_with_epochs(tmp_path, range(FIRST_EPOCH, FIRST_EPOCH + 1))
     monkeypatch.setattr(os, "replace", _fail)
     with pytest.raises(OSError, match="simulated crash"):
         store.add_shares([EpochShare(FIRST_EPOCH + 1, 1, CEREMONY, random_scalar())], PASS)
@@ -77,16 +79,16 @@ def test_failed_rewrite_of_a_ceremony_keeps_the_old_shares(monkeypatch: pytest.M
     assert store.epochs() == ShareStore.load(path, PASS).epochs() == (FIRST_EPOCH,)
 
 
-def test_load_ignores_leftover_temporary_files() -> None:
-    store, path = _store_with_epochs(range(FIRST_EPOCH, FIRST_EPOCH + 2))
+def test_load_ignores_leftover_temporary_files(tmp_path: Path) -> None:
+    store, path = _store_with_epochs(tmp_path, range(FIRST_EPOCH, FIRST_EPOCH + 2))
     # A crash between steps 1 and 3 can leave a temporary file; garbage there changes nothing.
     (path.parent / f".{path.name}.abc.tmp").write_bytes(os.urandom(300))
     (path.parent / f"{path.name}.new").write_bytes(os.urandom(300))
     assert ShareStore.load(path, PASS).epochs() == store.epochs()
 
 
-def test_shred_overwrites_the_old_inode() -> None:
-    store, path = _store_with_epochs(range(FIRST_EPOCH, FIRST_EPOCH + 3))
+def test_shred_overwrites_the_old_inode(tmp_path: Path) -> None:
+    store, path = _store_with_epochs(tmp_path, range(FIRST_EPOCH, FIRST_EPOCH + 3))
     old_ciphertext = path.read_bytes()
     # A hard link shares the inode: after shredding, it shows what became of the old bytes.
     link = path.parent / "hard-link"
@@ -102,11 +104,11 @@ def test_shred_overwrites_the_old_inode() -> None:
     assert ShareStore.load(path, PASS).epochs() == (FIRST_EPOCH + 1, FIRST_EPOCH + 2)
 
 
-def test_shred_expired_keeps_exactly_the_retention_period() -> None:
+def test_shred_expired_keeps_exactly_the_retention_period(tmp_path: Path) -> None:
     # DESIGN.md "Shredding": epochs older than the retention period (did.RETENTION_DAYS,
     # the one 28-day constant) are destroyed; today and the 28 days before it stay.
     today = FIRST_EPOCH + RETENTION_DAYS + 2
-    store, path = _store_with_epochs(range(FIRST_EPOCH, today + 1))
+    store, path = _store_with_epochs(tmp_path, range(FIRST_EPOCH, today + 1))
     now = day_start(today) + 3600
     gone = store.shred_expired(PASS, now=now)
     assert gone == (FIRST_EPOCH, FIRST_EPOCH + 1)

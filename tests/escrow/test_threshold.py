@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -204,8 +203,8 @@ def test_batch_path_names_bad_custodians_and_opens_in_parallel() -> None:
         assert all([x.custodian for x in o.result.bad] == [2] for o in out if o.result)
 
 
-def test_cheating_dealer_is_detected_and_named() -> None:
-    tmp = Path(tempfile.mkdtemp())
+def test_cheating_dealer_is_detected_and_named(tmp_path: Path) -> None:
+    tmp = tmp_path
     stores = [ShareStore.create(tmp / f"{i}", PASS, kdf=KDF_TEST) for i in range(4)]
     roster = Roster.new([s.did for s in stores], 2, first_epoch=FIRST_EPOCH, epochs=2)
     deals = [deal(roster, s.key) for s in stores[:3]]
@@ -373,8 +372,8 @@ def test_custodian_checks_scope_windows_and_max_stay() -> None:
         )
 
 
-def test_shredded_epochs_cannot_be_opened_unshredded_can() -> None:
-    tmp = Path(tempfile.mkdtemp())
+def test_shredded_epochs_cannot_be_opened_unshredded_can(tmp_path: Path) -> None:
+    tmp = tmp_path
     stores = [ShareStore.create(tmp / f"{i}.store", PASS, kdf=KDF_TEST) for i in range(3)]
     roster = Roster.new([s.did for s in stores], 2, first_epoch=FIRST_EPOCH, epochs=2)
     deals = [deal(roster, s.key) for s in stores]

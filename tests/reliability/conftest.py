@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,8 +25,8 @@ _figures: dict[str, Any] = {}
 
 
 @pytest.fixture(scope="session")
-def trust() -> Trust:
-    return make_trust(Path(tempfile.mkdtemp(prefix="anshim-trust-")))
+def trust(tmp_path_factory: pytest.TempPathFactory) -> Trust:
+    return make_trust(tmp_path_factory.mktemp("trust"))
 
 
 @pytest.fixture

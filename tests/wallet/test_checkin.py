@@ -184,32 +184,26 @@ def test_registry_key_is_pinned_not_taken_from_the_poster(tmp_path: Path) -> Non
     assert w.scan(poster(OTHER_VENUE), now=NOW).venue == OTHER_VENUE
 
 
-_SCANNER = None
-
-
-def _scanner() -> Wallet:
-    global _SCANNER
-    if _SCANNER is None:
-        import tempfile
-
-        _SCANNER = new_wallet(Path(tempfile.mkdtemp(prefix="wallet-scan-")), enrolled=False)
-    return _SCANNER
+@pytest.fixture(scope="module")
+def scanner(tmp_path_factory: pytest.TempPathFactory) -> Wallet:
+    """One wallet for the property tests below, in a folder pytest removes."""
+    return new_wallet(tmp_path_factory.mktemp("wallet-scan"), enrolled=False)
 
 
 @settings(max_examples=200, deadline=None)
 @given(
     st.one_of(st.text(max_size=300), st.sampled_from(["AV1:", "AC1:"]).map(lambda p: p + "0" * 40))
 )
-def test_hostile_text_is_refused_with_a_scan_refusal(text: str) -> None:
+def test_hostile_text_is_refused_with_a_scan_refusal(scanner: Wallet, text: str) -> None:
     with pytest.raises(ScanRefused):
-        _scanner().scan(text, now=NOW, venue_keys=venue_keys)
+        scanner.scan(text, now=NOW, venue_keys=venue_keys)
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.integers(0, 10_000), st.integers(1, 255))
-def test_any_changed_byte_of_a_poster_is_refused(position: int, xor: int) -> None:
+def test_any_changed_byte_of_a_poster_is_refused(scanner: Wallet, position: int, xor: int) -> None:
     _, data = qr.decode_qr_text(poster(), prefixes=["AV1"], max_bytes=400)
     changed = bytearray(data)
     changed[position % len(data)] ^= xor
     with pytest.raises(ScanRefused):
-        _scanner().scan(qr.encode_qr_text("AV1", bytes(changed)), now=NOW)
+        scanner.scan(qr.encode_qr_text("AV1", bytes(changed)), now=NOW)

@@ -30,7 +30,10 @@ def _raw(ctx: object, value: object) -> dict[str, bytes]:
     return {"data": str(value).encode("utf-8", "replace")}
 
 
-_REG = make_registry(Path(tempfile.mkdtemp(prefix="anshim-schemathesis-")))
+# The schema is built at import, so the registry's folder cannot be a pytest fixture; a
+# TemporaryDirectory is removed when the interpreter exits.
+_FOLDER = tempfile.TemporaryDirectory(prefix="anshim-schemathesis-")
+_REG = make_registry(Path(_FOLDER.name))
 _REG.register()
 schema = schemathesis.openapi.from_asgi("/openapi.json", _REG.app)
 
