@@ -281,6 +281,11 @@ def register(subparsers: Any) -> None:
 
     add_commands(sub)
 
+    # The administrator's commands over HTTP live in registry._admin.
+    from registry._admin import add_admin_commands
+
+    add_admin_commands(sub)
+
     query = sub.add_parser("query", help="investigation queries")
     query.set_defaults(handler=None, help_parser=query)
     qsub = query.add_subparsers(title="queries", metavar="QUERY")
