@@ -101,6 +101,14 @@ def serve(
     registry.open_store(settings.store, create=True).close()
     Ledger(settings.state_dir).close()
     sock = _listen(host or settings.host, port or settings.port)
+    bound_host, bound_port = sock.getsockname()[:2]
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    print(
+        f"anshim registry: serving {settings.public_url} on http://{shown}:{bound_port} "
+        f"with {workers} worker{'s' if workers > 1 else ''} (SIGTERM or Ctrl-C stops)",
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         if workers == 1:
             _worker(settings, key, sock, log_level)

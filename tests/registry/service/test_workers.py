@@ -49,8 +49,10 @@ def _until(check: object, what: str, seconds: float = 60) -> None:
 
 
 class Served:
-    def __init__(self, process: subprocess.Popen[bytes], base: str, admin: Ed25519PrivateKey):
-        self.process, self.base, self.admin_key = process, base, admin
+    def __init__(
+        self, process: subprocess.Popen[bytes], base: str, admin: Ed25519PrivateKey, log: Path
+    ) -> None:
+        self.process, self.base, self.admin_key, self.log = process, base, admin, log
 
     def get(self, path: str, **kwargs: object) -> httpx.Response:
         # A fresh connection each time, so requests spread over the workers.
@@ -82,7 +84,7 @@ def served(tmp_path: Path, store_url: str) -> Iterator[Served]:
         [sys.executable, "-c", _MAIN, "registry", "serve", "--port", str(port), "--workers", "2"],
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    s = Served(process, f"http://127.0.0.1:{port}", admin)
+    s = Served(process, f"http://127.0.0.1:{port}", admin, tmp_path / "serve.log")
 
     def healthy() -> bool:
         try:
@@ -123,6 +125,10 @@ def _admin_token(s: Served) -> dict[str, str]:
 
 def test_two_workers_share_one_registry_and_stop_on_sigterm(served: Served) -> None:
     s = served
+    # The operator is told where the service listens.
+    first = s.log.read_text().splitlines()[0]
+    assert first.startswith("anshim registry: serving https://localhost:"), first
+    assert f"on {s.base} with 2 workers" in first, first
     # Challenges are issued by one worker and answered at another: the ledger is shared.
     headers = _admin_token(s)
     op = Operator()
