@@ -16,12 +16,24 @@ The custodians' side: :func:`deal` / :func:`finalize` / :func:`publish` over a
 :class:`Roster` make the directory; :class:`Warrant` is approved by k custodians;
 :func:`answer_warrant` gives a custodian's signed shares; :func:`unseal` (or
 :func:`combine` for one envelope) opens the records, optimistically; :class:`AuditLog`
-records every approval and share batch; :meth:`ShareStore.shred_expired` destroys the
+records every approval and share batch, and :meth:`AuditLog.prove_record` gives a holder a
+:class:`RecordAuditProof` that its record was (or was not) unsealed and under which case
+(each log entry an :class:`EntryProof` against a :class:`SignedTreeHead`, the case checked
+through its :class:`CaseOpening`); :meth:`ShareStore.shred_expired` destroys the
 epochs past the retention period. The group layer (:class:`Point`, :class:`Scalar`, …) is
 libsodium's edwards25519. Everything here imports no CLI, tqdm or web code.
 """
 
 from escrow._auditlog import AuditLog, LogEntry, SignedTreeHead, UnsealedProof
+from escrow._auditproof import (
+    MAX_CASES,
+    MAX_RECORD_AUDIT,
+    CaseProof,
+    EntryProof,
+    RecordAuditProof,
+    UnsealedCase,
+)
+from escrow._caseref import CaseOpening
 from escrow._ceremony import Roster, deal, finalize, publish
 from escrow._combine import OpenResult, combine
 from escrow._custodian import ShareBatch, UnsealRequest, answer_warrant
@@ -62,11 +74,16 @@ from escrow._warrant import MAX_STAY_LIMIT, MAX_WINDOW, VenueScope, Warrant, War
 __all__ = [
     "ENVELOPE_OVERHEAD",
     "HOLDER_SHOWN_VENUE",
+    "MAX_CASES",
+    "MAX_RECORD_AUDIT",
     "MAX_STAY_LIMIT",
     "MAX_WINDOW",
     "ORDER",
     "AuditLog",
+    "CaseOpening",
+    "CaseProof",
     "DecryptionShare",
+    "EntryProof",
     "Envelope",
     "EpochKey",
     "EpochKeyDirectory",
@@ -74,6 +91,7 @@ __all__ = [
     "LogEntry",
     "OpenResult",
     "Point",
+    "RecordAuditProof",
     "Roster",
     "Scalar",
     "ShareBatch",
@@ -82,6 +100,7 @@ __all__ = [
     "TraceSeedLabel",
     "UnsealOutcome",
     "UnsealRequest",
+    "UnsealedCase",
     "UnsealedProof",
     "VenueScope",
     "VisitLabel",

@@ -14,10 +14,22 @@ either an inclusion proof of its id in the unsealed tree (it was unsealed), or, 
 leaves are sorted, the two adjacent leaves that bracket its id with their inclusion proofs
 (or the first/last leaf alone at either end; or an empty tree): it was not.
 
-Wire formats (deterministic CBOR): entry ``{"body", "sig"}`` with body ``{"v", "type",
-"seq", "prev", "kind", "author", "time", "warrant_id", "records", "payload"}``; head
+Under which case? An approval entry carries the warrant's *case commitment*
+(:class:`escrow.CaseOpening`): a hash of the warrant id, the case id and a nonce derived
+from the warrant's body, so the published log names no case id (case ids are an
+authority's numbering, guessable, and the log is public), while whoever is handed the
+opening, a holder asking about its own record, can check the case id against the signed
+entry. The log keeps the openings beside its entries (``openings``, written by
+:meth:`AuditLog.record_approval`); :meth:`AuditLog.to_bytes` with ``openings=False`` is the
+log as published to everyone, :meth:`AuditLog.prove_record` the per-record proof
+(:class:`escrow.RecordAuditProof`) that names the case.
+
+Wire formats (deterministic CBOR): entry ``{"body", "sig"}`` with body ``{"v": 2, "type",
+"seq", "prev", "kind", "author", "time", "warrant_id", "case", "records", "payload"}``
+(``case``: the 32-byte commitment in an approval, empty in a share batch); head
 ``{"body", "sig"}`` with body ``{"v", "type", "size", "root", "unsealed_root",
-"unsealed_count", "time", "signer"}``; log file ``{"entries": [...], "heads": [...]}``.
+"unsealed_count", "time", "signer"}``; log file ``{"entries": [...], "heads": [...]}``
+and, in the custodians' copy, ``"openings": [[warrant id, case id, nonce], ...]``.
 """
 
 from __future__ import annotations
@@ -26,9 +38,11 @@ import bisect
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from did import Ed25519PrivateKey, cbor, ed25519_public_key_from_did
 from did.errors import DecodeError, InputError, InvalidSignature
+from escrow._caseref import CaseOpening
 from escrow._custodian import ShareBatch
 from escrow._merkle import (
     consistency_proof,
@@ -45,12 +59,18 @@ from escrow.errors import (
     AuditLogRootMismatch,
 )
 
+if TYPE_CHECKING:
+    from escrow._auditproof import RecordAuditProof
+
 __all__ = ["AuditLog", "LogEntry", "SignedTreeHead", "UnsealedProof"]
 
 ENTRY_CONTEXT = b"anshim/escrow/log-entry/v1\x00"
 HEAD_CONTEXT = b"anshim/escrow/tree-head/v1\x00"
 _MAX_LOG = 256 * 1024 * 1024
 _KINDS = ("approval", "shares")
+_ENTRY_VERSION = 2
+#: The most openings a log file holds (one per approved warrant).
+_MAX_OPENINGS = 1 << 20
 
 
 def _check_sig(did: str, sig: bytes, message: bytes, custodians: Sequence[str]) -> None:
@@ -87,11 +107,20 @@ class LogEntry:
     author: str
     time: int
     warrant_id: bytes
+    case: bytes
     records: tuple[bytes, ...]
 
     def to_bytes(self) -> bytes:
         """Canonical CBOR; the Merkle leaf is SHA-256(0x00 ‖ these bytes)."""
         return cbor.encode({"body": self.body, "sig": self.sig})
+
+    def verify(self, custodians: Sequence[str]) -> None:
+        """Check the entry's signature by its author, one of ``custodians``.
+
+        Raises:
+            AuditLogBadSignature: the author is not a custodian or the signature fails.
+        """
+        _check_sig(self.author, self.sig, ENTRY_CONTEXT + self.body, custodians)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> LogEntry:
@@ -106,13 +135,14 @@ class LogEntry:
             "author",
             "time",
             "warrant_id",
+            "case",
             "records",
             "payload",
         }
-        if set(b) != keys or b["v"] != 1 or b["type"] != "anshim-escrow-log-entry":
-            raise DecodeError("not an anshim log entry")
+        if set(b) != keys or b["v"] != _ENTRY_VERSION or b["type"] != "anshim-escrow-log-entry":
+            raise DecodeError("not an anshim log entry of a supported version")
         seq, prev, kind, author, time = b["seq"], b["prev"], b["kind"], b["author"], b["time"]
-        wid, records = b["warrant_id"], b["records"]
+        wid, case, records = b["warrant_id"], b["case"], b["records"]
         if type(seq) is not int or type(time) is not int or kind not in _KINDS:
             raise DecodeError("log entry: bad seq, time or kind")
         if not isinstance(prev, bytes) or not isinstance(author, str) or not isinstance(wid, bytes):
@@ -123,7 +153,10 @@ class LogEntry:
             raise DecodeError("log entry: records must be 32-byte ids")
         if not isinstance(b["payload"], bytes):
             raise DecodeError("log entry: payload must be bytes")
-        return cls(body, sig, seq, prev, str(kind), author, time, wid, tuple(records))
+        # An approval commits to its warrant's case; a share batch names only the warrant.
+        if not isinstance(case, bytes) or len(case) != (32 if kind == "approval" else 0):
+            raise DecodeError("log entry: an approval's case commitment is 32 bytes, else empty")
+        return cls(body, sig, seq, prev, str(kind), author, time, wid, case, tuple(records))
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,21 +243,23 @@ class UnsealedProof:
 class AuditLog:
     """An in-memory audit log; load and save with :meth:`from_bytes` / :meth:`to_bytes`."""
 
-    __slots__ = ("_leaves", "entries", "heads")
+    __slots__ = ("_leaves", "entries", "heads", "openings")
 
     def __init__(self) -> None:
         self.entries: list[LogEntry] = []
         self.heads: list[SignedTreeHead] = []
+        #: The case openings of approved warrants, by warrant id (module docstring).
+        self.openings: dict[bytes, CaseOpening] = {}
         self._leaves: list[bytes] = []
 
     # -- writing --------------------------------------------------------------------------
     def _append(
         self, kind: str, key: Ed25519PrivateKey, author: str, *, warrant_id: bytes,
-        records: Sequence[bytes], payload: bytes, now: int,
+        case: bytes, records: Sequence[bytes], payload: bytes, now: int,
     ) -> LogEntry:  # fmt: skip
         body = cbor.encode(
             {
-                "v": 1,
+                "v": _ENTRY_VERSION,
                 "type": "anshim-escrow-log-entry",
                 "seq": len(self.entries),
                 "prev": self.root(),
@@ -232,6 +267,7 @@ class AuditLog:
                 "author": author,
                 "time": now,
                 "warrant_id": warrant_id,
+                "case": case,
                 "records": sorted(set(records)),
                 "payload": payload,
             }
@@ -246,18 +282,23 @@ class AuditLog:
     def record_approval(
         self, warrant: Warrant, key: Ed25519PrivateKey, author: str, *, now: int
     ) -> LogEntry:
-        """Log ``author``'s approval of ``warrant`` (payload: SHA-256 of the warrant body)."""
-        return self._append(
-            "approval", key, author, warrant_id=warrant.warrant_id, records=(),
-            payload=hashlib.sha256(warrant.body).digest(), now=now,
+        """Log ``author``'s approval of ``warrant`` (payload: SHA-256 of the warrant body;
+        case: its :class:`~escrow.CaseOpening`'s commitment, the opening kept in
+        :attr:`openings`)."""
+        opening = CaseOpening.of(warrant)
+        entry = self._append(
+            "approval", key, author, warrant_id=warrant.warrant_id, case=opening.commitment,
+            records=(), payload=hashlib.sha256(warrant.body).digest(), now=now,
         )  # fmt: skip
+        self.openings[warrant.warrant_id] = opening
+        return entry
 
     def record_batch(
         self, batch: ShareBatch, key: Ed25519PrivateKey, author: str, *, now: int
     ) -> LogEntry:
         """Log a share batch (payload: SHA-256 of the batch body; records: its envelope ids)."""
         return self._append(
-            "shares", key, author, warrant_id=batch.warrant_id,
+            "shares", key, author, warrant_id=batch.warrant_id, case=b"",
             records=[eid for eid, _ in batch.shares],
             payload=hashlib.sha256(batch.body).digest(), now=now,
         )  # fmt: skip
@@ -314,8 +355,24 @@ class AuditLog:
         around = tuple(nb(i) for i in (pos - 1, pos) if 0 <= i < len(ids))
         return UnsealedProof(record_id, False, around)
 
-    def verify(self, custodians: Sequence[str]) -> None:
-        """Check every entry and every head.
+    def prove_record(self, record_id: bytes, head: SignedTreeHead) -> RecordAuditProof:
+        """Whether ``record_id`` was unsealed as of ``head`` and, if it was, under which
+        cases: the :class:`UnsealedProof` and, per warrant whose share batches named it, the
+        approval and share-batch entries with their inclusion proofs and the case opening.
+
+        Raises:
+            AuditLogBadProof: ``head`` is not one of this log's sizes, or a warrant that
+                unsealed the record has no opening here (a published copy, not the
+                custodians').
+        """
+        from escrow._auditproof import prove_record  # the proof module builds on this one
+
+        return prove_record(self, record_id, head)
+
+    def verify(self, custodians: Sequence[str], *, openings: bool = False) -> None:
+        """Check every entry and every head, and that every kept case opening matches its
+        warrant's approval entries; with ``openings``, also that every approved warrant
+        has its opening (the custodians' copy of the log, which the registry requires).
 
         Raises:
             AuditLogBadSignature: an entry or head not signed by a custodian.
@@ -323,10 +380,13 @@ class AuditLog:
                 (a removed, inserted or reordered entry).
             AuditLogRootMismatch: a head whose size, root or unsealed tree does not match
                 the entries.
+            AuditLogBadProof: an opening that does not match its approvals' commitment,
+                names a warrant no entry approved, or (with ``openings``) is missing.
         """
+        self._verify_openings(required=openings)
         leaves: list[bytes] = []
         for n, entry in enumerate(self.entries):
-            _check_sig(entry.author, entry.sig, ENTRY_CONTEXT + entry.body, custodians)
+            entry.verify(custodians)
             if entry.seq != n or entry.prev != root_from_leaves(leaves):
                 raise AuditLogOrderBroken(f"entry {n} is out of order or its predecessor changed")
             leaves.append(leaf_hash(entry.to_bytes()))
@@ -340,15 +400,36 @@ class AuditLog:
             ):
                 raise AuditLogRootMismatch("a tree head's unsealed records do not match")
 
+    def _verify_openings(self, *, required: bool) -> None:
+        approved = {e.warrant_id for e in self.entries if e.kind == "approval"}
+        for wid, opening in self.openings.items():
+            if wid not in approved or opening.warrant_id != wid:
+                raise AuditLogBadProof("a case opening names a warrant no entry approved")
+        before: set[bytes] = set()  # warrants approved by an earlier entry
+        for e in self.entries:
+            if e.kind == "shares":
+                if required and e.warrant_id not in before:
+                    raise AuditLogBadProof("a share batch precedes its warrant's logged approval")
+                continue
+            before.add(e.warrant_id)
+            found = self.openings.get(e.warrant_id)
+            if found is None:
+                if required:
+                    raise AuditLogBadProof("an approved warrant's case opening is missing")
+            elif found.commitment != e.case:
+                raise AuditLogBadProof("a case opening does not match its approval entry")
+
     # -- files ----------------------------------------------------------------------------
-    def to_bytes(self) -> bytes:
-        """The log file (canonical CBOR)."""
-        return cbor.encode(
-            {
-                "entries": [e.to_bytes() for e in self.entries],
-                "heads": [h.to_bytes() for h in self.heads],
-            }
-        )
+    def to_bytes(self, *, openings: bool = True) -> bytes:
+        """The log file (canonical CBOR); ``openings=False`` leaves the case openings out
+        (the log as published to everyone, module docstring)."""
+        obj: dict[str, object] = {
+            "entries": [e.to_bytes() for e in self.entries],
+            "heads": [h.to_bytes() for h in self.heads],
+        }
+        if openings and self.openings:
+            obj["openings"] = [o.to_obj() for _, o in sorted(self.openings.items())]
+        return cbor.encode(obj)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> AuditLog:
@@ -357,9 +438,13 @@ class AuditLog:
         Raises:
             DecodeError: on malformed CBOR, entries or heads.
         """
-        obj = cbor.decode(data, max_size=_MAX_LOG, max_depth=2)
-        if not isinstance(obj, dict) or set(obj) != {"entries", "heads"}:
-            raise DecodeError("log file must be {entries, heads}")
+        obj = cbor.decode(data, max_size=_MAX_LOG, max_depth=3)
+        if not isinstance(obj, dict) or not {"entries", "heads"} <= set(obj) <= {
+            "entries",
+            "heads",
+            "openings",
+        }:
+            raise DecodeError("log file must be {entries, heads[, openings]}")
         entries, heads = obj["entries"], obj["heads"]
         if not isinstance(entries, list) or not isinstance(heads, list):
             raise DecodeError("log file: wrong field types")
@@ -374,4 +459,12 @@ class AuditLog:
             if not isinstance(h, bytes):
                 raise DecodeError("tree head must be bytes")
             log.heads.append(SignedTreeHead.from_bytes(h))
+        openings = obj.get("openings", [])
+        if not isinstance(openings, list) or len(openings) > _MAX_OPENINGS:
+            raise DecodeError("log file: openings must be a list")
+        for item in openings:
+            opening = CaseOpening.from_obj(item)
+            if opening.warrant_id in log.openings:
+                raise DecodeError("log file: a warrant's case opening is repeated")
+            log.openings[opening.warrant_id] = opening
         return log

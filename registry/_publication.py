@@ -7,8 +7,12 @@ Nothing is published unverified, and nothing published goes back:
   (:meth:`escrow.EpochKeyDirectory.verify` with ``trusted_custodians``), and one whose last
   epoch is not later than the published one's is refused (:class:`StalePublication`), so a
   replayed old directory cannot push wallets back to retired keys;
-* the **audit log** is verified whole (:meth:`escrow.AuditLog.verify`) and must extend the
-  published one: the published entries are a prefix of the new log;
+* the **audit log** is verified whole (:meth:`escrow.AuditLog.verify`, the custodians'
+  copy with every approved warrant's case opening) and must extend the published one: the
+  published entries are a prefix of the new log. Everyone may read the log without the
+  openings (the entries name cases only by commitment); the proof for one record id
+  (:func:`prove_record`) carries the openings of the cases that unsealed it, so a holder
+  learns its own record's case and nobody reads every case id off the log;
 * **exposure notices** are signed :class:`~protocol.ExposureNotice` messages with a number
   and a status-list bit; a correction withdraws the old notice (its bit set) and publishes
   a new one naming it, so a notice is never silently replaced. Every change is an event in
@@ -24,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from did import AnshimError, b64url_encode
-from escrow import AuditLog, EpochKeyDirectory, SignedTreeHead, UnsealedProof
+from escrow import AuditLog, EpochKeyDirectory, SignedTreeHead
 from protocol import ExposureNotice, RiskLevel
 from protocol.errors import ProtocolError
 from registry._authority import Authority
@@ -46,6 +50,7 @@ __all__ = [
     "epoch_directory",
     "notice_feed",
     "prove_record",
+    "public_audit_log",
     "publish_audit_log",
     "publish_directory",
     "publish_notice",
@@ -117,7 +122,8 @@ def publish_audit_log(authority: Authority, data: bytes) -> AuditLog:
 
     Raises:
         InvalidPublication: it does not decode, does not verify against the pinned
-            custodians, or holds no signed tree head.
+            custodians, lacks an approved warrant's case opening, logs a share batch
+            before its warrant's approval, or holds no signed tree head.
         StalePublication: it does not extend the published log.
     """
     cfg = authority.config
@@ -125,7 +131,7 @@ def publish_audit_log(authority: Authority, data: bytes) -> AuditLog:
         raise InvalidPublication("the registry has no pinned custodians to verify against")
     try:
         log = AuditLog.from_bytes(data)
-        log.verify(cfg.custodians)
+        log.verify(cfg.custodians, openings=True)
     except AnshimError as exc:
         raise InvalidPublication(f"the audit log is refused [{exc.code}]") from exc
     if not log.heads:
@@ -150,11 +156,18 @@ def publish_audit_log(authority: Authority, data: bytes) -> AuditLog:
 
 
 def audit_log(authority: Authority) -> AuditLog:
-    """The published audit log. Raises NotPublished."""
+    """The published audit log, the custodians' copy with its case openings. Raises
+    NotPublished."""
     data = authority.ledger.document(_AUDIT_LOG)
     if data is None:
         raise NotPublished("no audit log is published yet")
     return AuditLog.from_bytes(data)
+
+
+def public_audit_log(authority: Authority) -> bytes:
+    """The published audit log as everyone reads it: without the case openings (module
+    docstring). Raises NotPublished."""
+    return audit_log(authority).to_bytes(openings=False)
 
 
 def _head_json(head: SignedTreeHead) -> dict[str, Any]:
@@ -176,8 +189,10 @@ def audit_head(authority: Authority) -> dict[str, Any]:
 
 def prove_record(authority: Authority, record_id: bytes) -> dict[str, Any]:
     """Whether record ``record_id`` (SHA-256 of its envelope, escrow's record id) was
-    unsealed as of the latest head, with the proof a wallet checks
-    (:meth:`escrow.UnsealedProof.verify`) and the head.
+    unsealed as of the latest head and under which cases, in one answer: the head,
+    ``proof`` (an :class:`escrow.RecordAuditProof`, base64url CBOR, what a wallet checks
+    with ``wallet.read_audit_answer`` and ``Wallet.was_unsealed``), and the same content
+    as readable fields (``unsealed``, ``neighbours``, ``cases``), unverified.
 
     Raises:
         InvalidPublication: ``record_id`` is not 32 bytes.
@@ -187,14 +202,25 @@ def prove_record(authority: Authority, record_id: bytes) -> dict[str, Any]:
         raise InvalidPublication("a record id is the 32-byte SHA-256 of the envelope")
     log = audit_log(authority)
     head = log.heads[-1]
-    proof: UnsealedProof = log.prove_unsealed(record_id, head)
+    proof = log.prove_record(record_id, head)
     return {
         "record_id": record_id.hex(),
-        "unsealed": proof.unsealed,
+        "unsealed": proof.unsealed.unsealed,
         "neighbours": [
             {"index": i, "record_id": rid.hex(), "path": [p.hex() for p in path]}
-            for i, rid, path in proof.neighbours
+            for i, rid, path in proof.unsealed.neighbours
         ],
+        "cases": [
+            {
+                "case_id": c.opening.case_id,
+                "warrant_id": c.opening.warrant_id.hex(),
+                "approved_by": [p.entry.author for p in c.approvals],
+                "shares_from": [p.entry.author for p in c.shares],
+                "first_shares": min(p.entry.time for p in c.shares),
+            }
+            for c in proof.cases
+        ],
+        "proof": b64url_encode(proof.to_bytes()),
         "tree_head": _head_json(head),
     }
 

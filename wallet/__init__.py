@@ -25,6 +25,8 @@ Quick start::
     w.match_exposures(notices, now=now)
 
     [v.record_id for v in w.visits()]   # the audit log's names of the visits' records
+    head, proof = wallet.read_audit_answer(registry_answer_bytes)  # GET /audit-log/proofs/<id>
+    w.was_unsealed(visit, head=head, proof=proof).case_ids  # () or the cases, verified
     w.close()                            # or: with wallet.Wallet.open(...) as w:
 
     w = wallet.Wallet.open("me.wallet", passphrase, now=now)   # purges old receipts
@@ -38,7 +40,7 @@ from wallet._diary import Visit
 from wallet._enrollment import TraceSeedEnvelope
 from wallet._exposures import ExposureMatch
 from wallet._scanning import ScannedVenue
-from wallet._transparency import AuditAnswer
+from wallet._transparency import MAX_AUDIT_ANSWER, AuditAnswer, read_audit_answer
 from wallet._wallet import Wallet
 from wallet.errors import (
     AlteredCode,
@@ -67,6 +69,7 @@ from wallet.errors import (
 )
 
 __all__ = [
+    "MAX_AUDIT_ANSWER",
     "AlteredCode",
     "AuditAnswer",
     "AuditProofRefused",
@@ -96,4 +99,5 @@ __all__ = [
     "WalletLocked",
     "WrongPassphrase",
     "WrongPrefix",
+    "read_audit_answer",
 ]

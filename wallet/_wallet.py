@@ -325,16 +325,20 @@ class Wallet(OpenedStore):
         return _diary.visits(self._state.diary, start=start, end=end)
 
     def was_unsealed(
-        self, visit: _diary.Visit, *, head: bytes, proof: escrow.UnsealedProof
+        self, visit: _diary.Visit, *, head: bytes, proof: bytes | escrow.RecordAuditProof
     ) -> AuditAnswer:
-        """Whether ``visit``'s sealed record was unsealed, from a published audit-log tree
-        head (``GET /audit-log/proofs/<record id>`` at the registry) and the inclusion or
-        absence proof for :attr:`~wallet.Visit.record_id`. The head must be signed by one
-        of the custodians pinned when this wallet was created.
+        """Whether ``visit``'s sealed record was unsealed, and under which case, from a
+        published audit-log tree head and the :class:`escrow.RecordAuditProof` for
+        :attr:`~wallet.Visit.record_id` (both in the registry's one answer to
+        ``GET /audit-log/proofs/<record id>``: :func:`wallet.read_audit_answer`). The head
+        and every log entry the proof shows must be signed by custodians pinned when this
+        wallet was created; the answer's :attr:`~wallet.AuditAnswer.cases` name the case
+        ids, checked against the commitments the warrant's approval entries carry.
 
         Raises:
-            AuditProofRefused: a head not signed by a pinned custodian, a proof about
-                another record, or one that does not establish its claim.
+            AuditProofRefused: a head or entry not signed by a pinned custodian, a proof
+                about another record or naming another case, a truncated proof, or one
+                that does not establish its claim.
         """
         return check_unsealed(visit.record_id, head, proof, self.custodians[0])
 

@@ -28,6 +28,7 @@ DECODERS: list[Callable[[bytes], object]] = [
     escrow.AuditLog.from_bytes,
     escrow.LogEntry.from_bytes,
     escrow.SignedTreeHead.from_bytes,
+    escrow.RecordAuditProof.from_bytes,
     Roster.from_bytes,
 ]
 

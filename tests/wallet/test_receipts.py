@@ -30,7 +30,14 @@ from tests.wallet.support import (
     venue_keys,
     world,
 )
-from wallet import AuditProofRefused, UnexpectedReceipt, Wallet, _pending
+from wallet import (
+    MAX_AUDIT_ANSWER,
+    AuditProofRefused,
+    UnexpectedReceipt,
+    Wallet,
+    _pending,
+    read_audit_answer,
+)
 
 TEN = FIRST_EPOCH * DAY + 10 * 3600  # 10:00 on the first test day
 
@@ -194,34 +201,49 @@ def test_each_visit_keeps_the_record_id_the_audit_log_names(tmp_path: Path) -> N
     with Wallet.open(w.path, PASS, now=NOW + 1800) as again:
         unsealed, kept = again.visits()
     assert unsealed.record_id == expected
-    # The custodians answer a warrant for the first visit's record and log their shares:
-    # the published log names it by this id, and not the other visit.
+    # The custodians approve a warrant for the first visit's record, answer it and log
+    # both: the published log names it by this id, and not the other visit.
     ew = world()
     warrant = approved_warrant(ew)
     label = escrow.VisitLabel(VENUE, FIRST_EPOCH, pid, NOW)
     request = UnsealRequest(warrant.warrant_id, ((escrow.Envelope.from_bytes(envelope), label),))
     log = AuditLog()
     for store in ew.stores[:3]:
+        log.record_approval(warrant, store.key, store.did, now=NOW)
+    for store in ew.stores[:3]:
         batch = answer_warrant(warrant, request, store=store, directory=ew.directory, now=NOW)
         log.record_batch(batch, store.key, store.did, now=NOW)
     head = log.sign_head(ew.stores[0].key, ew.stores[0].did, now=NOW)
     head.verify(ew.directory.custodians)
-    yes, no = log.prove_unsealed(unsealed.record_id, head), log.prove_unsealed(kept.record_id, head)
-    yes.verify(head)
-    no.verify(head)
-    assert (yes.unsealed, no.unsealed) == (True, False)
-    # The wallet itself answers "was my visit unsealed?" from the published head and proof,
-    # checking the head against the custodians pinned at creation.
+    yes, no = log.prove_record(unsealed.record_id, head), log.prove_record(kept.record_id, head)
+    yes.unsealed.verify(head)
+    no.unsealed.verify(head)
+    assert (yes.unsealed.unsealed, no.unsealed.unsealed) == (True, False)
+    # The wallet itself answers "was my visit unsealed, under which case?" from the
+    # published head and proof, checking the head and every entry against the custodians
+    # pinned at creation.
     with Wallet.open(w.path, PASS, now=NOW + 1800) as phone:
         first, second = phone.visits()
-        answer = phone.was_unsealed(first, head=head.to_bytes(), proof=yes)
+        answer = phone.was_unsealed(first, head=head.to_bytes(), proof=yes.to_bytes())
         assert (answer.unsealed, answer.signed_by) == (True, ew.stores[0].did)
-        assert phone.was_unsealed(second, head=head.to_bytes(), proof=no).unsealed is False
+        assert answer.case_ids == (warrant.case_id,)
+        assert (
+            answer.cases[0].approved_by
+            == answer.cases[0].shares_from
+            == tuple(s.did for s in ew.stores[:3])
+        )
+        absent = phone.was_unsealed(second, head=head.to_bytes(), proof=no.to_bytes())
+        assert (absent.unsealed, absent.cases) == (False, ())
         with pytest.raises(AuditProofRefused):  # a proof about another visit's record
-            phone.was_unsealed(second, head=head.to_bytes(), proof=yes)
-        forged = escrow.UnsealedProof(first.record_id, False, no.neighbours)
+            phone.was_unsealed(second, head=head.to_bytes(), proof=yes.to_bytes())
+        forged = escrow.RecordAuditProof(
+            first.record_id, escrow.UnsealedProof(first.record_id, False, no.unsealed.neighbours),
+            (),
+        )  # fmt: skip
         with pytest.raises(AuditProofRefused):  # an absence claim for an unsealed record
             phone.was_unsealed(first, head=head.to_bytes(), proof=forged)
+        with pytest.raises(AuditProofRefused):  # a proof cut short
+            phone.was_unsealed(first, head=head.to_bytes(), proof=yes.to_bytes()[:-40])
 
 
 def test_a_tree_head_signed_by_a_rogue_log_is_refused(tmp_path: Path) -> None:
@@ -233,11 +255,29 @@ def test_a_tree_head_signed_by_a_rogue_log_is_refused(tmp_path: Path) -> None:
     rogue = Ed25519PrivateKey.generate()
     log = AuditLog()
     head = log.sign_head(rogue, did_from_public_key(rogue.public_key), now=NOW)
-    absent = log.prove_unsealed(visit.record_id, head)
+    absent = log.prove_record(visit.record_id, head).to_bytes()
     with pytest.raises(AuditProofRefused):
         w.was_unsealed(visit, head=head.to_bytes(), proof=absent)
     with pytest.raises(AuditProofRefused):
         w.was_unsealed(visit, head=b"not a tree head", proof=absent)
+
+
+def test_the_registry_answer_is_read_strictly() -> None:
+    good = b'{"tree_head": {"head": "AAEC"}, "proof": "AwQF", "unsealed": true}'
+    assert read_audit_answer(good) == (b"\x00\x01\x02", b"\x03\x04\x05")
+    for bad in (
+        b"not json",
+        b"[]",
+        b'{"tree_head": {"head": "AAEC"}}',
+        b'{"tree_head": "AAEC", "proof": "AwQF"}',
+        b'{"tree_head": {"head": "AA=="}, "proof": "AwQF"}',
+        b'{"tree_head": {"head": 1}, "proof": "AwQF"}',
+        b"\xff\xfe",
+        b"[" * 100_000,
+        b" " * (MAX_AUDIT_ANSWER + 1),
+    ):
+        with pytest.raises(AuditProofRefused):
+            read_audit_answer(bad)
 
 
 def test_a_kiosk_receipt_matches_its_kiosk_check_in(tmp_path: Path) -> None:

@@ -12,11 +12,11 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response
 from registry._publication import (
     MAX_FEED_PAGE,
     audit_head,
-    audit_log,
     correct_notice,
     epoch_directory,
     notice_feed,
     prove_record,
+    public_audit_log,
     publish_audit_log,
     publish_directory,
     publish_notice,
@@ -79,8 +79,9 @@ def put_trust_list(body: TrustListRequest, authority: AuthorityDep, _: AdminDep)
 
 @router.get("/audit-log", response_class=Response, responses={200: _CBOR_BODY})
 def get_audit_log(request: Request, authority: AuthorityDep) -> Response:
-    """The custodians' whole audit log (verify with ``escrow.AuditLog.verify``)."""
-    return cacheable(request, audit_log(authority).to_bytes(), _CBOR)
+    """The custodians' whole audit log (verify with ``escrow.AuditLog.verify``); its
+    entries name cases only by commitment (the openings are not published here)."""
+    return cacheable(request, public_audit_log(authority), _CBOR)
 
 
 @router.put("/audit-log", status_code=201)
@@ -101,8 +102,11 @@ def get_audit_head(authority: AuthorityDep) -> dict[str, Any]:
 def get_unsealed_proof(
     record_id: Annotated[str, Path(pattern="^[0-9a-f]{64}$")], authority: AuthorityDep
 ) -> dict[str, Any]:
-    """Whether a record (SHA-256 of its envelope, hex) was unsealed, with the inclusion or
-    absence proof against the latest signed tree head."""
+    """Whether a record (SHA-256 of its envelope, hex) was unsealed and under which
+    cases, in one answer: the latest signed tree head and the record's audit proof
+    (``proof``: an ``escrow.RecordAuditProof``, the inclusion or absence proof and, for
+    an unsealed record, the approval and share-batch entries with their inclusion proofs
+    and each case's opening), with the same content as readable fields."""
     return prove_record(authority, bytes.fromhex(record_id))
 
 

@@ -5,7 +5,9 @@ world's epoch key, an investigator fetches them for a warrant naming two record 
 custodians approve it and answer with their decryption shares, each step goes into an
 AuditLog whose signed head the registry publishes; then the proof the registry serves for
 each record verifies against that head, saying unsealed for the two and not for the
-others, and a proof moved to another record does not verify."""
+others, and a proof moved to another record does not verify. The one answer also names the
+case (checked as a wallet checks it), while the log everyone downloads names cases only
+by commitment, and a log without its case openings is not published."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from did import Ed25519PrivateKey, b64url_decode, did_from_public_key
 from escrow import (
     AuditLog,
     Envelope,
+    RecordAuditProof,
     SignedTreeHead,
     UnsealedProof,
     UnsealRequest,
@@ -33,6 +36,7 @@ from escrow.errors import AuditLogError
 from protocol import ENVELOPE_PAD_TO, Channel, HealthDeclaration, SealedVisit
 from tests.escrow.support import DAY, FIRST_EPOCH, NOW, K, World
 from tests.registry.service.support import Clock, Operator, Registry, make_registry
+from wallet import read_audit_answer
 
 CBOR = {"Content-Type": "application/cbor"}
 CASE = "JEJU-2024-0077"
@@ -135,7 +139,15 @@ def test_a_share_batch_makes_inclusion_proofs_and_the_rest_absence_proofs(
         assert len(shares.shares) == 2
         log.record_batch(shares, store.key, store.did, now=NOW)
     head = log.sign_head(world.stores[0].key, world.stores[0].did, now=NOW)
+    # Without the custodians' case openings the log is refused: no proof could name a case.
+    bare = reg.client.put("/audit-log", content=log.to_bytes(openings=False), headers=CBOR)
+    assert bare.status_code == 422
+    assert bare.json()["type"] == "urn:anshim:error:invalidPublication"
     assert reg.client.put("/audit-log", content=log.to_bytes(), headers=CBOR).status_code == 201
+    # Everyone's copy names no case id, and verifies.
+    public = reg.client.get("/audit-log").content
+    assert CASE.encode() not in public
+    AuditLog.from_bytes(public).verify(tuple(s.did for s in world.stores))
     served = reg.client.get("/audit-log/head").json()
     assert SignedTreeHead.from_bytes(b64url_decode(served["head"])) == head
     # Every record of the venue: the two opened are proven included, the others absent,
@@ -156,6 +168,20 @@ def test_a_share_batch_makes_inclusion_proofs_and_the_rest_absence_proofs(
         verdicts[bytes.fromhex(visit.envelope_id)] = unsealed
     assert sorted(r for r, u in verdicts.items() if u) == opened
     assert sum(not u for u in verdicts.values()) == 3
+    # The one answer also names the case: its proof, read and checked as a wallet does.
+    custodians = tuple(s.did for s in world.stores)
+    for rid, unsealed in verdicts.items():
+        answer = reg.client.get(f"/audit-log/proofs/{rid.hex()}")
+        head_bytes, proof_bytes = read_audit_answer(answer.content)
+        cases = RecordAuditProof.from_bytes(proof_bytes).verify(
+            SignedTreeHead.from_bytes(head_bytes), custodians
+        )
+        assert [c.case_id for c in cases] == ([CASE] if unsealed else [])
+        named = answer.json()["cases"]
+        assert [c["case_id"] for c in named] == ([CASE] if unsealed else [])
+        if unsealed:
+            assert named[0]["warrant_id"] == warrant.warrant_id.hex()
+            assert named[0]["approved_by"] == named[0]["shares_from"] == list(custodians[:K])
     # A proof does not carry over: an inclusion proof claimed for another record, or an
     # absence proof claimed for an opened one, fails against the head.
     included, _, _ = _proof(reg, opened[0].hex())
