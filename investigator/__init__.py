@@ -24,8 +24,8 @@ Quick start::
     case.next_hop(now=now)                   # the contacts' trace seeds: round 2
     investigator.write_outputs(case, "exports/", now=now)   # graph, report, PNG, calls.csv
     admin = investigator.HttpRegistryClient(url, key=administrator_key)  # notices: the admin's
-    investigator.publish_notice(case, venue_did, start, end, risk=2, message="…",
-                                now=now, admin=admin)
+    investigator.publish_notice(case, venue_did, start, end, risk=2,
+                                message={"ko": "…", "en": "…"}, now=now, admin=admin)
     print(investigator.case_status(case).next_step)
 
 The same steps on the command line: ``anshim case open|status|visits|contacts|warrant|
@@ -49,6 +49,7 @@ from investigator._identities import Identity, decode_identity
 from investigator._layout import LAYOUTS
 from investigator._outputs import (
     correct_notice,
+    notice_message,
     notices,
     publish_notice,
     withdraw_notice,
@@ -93,6 +94,7 @@ __all__ = [
     "label_of",
     "mask_phone",
     "neutralise",
+    "notice_message",
     "notices",
     "publish_notice",
     "report_html",

@@ -16,7 +16,7 @@ import io
 import time
 from collections.abc import Iterable
 
-from investigator._graph import VisitGraph
+from investigator._graph import GraphVisit, VisitGraph
 
 __all__ = ["CALL_LIST_COLUMNS", "call_list_csv", "neutralise"]
 
@@ -35,6 +35,9 @@ CALL_LIST_COLUMNS = (
     "visit_id",
 )
 _FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+#: Where a graph visit that is a person's own stay came from (its ``channel`` field), not
+#: a contact record's channel.
+_STAY_SOURCES = frozenset({"disclosure", "trace-seeds", "interview"})
 
 
 def neutralise(cell: str) -> str:
@@ -54,9 +57,19 @@ def _rows(graph: VisitGraph) -> Iterable[list[str]]:
         if c.overlap_minutes >= overlap.get(key, -1.0):
             overlap[key] = c.overlap_minutes
             through[key] = graph.people[c.source].label if c.source in graph.people else c.source
+    # One row per contact visit. A contact followed to the next hop has the visit it was
+    # found by twice in the graph: as that hop's contact record and again among its own
+    # stays from its trace seeds; the row is the contact record's (its channel).
+    chosen: dict[tuple[str, str], GraphVisit] = {}
+    for v in graph.visits:
+        key = (v.person, v.visit_id)
+        if key not in overlap:
+            continue
+        held = chosen.get(key)
+        if held is None or (held.channel in _STAY_SOURCES and v.channel not in _STAY_SOURCES):
+            chosen[key] = v
     visits = sorted(
-        (v for v in graph.visits if (v.person, v.visit_id) in overlap),
-        key=lambda v: (graph.people[v.person].hop, v.start, v.visit_id),
+        chosen.values(), key=lambda v: (graph.people[v.person].hop, v.start, v.visit_id)
     )
     for v in visits:
         person = graph.people[v.person]

@@ -34,7 +34,7 @@ from investigator.errors import (
     IdentityRefused,
     StepOutOfOrder,
 )
-from protocol import TRACE_SEED_SIZE, DiaryDisclosure, locator
+from protocol import TRACE_SEED_SIZE, DiaryDisclosure, category, locator
 
 __all__ = ["CASE_PERSON", "LOCATOR_BATCH", "Case"]
 
@@ -42,7 +42,6 @@ __all__ = ["CASE_PERSON", "LOCATOR_BATCH", "Case"]
 CASE_PERSON = "case"
 #: (venue, locator) pairs per registry look-up on the trace-seed path.
 LOCATOR_BATCH = 5000
-_DEFAULT_DWELL = 2 * 3600
 _TZ = 14 * 3600
 
 Progress = Callable[[Iterable[Any], str], Iterable[Any]]
@@ -221,10 +220,15 @@ class Case:
                 rec.case_id, sorted(by_visit), first_day=min(days) - 1, last_day=max(days) + 1
             )
             self._query("records", {"visit_ids": sorted(by_visit)}, found, now=now)
-            ends = {r.visit_id: r.end for r in found}
+            ends = {r.visit_id: r.visit.time_out for r in found if r.visit.time_out is not None}
         stays = []
         for vid, (venue, time_in, time_out) in sorted(by_visit.items(), key=lambda x: x[1][1]):
-            end = time_out if time_out is not None else ends.get(vid, time_in + _DEFAULT_DWELL)
+            end = time_out if time_out is not None else ends.get(vid)
+            if end is None:
+                # No check-out anywhere: the venue class's default dwell, as the venue and
+                # the registry end the record (protocol.CATEGORIES).
+                known = self.venues().get(venue)
+                end = time_in + category(known.category if known else None).dwell
             stays.append(Stay(venue, time_in, end, "disclosure", vid))
         self._write_stays(
             1, [{"person": CASE_PERSON}], [{"person": CASE_PERSON, **s.to_json()} for s in stays]

@@ -230,6 +230,15 @@ def _admin(args: argparse.Namespace, url: str) -> HttpRegistryClient:
     raise CliError("notices are the administrator's: give --admin-key or --admin-token-file")
 
 
+def _message(args: argparse.Namespace) -> dict[str, str]:
+    # --message is both languages' text; --message-ko and --message-en replace it for one.
+    ko = args.message_ko if args.message_ko is not None else args.message
+    en = args.message_en if args.message_en is not None else args.message
+    if not ko or not en:
+        raise CliError("give --message, or --message-ko and --message-en (1 to 100 chars each)")
+    return {"ko": ko, "en": en}
+
+
 def _notify(args: argparse.Namespace) -> int:
     # Notices hold no personal data: the case stays locked and needs no investigator token.
     case, now = Case.load(args.case, who=_who(args)), _now(args)
@@ -243,16 +252,17 @@ def _notify(args: argparse.Namespace) -> int:
             if args.window is None:
                 raise CliError("--window START,END is needed to publish or correct a notice")
             start, end = _window(args.window)
+            message = _message(args)
             if args.correct:
                 notice = correct_notice(
-                    case, args.correct, start, end, risk=args.risk, message=args.message,
+                    case, args.correct, start, end, risk=args.risk, message=message,
                     now=now, admin=admin,
                 )  # fmt: skip
             else:
                 if not args.venue:
                     raise CliError("--venue is needed to publish a notice")
                 notice = publish_notice(
-                    case, args.venue, start, end, risk=args.risk, message=args.message,
+                    case, args.venue, start, end, risk=args.risk, message=message,
                     now=now, admin=admin,
                 )  # fmt: skip
     print_json(notice.to_json())
@@ -353,7 +363,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--venue")
     p.add_argument("--window", help="START,END of the notice (Unix seconds)")
     p.add_argument("--risk", type=int, default=2, choices=(1, 2, 3))
-    p.add_argument("--message", default="", help="the message phones show (1 to 100 chars)")
+    p.add_argument(
+        "--message", default="", help="the message phones show, in both languages (1 to 100 chars)"
+    )
+    p.add_argument("--message-ko", help="the Korean message (instead of --message's)")
+    p.add_argument("--message-en", help="the English message (instead of --message's)")
     p.add_argument("--withdraw", metavar="NOTICE_ID")
     p.add_argument("--correct", metavar="NOTICE_ID")
     p.add_argument("--reason")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -96,15 +97,35 @@ def write_outputs(
     return written
 
 
-def _check_notice(venue: str, start: int, end: int, risk: int, message: str) -> None:
+def notice_message(message: str | Mapping[str, str]) -> dict[str, str]:
+    """A notice's text in Korean and English, ``{"ko", "en"}``: one string for both, or a
+    mapping with exactly those two keys.
+
+    Raises:
+        CaseInputError: another shape, or a text that is empty or over 100 characters.
+    """
+    if isinstance(message, str):
+        pair = {"ko": message, "en": message}
+    elif isinstance(message, Mapping) and set(message) == {"ko", "en"}:
+        pair = {"ko": message["ko"], "en": message["en"]}
+    else:
+        raise CaseInputError("a notice's message is a text or {'ko': text, 'en': text}")
+    for lang, text in pair.items():
+        if not isinstance(text, str) or not 0 < len(text) <= _MAX_MESSAGE:
+            raise CaseInputError(f"a notice's {lang} message is 1 to {_MAX_MESSAGE} characters")
+    return pair
+
+
+def _check_notice(
+    venue: str, start: int, end: int, risk: int, message: str | Mapping[str, str]
+) -> dict[str, str]:
     if not 0 <= start < end <= start + _MAX_NOTICE_WINDOW:
         raise CaseInputError("a notice's window must be non-empty and at most 14 days")
     if risk not in (1, 2, 3):
         raise CaseInputError("risk is 1 (low), 2 (elevated) or 3 (high)")
-    if not isinstance(message, str) or not 0 < len(message) <= _MAX_MESSAGE:
-        raise CaseInputError(f"a notice's message is 1 to {_MAX_MESSAGE} characters")
     if not venue.startswith("did:"):
         raise CaseInputError("a notice names a venue DID")
+    return notice_message(message)
 
 
 def _keep(case: Case, notice: Notice, step: str, *, now: int, extra: dict[str, Any]) -> Notice:
@@ -126,23 +147,25 @@ def publish_notice(
     end: int,
     *,
     risk: int,
-    message: str,
+    message: str | Mapping[str, str],
     now: int,
     admin: NoticePublisher,
 ) -> Notice:
     """Publish an exposure notice for ``venue`` over ``[start, end]`` through the registry,
-    which signs it. ``admin`` is a client with the registry administrator's credentials
+    which signs it. ``message`` is the text phones show: one string for Korean and
+    English alike, or ``{"ko": …, "en": …}`` (:func:`notice_message`). ``admin`` is a
+    client with the registry administrator's credentials
     (DESIGN.md "Access control": the administrator publishes notices), not the case's
     investigator client.
 
     Raises:
         CaseInputError: a window over 14 days, an unknown risk level, or a message that is
-            empty or over 100 characters.
+            empty or over 100 characters in either language.
         RegistryUnavailable, RegistryRefused: from the registry (``notPermitted`` for a
             token that is not the administrator's).
     """
-    _check_notice(venue, start, end, risk, message)
-    notice = admin.publish_notice(venue, start, end, risk, message)
+    text = _check_notice(venue, start, end, risk, message)
+    notice = admin.publish_notice(venue, start, end, risk, text)
     return _keep(
         case, notice, "notice-published", now=now, extra={"window": [start, end], "risk": risk}
     )
@@ -172,13 +195,13 @@ def correct_notice(
     end: int,
     *,
     risk: int,
-    message: str,
+    message: str | Mapping[str, str],
     now: int,
     admin: NoticePublisher,
 ) -> Notice:
     """Correct a notice this case published: the registry publishes a new notice for the
     same venue naming the old one, which is marked corrected (never silently replaced).
-    Returns the new notice. ``admin`` as :func:`publish_notice`.
+    Returns the new notice. ``message`` and ``admin`` as :func:`publish_notice`.
 
     Raises:
         CaseInputError: the notice is not one of this case's, or bad notice fields.
@@ -187,8 +210,8 @@ def correct_notice(
     if not case.folder.exists(f"notices/{notice_id}.json"):
         raise CaseInputError(f"notice {notice_id} was not published by this case")
     old = case.folder.read_json(f"notices/{notice_id}.json")
-    _check_notice(old["venue"], start, end, risk, message)
-    notice = admin.correct_notice(notice_id, old["venue"], start, end, risk, message)
+    text = _check_notice(old["venue"], start, end, risk, message)
+    notice = admin.correct_notice(notice_id, old["venue"], start, end, risk, text)
     _mark(case, notice_id, "corrected")
     return _keep(case, notice, "notice-corrected", now=now, extra={"corrects": notice_id})
 

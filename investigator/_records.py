@@ -22,6 +22,7 @@ from did.errors import AnshimError
 from escrow import HOLDER_SHOWN_VENUE, Envelope, VisitLabel
 from investigator.errors import CaseInputError
 from protocol import Channel, SealedVisit
+from protocol import category as protocol_category
 
 __all__ = ["Record", "Stay", "VenueInfo", "label_of"]
 
@@ -78,12 +79,15 @@ class Record:
         end: int | None = None,
         end_assumed: bool | None = None,
         overlap_seconds: int | None = None,
-        default_dwell: int = 7200,
+        category: str | None = None,
     ) -> Record:
         """Parse a signed record strictly (the venue's signature is not checked here:
         :meth:`check_signature` does that with the venue's key).
 
-        Without a stay, the stay is the time in to the time out (or ``default_dwell``).
+        Without a stay, the stay is the time in to the time out or, for a record without
+        a check-out, to the time in plus the default dwell of the venue's facility class
+        ``category`` (:func:`protocol.category`: an unknown or missing class gets
+        :data:`protocol.FALLBACK_CATEGORY`'s), as the venue and the registry end it.
 
         Raises:
             CaseInputError: the message does not parse as a SealedVisit (the protocol
@@ -98,7 +102,8 @@ class Record:
         s = visit.time_in if start is None else start
         if end is None:
             assumed = visit.time_out is None
-            e = visit.time_in + default_dwell if assumed else int(visit.time_out or 0)
+            dwell = protocol_category(category).dwell
+            e = visit.time_in + dwell if assumed else int(visit.time_out or 0)
         else:
             e, assumed = end, bool(end_assumed)
         overlap = e - s if overlap_seconds is None else overlap_seconds

@@ -140,9 +140,11 @@ class NoticePublisher(Protocol):
     """
 
     def publish_notice(
-        self, venue: str, window_start: int, window_end: int, risk: int, message: str
-    ) -> Notice:
-        """Publish an exposure notice (the registry signs it)."""
+        self, venue: str, window_start: int, window_end: int, risk: int,
+        message: Mapping[str, str],
+    ) -> Notice:  # fmt: skip
+        """Publish an exposure notice (the registry signs it); ``message`` is
+        ``{"ko": …, "en": …}``."""
 
     def withdraw_notice(self, notice_id: str) -> Notice:
         """Withdraw a published notice (a status bit; never silently replaced)."""
@@ -154,7 +156,7 @@ class NoticePublisher(Protocol):
         window_start: int,
         window_end: int,
         risk: int,
-        message: str,
+        message: Mapping[str, str],
     ) -> Notice:
         """Publish a correction of a notice (the old one is marked corrected)."""
 
@@ -461,7 +463,7 @@ class HttpRegistryClient:
         return [b64url_decode(e) for e in answer["envelopes"] if isinstance(e, str)]
 
     def _notice_body(
-        self, venue: str, start: int, end: int, risk: int, message: str
+        self, venue: str, start: int, end: int, risk: int, message: Mapping[str, str]
     ) -> dict[str, Any]:
         if risk not in RISK_LEVELS:
             raise CaseInputError("risk is 1 (low), 2 (elevated) or 3 (high)")
@@ -470,12 +472,13 @@ class HttpRegistryClient:
             "window_start": start,
             "window_end": end,
             "risk": RISK_LEVELS[risk],
-            "message": {"ko": message, "en": message},
+            "message": {"ko": message["ko"], "en": message["en"]},
         }
 
     def publish_notice(
-        self, venue: str, window_start: int, window_end: int, risk: int, message: str
-    ) -> Notice:
+        self, venue: str, window_start: int, window_end: int, risk: int,
+        message: Mapping[str, str],
+    ) -> Notice:  # fmt: skip
         """:meth:`RegistryClient.publish_notice` over HTTP (the administrator's token)."""
         body = self._notice_body(venue, window_start, window_end, risk, message)
         return _notice(self._send("POST", "/notices", body=body))
@@ -491,7 +494,7 @@ class HttpRegistryClient:
         window_start: int,
         window_end: int,
         risk: int,
-        message: str,
+        message: Mapping[str, str],
     ) -> Notice:
         """:meth:`RegistryClient.correct_notice` over HTTP."""
         body = self._notice_body(venue, window_start, window_end, risk, message)

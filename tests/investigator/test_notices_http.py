@@ -125,10 +125,14 @@ def test_notify_publishes_corrects_and_withdraws_and_wallets_match_locally(
     # Published over the window of A's visit: A matches, B (the same hall, hours later)
     # does not.
     code = main([*common, *as_admin, "--venue", hall, "--window", f"{AT - 1800},{AT + 1800}",
-                 "--risk", "3", "--message", "확진자 방문 / a confirmed case visited"])  # fmt: skip
+                 "--risk", "3", "--message-ko", "확진자 방문",
+                 "--message-en", "a confirmed case visited"])  # fmt: skip
     assert code == 0, capsys.readouterr().err
     published = json.loads(capsys.readouterr().out)
     assert (published["venue"], published["risk"], published["status"]) == (hall, "high", "active")
+    assert published["message"] == {"ko": "확진자 방문", "en": "a confirmed case visited"}
+    feed = httpx.get(f"{town.url}/notices", params={"since": 0}).json()["events"]
+    assert feed[-1]["message"] == published["message"]  # what phones show, per language
     assert _matches(there, town) == [(hall, 1800)]
     assert _matches(later, town) == []
 
@@ -138,6 +142,7 @@ def test_notify_publishes_corrects_and_withdraws_and_wallets_match_locally(
     assert code == 0, capsys.readouterr().err
     corrected = json.loads(capsys.readouterr().out)
     assert corrected["id"] != published["id"]
+    assert corrected["message"] == {"ko": "정정", "en": "정정"}  # --message: both languages
     assert _matches(there, town) == []
     assert _matches(later, town) == [(hall, 3600)]
     kept = {n["id"]: n["status"] for n in notices(Case.load(case.folder.path, who="t"))}
@@ -154,8 +159,12 @@ def test_notify_publishes_corrects_and_withdraws_and_wallets_match_locally(
     assert _matches(later, town) == []
     steps = [e.step for e in case.folder.entries() if e.step.startswith("notice-")]
     assert steps == ["notice-published", "notice-corrected", "notice-withdrawn"]
-    # Without the administrator's credentials the command says what it needs.
+    # Without the administrator's credentials the command says what it needs; without a
+    # message in one of the languages, too.
     assert main([*common, "--withdraw", published["id"]]) == 2
     assert "--admin-key" in capsys.readouterr().err
+    assert main([*common, *as_admin, "--venue", hall, "--window", f"{AT},{AT + 60}",
+                 "--message-ko", "확진자 방문"]) == 2  # fmt: skip
+    assert "--message-en" in capsys.readouterr().err
     there.close()
     later.close()

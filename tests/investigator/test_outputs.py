@@ -20,9 +20,11 @@ from investigator import (
     call_list_csv,
     mask_phone,
     neutralise,
+    notice_message,
     report_html,
     report_png,
 )
+from investigator.errors import CaseInputError
 
 HALL = "did:web:registry.example:venues:hall"
 CAFE = "did:web:registry.example:venues:cafe"
@@ -67,6 +69,27 @@ def test_the_call_list_neutralises_every_formula_lead_and_keeps_hangul() -> None
         for cell in row:
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), row
         assert row[2].startswith("'+8210")  # the number stays readable as text
+
+
+def test_a_contact_followed_to_the_next_hop_has_one_row_per_visit() -> None:
+    # The contact's visit with the case comes back among its own stays (round 2, from its
+    # trace seeds): the call list lists the visit once, as the contact record it was.
+    g = _graph(["김민수"])
+    vid = f"{0:032x}"
+    g.visits.append(GraphVisit("p0", HALL, T, T + 3600, vid, "trace-seeds", 2))
+    g.visits.append(GraphVisit("p0", CAFE, T + 7200, T + 9000, "bb" * 16, "trace-seeds", 2))
+    g.people["p1"] = GraphPerson("p1", "이영희", 2, "p0", "+821011112222", "이영희")
+    g.visits.append(GraphVisit("p1", CAFE, T + 7300, T + 9000, "cc" * 16, "qr_static", 2))
+    g.contacts.append(GraphContact("p0", "p1", CAFE, 28.3, "cc" * 16, 2))
+    rows = list(csv.DictReader(io.StringIO(call_list_csv(g).decode("utf-8-sig"))))
+    assert [(r["name"], r["visit_id"], r["hop"], r["channel"]) for r in rows] == [
+        ("김민수", vid, "1", "assisted"),
+        ("이영희", "cc" * 16, "2", "qr_static"),
+    ]
+    # The stay listed first (a graph built in another order) still yields the record's row.
+    g.visits.insert(0, g.visits.pop(2))
+    again = list(csv.DictReader(io.StringIO(call_list_csv(g).decode("utf-8-sig"))))
+    assert again == rows
 
 
 def test_neutralise_leaves_plain_cells_alone() -> None:
@@ -136,3 +159,13 @@ def test_import_investigator_loads_no_web_http_or_drawing_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_a_notice_message_is_one_text_for_both_languages_or_one_each() -> None:
+    assert notice_message("확진자 방문") == {"ko": "확진자 방문", "en": "확진자 방문"}
+    pair = {"ko": "확진자 방문", "en": "a confirmed case visited"}
+    assert notice_message(pair) == pair
+    for bad in ({"ko": "확진자 방문"}, {"ko": "a", "en": "b", "fr": "c"}, {"ko": "", "en": "b"},
+                {"ko": "a", "en": "x" * 101}, "", ["ko", "en"]):  # fmt: skip
+        with pytest.raises(CaseInputError):
+            notice_message(bad)  # type: ignore[arg-type]
