@@ -16,21 +16,30 @@ chosen contact's own visits through that contact's trace seeds under a warrant o
 own, whose contacts are the case's second hop; the graph records the hop and through
 whom. A case without a wallet names its venues and times in the interview; the contacts
 query finds the case's own record among the others, and the venue sees which of its
-records were requested under which case, and nothing of who was found."""
+records were requested under which case, and nothing of who was found.
+
+Transparency (issue 13 section 8): two real wallets (``wallet.Wallet``) check in among the
+town, one beside the case and one where the case never was, and their records are
+uploaded by the venues. The custodians log their approvals and share batches and publish
+the log at the registry; each wallet asks the registry over HTTP about its visit and checks
+the answer against the custodians pinned at its creation: the contact learns its visit was
+unsealed and under which case, the other gets a verified absence proof."""
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from benchmarks.town import Town, running_town
-from did import cbor, did_from_public_key
-from escrow import ShareBatch, UnsealRequest
+from benchmarks.town import Town, Visit, running_town
+from did import KDF_TEST, cbor, day_of, did_from_public_key
+from escrow import AuditLog, ShareBatch, UnsealRequest, Warrant
 from escrow._custodian import SHARES_CONTEXT  # to sign a wrong batch as its custodian
 from investigator import (
     Case,
@@ -41,17 +50,33 @@ from investigator import (
     write_outputs,
 )
 from investigator.errors import RegistryRefused, WarrantRefused
-from protocol import CATEGORIES, Channel, DiaryDisclosure
+from protocol import (
+    CATEGORIES,
+    Channel,
+    CheckIn,
+    DiaryDisclosure,
+    HealthDeclaration,
+    QrKind,
+    SealedVisit,
+    UploadBatch,
+    VenueCode,
+    VisitReceipt,
+    digest,
+    issue_person_credential,
+    to_qr_text,
+)
 from registry import MIN_OVERLAP
 from tests.escrow.support import FIRST_EPOCH, World
 from tests.investigator.support import (
     AUTHORITY,
     ISSUER,
+    ISSUER_DID,
     PASS,
     approve_by,
     new_case,
     shares_by,
 )
+from wallet import AuditProofRefused, Wallet, read_audit_answer
 
 DAY = 86400
 NOW = (FIRST_EPOCH + 2) * DAY + 3600
@@ -69,6 +94,9 @@ SMS_IN = FIRST_EPOCH * DAY + 15 * 3600
 def town(tmp_path_factory: pytest.TempPathFactory, escrow_world: World) -> Iterator[Town]:
     special: list[dict[str, Any]] = [
         {"venue": 0, "time_in": CASE_IN, "time_out": CASE_IN + 7200,
+         "channel": Channel.QR_STATIC, "holder": 0},
+        # The case at a cafe without checking out: its stay is the cafe's default dwell.
+        {"venue": 1, "time_in": CASE_IN + 7 * 3600, "time_out": None,
          "channel": Channel.QR_STATIC, "holder": 0},
         {"venue": 0, "time_in": CASE_IN + 1800, "time_out": None, "channel": Channel.ASSISTED,
          "phone": "+821077778888", "name": FORMULA},
@@ -88,6 +116,94 @@ def town(tmp_path_factory: pytest.TempPathFactory, escrow_world: World) -> Itera
         first_day=FIRST_EPOCH, now=NOW, special=special,
     ) as t:  # fmt: skip
         yield t
+
+
+@pytest.fixture(scope="module")
+def phones(
+    town: Town, escrow_world: World, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Wallet]]:
+    """Two real wallets in the town: ``contact`` at venue 0 while the case was there,
+    ``stranger`` at a venue the case never visited. Each scans the venue's poster, checks
+    in, keeps the venue's receipt; the venue uploads the record (with the envelope the
+    wallet sealed) and the town's ground truth gains it."""
+    tmp = tmp_path_factory.mktemp("phones")
+    directory = escrow_world.directory
+    away = next(
+        n for n, op in enumerate(town.venues)
+        if n > 2 and all(v.venue != op.did for v in town.visits if v.holder == 0)
+    )  # fmt: skip
+    out = {}
+    for who, n, time_in, phone in (
+        ("contact", 0, CASE_IN + 1200, "+821066660001"),
+        ("stranger", away, DAY1 + 11 * 3600, "+821066660002"),
+    ):
+        op = town.venues[n]
+        w = Wallet.create(
+            tmp / f"{who}.wallet", "wallet passphrase", registry_key=town.registry_key.public_key,
+            custodians=directory.custodians, threshold=directory.threshold, kdf=KDF_TEST,
+        )  # fmt: skip
+        cred = issue_person_credential(
+            ISSUER, ISSUER_DID, w.holder_did, phone, name=who, valid_from=time_in - 30 * DAY,
+            valid_until=NOW + 365 * DAY,
+        )  # fmt: skip
+        w.enroll(cred, trusted_issuers=[ISSUER_DID], now=time_in)
+        w.set_epoch_keys(directory.to_bytes(), now=time_in)
+        code = VenueCode(venue=op.did, name=op.name_ko, category=op.category,
+                         issued=time_in - DAY, expires=time_in + 30 * DAY)  # fmt: skip
+        scanned = w.scan(to_qr_text(QrKind.VENUE_CODE, code.sign(town.registry_key)), now=time_in)
+        checkin = w.check_in(scanned, declaration=HealthDeclaration(False, False), now=time_in)
+        ci = CheckIn.parse_unverified(checkin)[1]
+        assert ci.envelope is not None
+        record = SealedVisit(
+            visit_id=digest(checkin)[:16], venue=op.did,
+            day=day_of(time_in, tz_offset=directory.tz_offset), time_in=time_in, time_out=None,
+            pseudonym=ci.pseudonym, locator=ci.locator, channel=Channel.QR_STATIC,
+            declaration=ci.declaration, envelope=ci.envelope, receipt_hash=digest(checkin),
+        )  # fmt: skip
+        receipt = VisitReceipt(
+            venue=op.did, pseudonym=ci.pseudonym, time_in=time_in, time_out=None,
+            visit_id=record.visit_id, checkin_hash=digest(checkin), channel=Channel.QR_STATIC,
+        ).sign(op.key)  # fmt: skip
+        w.accept_receipt(receipt, venue_key=op.key.public_key, now=time_in)
+        batch = UploadBatch(venue=op.did, batch_id=os.urandom(16), issued=NOW,
+                            records=(record.sign(op.key),)).sign(op.key)  # fmt: skip
+        answer = httpx.post(f"{town.url}/uploads/visits", content=batch,
+                            headers={"content-type": "application/cbor"})  # fmt: skip
+        assert answer.status_code == 200, answer.text
+        town.visits.append(Visit(record.visit_id.hex(), op.did, time_in, None,
+                                 Channel.QR_STATIC, phone, who, None))  # fmt: skip
+        out[who] = w
+    yield out
+    for w in out.values():
+        w.close()
+
+
+def _publish_log(
+    town: Town, world: World, approved: bytes, approvers: range, batches: list[bytes]
+) -> None:
+    """What the custodians do as they act (``anshim escrow … --log``): each approval and
+    each share batch is an entry of the audit log; one custodian signs the head and the
+    log is published at the registry (verified there against the pinned custodians)."""
+    log, warrant = AuditLog(), Warrant.from_bytes(approved)
+    for i in approvers:
+        log.record_approval(warrant, world.stores[i].key, world.stores[i].did, now=NOW)
+    for data in batches:
+        batch = ShareBatch.from_bytes(data)
+        store = world.stores[batch.index - 1]
+        log.record_batch(batch, store.key, store.did, now=NOW)
+    log.sign_head(world.stores[0].key, world.stores[0].did, now=NOW)
+    answer = httpx.put(f"{town.url}/audit-log", content=log.to_bytes(),
+                       headers={"content-type": "application/cbor"})  # fmt: skip
+    assert answer.status_code == 201, answer.text
+
+
+def _ask_audit_log(town: Town, phone: Wallet) -> Any:
+    """The wallet's one request to the registry about its visit, and its own check."""
+    (visit,) = phone.visits()
+    answer = httpx.get(f"{town.url}/audit-log/proofs/{visit.record_id.hex()}")
+    assert answer.status_code == 200, answer.text
+    head, proof = read_audit_answer(answer.content)
+    return phone.was_unsealed(visit, head=head, proof=proof)
 
 
 def _client(town: Town) -> HttpRegistryClient:
@@ -160,7 +276,7 @@ def _stays_of(town: Town, holder: int, start: int, end: int) -> set[str]:
 
 
 def test_a_wallet_case_from_disclosure_to_call_list(
-    town: Town, escrow_world: World, tmp_path: Path
+    town: Town, escrow_world: World, phones: dict[str, Wallet], tmp_path: Path
 ) -> None:
     holder = town.holders[0]
     disclosure = DiaryDisclosure.create(
@@ -174,6 +290,16 @@ def test_a_wallet_case_from_disclosure_to_call_list(
     stays = case.visits_from_disclosure(disclosure, now=NOW)
     own = {v.visit_id for v in town.visits if v.holder == 0}
     assert {s.visit_id for s in stays} == own
+    # A visit without a check-out lasts its venue class's default dwell, as at the registry
+    # (the cafe's hour, not a fixed two hours).
+    category = {op.did: op.category for op in town.venues}
+    truth = {v.visit_id: v for v in town.visits}
+    assert category[town.venues[1].did] == "cafe"
+    assert any(truth[s.visit_id].time_out is None for s in stays)
+    for s in stays:
+        v = truth[s.visit_id]
+        dwell = CATEGORIES[category[v.venue]].dwell
+        assert s.end == (v.time_out if v.time_out is not None else v.time_in + dwell)
     contacts = case.find_contacts(1, now=NOW)
     found = {
         c["record"]["visit_id"]: round(c["record"]["overlap_seconds"] / 60, 1) for c in contacts
@@ -208,7 +334,6 @@ def test_a_wallet_case_from_disclosure_to_call_list(
     assert opened == len(found)
     named = [e.what for e in case.folder.entries() if e.step == "bad-shares"]
     assert named[0]["custodians"] == [{"index": 3, "did": escrow_world.stores[2].did}]
-    truth = {v.visit_id: v for v in town.visits}
     for ident in case.identities(1):
         v = truth[ident.visit_id]
         assert (ident.phone, ident.name) == (v.phone, v.name)
@@ -234,6 +359,29 @@ def test_a_wallet_case_from_disclosure_to_call_list(
     assert "가게 0 (Venue 0)" in html  # venue names from the investigators' directory
     assert case_status(case).stage == "report"
     request_close()
+
+    # Transparency: the custodians publish their audit log; each wallet asks about its
+    # visit over HTTP and checks the answer against the custodians pinned at its creation.
+    contact, stranger = phones["contact"], phones["stranger"]
+    assert contact.visits()[0].record_id in warrant.scope.records
+    assert stranger.visits()[0].record_id not in warrant.scope.records
+    dids = escrow_world.directory.custodians
+    released = [batches[0].to_bytes(), batches[1].to_bytes(), bad, batches[3].to_bytes()]
+    _publish_log(town, escrow_world, approved, range(1, 4), released)
+    learned = _ask_audit_log(town, contact)
+    assert (learned.unsealed, learned.case_ids) == (True, ("JJ-2024-017",))
+    assert learned.cases[0].warrant_id == warrant.warrant_id
+    assert learned.cases[0].approved_by == dids[1:4]
+    assert learned.cases[0].shares_from == dids[:4]  # custodian 3's bad batch released shares
+    assert learned.signed_by == dids[0]
+    absent = _ask_audit_log(town, stranger)
+    assert (absent.unsealed, absent.cases) == (False, ())
+    assert absent.head_size == learned.head_size == 7
+    # The contact's answer, handed to the stranger's wallet, is refused.
+    theirs = httpx.get(f"{town.url}/audit-log/proofs/{contact.visits()[0].record_id.hex()}")
+    head, proof = read_audit_answer(theirs.content)
+    with pytest.raises(AuditProofRefused):
+        stranger.was_unsealed(stranger.visits()[0], head=head, proof=proof)
 
 
 def test_a_lost_phone_finds_its_own_visits_and_a_contact_leads_to_the_second_hop(
@@ -297,6 +445,14 @@ def test_a_lost_phone_finds_its_own_visits_and_a_contact_leads_to_the_second_hop
     assert ("case", by_phone[first.phone].id, 1) in edges
     hop2_visits = {v.visit_id for v in graph.visits if v.person == by_phone[first.phone].id}
     assert theirs <= hop2_visits
+    # The call list has one row per contact visit: the first hop's visit with the case is
+    # also among that contact's own stays (its trace seeds), and is listed once, at hop 1.
+    out = write_outputs(case, tmp_path / "exports", now=NOW, png=False)
+    rows = list(csv.DictReader(io.StringIO(out["call_list"].read_bytes().decode("utf-8-sig"))))
+    assert len(rows) == len(contacts) + len(second_hop)
+    assert len({(r["phone"], r["visit_id"]) for r in rows}) == len(rows)
+    met = [r for r in rows if r["visit_id"] == first_visit]
+    assert [(r["hop"], r["channel"]) for r in met] == [("1", "qr_static")]
     # Each hop had its own warrants; every registry look-up was logged under the case.
     stages = sorted(p.rsplit("/", 1)[-1] for p in case.folder.listdir("warrants"))
     assert stages == ["r1-identities", "r1-seeds", "r2-identities", "r2-seeds"]
