@@ -44,6 +44,10 @@ the code; none of these messages repeats a phone number, a name or a passcode.
         │                                                      source
         ├── BodyTooSlow                  bodyTooSlow           a request body not all in
         │                                                      by the deadline (408)
+        ├── NoSuchEndpoint               noSuchEndpoint        no endpoint has that path
+        │                                                      (404)
+        ├── EndpointMethodRefused        endpointMethodRefused the path exists, not with
+        │                                                      that method (405)
         ├── OutboxUnavailable            outboxUnavailable     the local store cannot
         │                                                      commit (nothing admitted)
         └── UploadFailed                 uploadFailed          a batch did not reach the
@@ -65,8 +69,10 @@ __all__ = [
     "BatchUploadRefused",
     "BodyTooSlow",
     "CheckInRateLimited",
+    "EndpointMethodRefused",
     "GatewayRefused",
     "NoOpenVisit",
+    "NoSuchEndpoint",
     "OutboxUnavailable",
     "ReplayedCheckIn",
     "ReplayedReading",
@@ -165,6 +171,18 @@ class BodyTooSlow(VenueServiceError):
     trickling it, or a network too slow to use); it was not read."""
 
     code = "bodyTooSlow"
+
+
+class NoSuchEndpoint(VenueServiceError):
+    """No endpoint of the venue service has the request's path."""
+
+    code = "noSuchEndpoint"
+
+
+class EndpointMethodRefused(VenueServiceError):
+    """The path is an endpoint's, but not with the request's method."""
+
+    code = "endpointMethodRefused"
 
 
 class OutboxUnavailable(VenueServiceError):

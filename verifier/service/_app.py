@@ -27,6 +27,7 @@ from did import Ed25519PrivateKey
 from did.errors import AnshimError
 from protocol.errors import MalformedMessage, OversizeMessage
 from verifier import EpochKeys
+from verifier.errors import EndpointMethodRefused, NoSuchEndpoint, VenueServiceError
 from verifier.service import _doors, _phones, _screens
 from verifier.service._access import RateLimiter
 from verifier.service._deadline import DEFAULT_BODY_TIMEOUT, BodyDeadline
@@ -235,8 +236,20 @@ def _handlers(app: FastAPI) -> None:
         status = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
         if status == 400:  # FastAPI could not read the body (bad UTF-8, a client gone)
             return _malformed("the body cannot be parsed")
-        body = {"type": "about:blank", "title": str(getattr(exc, "detail", "")), "status": status}
-        return JSONResponse(body, status_code=status, media_type=_PROBLEM)
+        error: AnshimError
+        if status == 404:
+            error = NoSuchEndpoint("no endpoint has this path")
+        elif status == 405:
+            error = EndpointMethodRefused("this path does not take that method")
+        elif status == 413:
+            error = OversizeMessage("the request body is over the service's cap")
+        else:  # no route of this app raises another HTTPException; a code all the same
+            error = VenueServiceError(f"the request was refused ({status})")
+        body = problem_body(error)
+        given = getattr(exc, "headers", None) or {}
+        allow = [v for k, v in given.items() if k.lower() == "allow"] if status == 405 else []
+        headers = {"allow": allow[0]} if allow else None
+        return JSONResponse(body, status_code=body["status"], media_type=_PROBLEM, headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -1,9 +1,11 @@
 """``anshim venue …``: make a venue's keys, serve, and look at the outbox.
 
 * ``init`` makes a venue's Ed25519 signing key and X25519 key-agreement key, encrypted at
-  rest (:func:`did.save_private_key`, Argon2id); with ``--registry URL`` it posts the
-  signed registration there (``POST /venues``, :mod:`verifier.service._registration`)
-  and prints the ``[[venue]]`` table with the did:web the registry assigned;
+  rest (:func:`did.save_private_key`, Argon2id), posts the signed registration to the
+  registry at ``--registry URL`` (``POST /venues``, :mod:`verifier.service._registration`)
+  and prints the ``[[venue]]`` table with the did:web the registry assigned (a venue has
+  no DID before the registry assigns one, so there is no offline mode that would print
+  a made-up one);
 * ``serve`` runs the service with uvicorn (FastAPI is imported here only);
 * ``status`` shows, per venue, the key file, the registration (pending, approved or
   deactivated, asked of the registry unless ``--offline``), the backlog, today's counts
@@ -35,7 +37,7 @@ from verifier.service._runtime import system_clock
 from verifier.service._settings import ENV_PREFIX, load_settings
 from verifier.service._store import VenueStore
 
-__all__ = ["app_from_environment", "register"]
+__all__ = ["app_from_environment", "register", "venue_table"]
 
 
 def _group(sub: Any, name: str, help_text: str) -> Any:
@@ -59,10 +61,6 @@ def _names(args: argparse.Namespace) -> tuple[str, str]:
 def _init(args: argparse.Namespace) -> int:
     from verifier.service._settings import VenueSettings
 
-    if args.registry is None and args.registry_host is None:
-        raise CliError("give --registry URL (register now) or --registry-host HOST")
-    if args.registry is not None and (args.address is None or args.brn is None):
-        raise CliError("registering needs --address and --brn (business registration number)")
     folder = Path(args.dir)
     folder.mkdir(parents=True, exist_ok=True)
     key_file = folder / f"{args.id}.key"
@@ -70,32 +68,29 @@ def _init(args: argparse.Namespace) -> int:
     for path in (key_file, agreement_file):
         if path.exists():
             raise CliError(f"{path} exists: refusing to replace a venue key")
-    # The settings' own checks, before any key is made (id, name, category).
-    placeholder = f"did:web:{args.registry_host or 'registry.invalid'}:venues:{args.id}"
-    VenueSettings(id=args.id, did=placeholder, name=args.name, category=args.category)
+    # The settings' own checks, before any key is made (id, name, category), with a DID
+    # of the shape the registry assigns (the real one comes back from the registration).
+    shape = f"did:web:registry.invalid:venues:{args.id}"
+    VenueSettings(id=args.id, did=shape, name=args.name, category=args.category)
     passphrase = read_passphrase(args, confirm=True)
     signing = Ed25519PrivateKey.generate()
     agreement = X25519PrivateKey.generate()
-    registration = None
-    if args.registry is not None:
-        # Registered before anything is written: a refusal leaves no orphan key files.
-        from verifier.service._registration import post_registration, registration_request
+    # Registered before anything is written: a refusal leaves no orphan key files.
+    from verifier.service._registration import post_registration, registration_request
 
-        name_ko, name_en = _names(args)
-        request = registration_request(
-            signing,
-            agreement.public_key,
-            name_ko=name_ko,
-            name_en=name_en,
-            address=args.address,
-            business_registration_number=args.brn,
-            category=args.category,
-            now=system_clock() if args.now is None else args.now,
-        )
-        registration = post_registration(args.registry, request)
-        did = str(registration["did"])
-    else:
-        did = placeholder
+    name_ko, name_en = _names(args)
+    request = registration_request(
+        signing,
+        agreement.public_key,
+        name_ko=name_ko,
+        name_en=name_en,
+        address=args.address,
+        business_registration_number=args.brn,
+        category=args.category,
+        now=system_clock() if args.now is None else args.now,
+    )
+    registration = post_registration(args.registry, request)
+    did = str(registration["did"])
     save_private_key(key_file, signing, passphrase)
     public = agreement.public_key.to_multikey()
     agreement_file.write_bytes(
@@ -112,20 +107,29 @@ def _init(args: argparse.Namespace) -> int:
         "signingKey": did_from_public_key(signing.public_key),
         "keyAgreementKey": public,
         "files": [str(key_file), str(agreement_file)],
-        "config": (
-            f'[[venue]]\nid = "{args.id}"\ndid = "{did}"\nname = {json.dumps(args.name)}\n'
-            f'category = "{args.category}"\nkey_file = "{key_file.name}"\n'
-        ),
-    }
-    if registration is not None:
-        out["registry"] = args.registry
-        out["registration"] = {
+        "config": venue_table(args.id, did, args.name, args.category, key_file.name),
+        "registry": args.registry,
+        "registration": {
             "status": STATES.get(str(registration.get("status")), "unknown"),
             "registryId": registration.get("id"),
             "registered": registration.get("registered"),
-        }
+        },
+    }
     print_json(out)
     return 0
+
+
+def venue_table(venue_id: str, did: str, name: str, category: str, key_file: str) -> str:
+    """The ``[[venue]]`` table for venue.toml, in UTF-8 (a Hangul name stays readable: a
+    JSON string without ASCII escapes is a TOML basic string, its other escapes TOML's)."""
+
+    def text(value: str) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    return (
+        f"[[venue]]\nid = {text(venue_id)}\ndid = {text(did)}\nname = {text(name)}\n"
+        f"category = {text(category)}\nkey_file = {text(key_file)}\n"
+    )
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -224,12 +228,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("--id", required=True, help="the venue id here (a-z, 0-9, -)")
     p.add_argument("--name", required=True, help="the venue's name (Korean / English)")
     p.add_argument("--category", required=True, help="the facility class (cafe, wedding_hall, …)")
-    p.add_argument("--registry", help="the registry's URL: post the signed registration there")
-    p.add_argument("--registry-host", help="without --registry: the registry's did:web host")
+    p.add_argument(
+        "--registry", required=True, help="the registry's URL: post the signed registration there"
+    )
     p.add_argument("--name-ko", help="the Korean name (default: --name before ' / ')")
     p.add_argument("--name-en", help="the English name (default: --name after ' / ')")
-    p.add_argument("--address", help="the venue's address (for --registry)")
-    p.add_argument("--brn", help="business registration number 123-45-67890 (for --registry)")
+    p.add_argument("--address", required=True, help="the venue's address")
+    p.add_argument("--brn", required=True, help="business registration number 123-45-67890")
     p.add_argument("--now", type=int, help="Unix time the request is signed at (default: clock)")
     p.add_argument("--dir", default=".", help="where the key files go (default .)")
     add_passphrase_file(p)

@@ -51,8 +51,10 @@ from verifier.errors import (
     BadGatewaySignature,
     BodyTooSlow,
     CheckInRateLimited,
+    EndpointMethodRefused,
     GatewayRefused,
     NoOpenVisit,
+    NoSuchEndpoint,
     OutboxUnavailable,
     StaffPasscodeRefused,
     StaleGatewayRequest,
@@ -114,6 +116,9 @@ STATUS: dict[type[AnshimError], int] = {
     UnknownVenueNumber: 404,
     StaffPasscodeRefused: 401,
     VenueNotHosted: 404,
+    # A path no endpoint has, or a method its endpoint does not take.
+    NoSuchEndpoint: 404,
+    EndpointMethodRefused: 405,
     CheckInRateLimited: 429,
     # The service itself cannot take the request now: 503, retry later.
     OutboxUnavailable: 503,
