@@ -40,7 +40,8 @@ Modules: :mod:`~protocol._venue` (posters, kiosk challenges),
 :mod:`~protocol._person` (the identity credential), :mod:`~protocol._compact` (its
 compact COSE twin), :mod:`~protocol._plaintext` (the sealed plaintexts of every channel,
 :func:`open_plaintext` and, after unsealing, :func:`verify_sealed_identity`),
-:mod:`~protocol._batch` (upload batches). Public modules: :mod:`protocol.errors` and
+:mod:`~protocol._batch` (upload batches), :mod:`~protocol._visitlayout` (the sealed
+visit's layout and its one-pass reader). Public modules: :mod:`protocol.errors` and
 :mod:`protocol.wire` (the field checks, key tables and COSE wrapping the messages share,
 and the pseudonym's key rule of :mod:`~protocol._pseudonym`).
 """

@@ -29,7 +29,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
-from did import cose
 from protocol._records import MAX_SEALED_VISIT_MESSAGE, SealedVisit
 from protocol.errors import ForeignRecord
 from protocol.wire import (
@@ -148,19 +147,32 @@ class UploadBatch(Signed):
         not_in_future(batch.issued, now, max_skew, cls._WHAT, "issued")
         return batch
 
-    def open_records(self) -> list[tuple[cose.CoseSign1, SealedVisit]]:
+    def open_records(self) -> list[tuple[SealedVisit, bytes]]:
         """Parse every record strictly (without checking its own signature: the batch
-        signature vouches for it) and check that it is this batch's venue's.
+        signature vouches for it) and check that it is this batch's venue's; each record
+        comes with its 64-byte venue signature (``protocol/_records.py``: storage keeps the
+        signed bytes).
+
+        The framing :meth:`~protocol.wire.Signed.sign` writes is opened directly and its
+        payload read by :meth:`SealedVisit.from_cbor`'s one-pass reader; anything else goes
+        through :meth:`SealedVisit.parse_unverified`, which raises the error (the results
+        and errors are the same either way; a property test compares them).
 
         Raises:
             OversizeMessage, BadAlgorithm, MalformedMessage, UnsupportedVersion,
-            BadPseudonym, EnvelopeError: a record that does not decode.
+            BadPseudonym, BadEnvelope: a record that does not decode.
             ForeignRecord: a record of another venue.
         """
         out = []
+        venue = self.venue
         for record in self.records:
-            parsed, visit = SealedVisit.parse_unverified(record)
-            if visit.venue != self.venue:
+            opened = SealedVisit._open_framed(record)
+            if opened is None:
+                parsed, visit = SealedVisit.parse_unverified(record)
+                signature = parsed.signature
+            else:
+                visit, _, signature = opened
+            if visit.venue != venue:
                 raise ForeignRecord(f"{self._WHAT}: a record of another venue is in the batch")
-            out.append((parsed, visit))
+            out.append((visit, signature))
         return out

@@ -55,6 +55,7 @@ from did import SECONDS_PER_DAY
 from protocol._checkin import CheckIn
 from protocol._derive import LOCATOR_SIZE
 from protocol._values import ENVELOPE_SIZE, Channel, HealthDeclaration, Kind, declaration_field
+from protocol._visitlayout import MAX_STAY, MAX_ZONE_OFFSET, VISIT_ID_SIZE, read_sealed_visit
 from protocol.errors import BadEnvelope, OversizeMessage
 from protocol.wire import (
     DIGEST_SIZE,
@@ -65,6 +66,7 @@ from protocol.wire import (
     Signed,
     check_now,
     check_skew,
+    decode_map,
     did_value,
     enum_field,
     enum_value,
@@ -87,12 +89,8 @@ __all__ = [
     "VisitReceipt",
 ]
 
-VISIT_ID_SIZE = 16
-#: The longest visit a record can describe (a time out at most one day after the time in).
-MAX_STAY = SECONDS_PER_DAY
 MAX_RECEIPT_MESSAGE = 300
 MAX_SEALED_VISIT_MESSAGE = 800
-_MAX_TZ = 14 * 3600
 
 
 def _head(major: int, arg: int) -> bytes:
@@ -129,8 +127,8 @@ def _receipt_prefix(venue: str) -> bytes:
 def _check_day(day: object, time_in: int, what: str) -> int:
     # The time in's day in some zone within ±14 h of UTC (did.day_of with that offset).
     checked = uint(day, what, "day", 2**32 - 1)
-    earliest = max(0, time_in - _MAX_TZ) // SECONDS_PER_DAY
-    if not earliest <= checked <= (time_in + _MAX_TZ) // SECONDS_PER_DAY:
+    earliest = max(0, time_in - MAX_ZONE_OFFSET) // SECONDS_PER_DAY
+    if not earliest <= checked <= (time_in + MAX_ZONE_OFFSET) // SECONDS_PER_DAY:
         raise fail(what, "day is not the day of time_in in any zone within ±14 h")
     return checked
 
@@ -394,6 +392,33 @@ class SealedVisit(Signed):
         put(record, "version", PROTOCOL_VERSION)
         return record
 
+    @classmethod
+    def from_cbor(cls, data: bytes) -> Self:
+        """Decode strictly (size, CBOR rules, version, exact keys, types, ranges).
+
+        The registry decodes every record of every upload batch, so the layout venues write
+        is read and checked in one pass (:func:`~protocol._visitlayout.read_sealed_visit`)
+        and the record built from its checked fields; anything else goes through the generic
+        decoder and the constructor, which raise the error. Results and errors are the
+        generic path's (a property test compares both).
+
+        Raises:
+            OversizeMessage: over the size cap.
+            UnsupportedVersion: a version other than 1.
+            MalformedMessage: anything else wrong.
+            BadPseudonym: a pseudonym that is not an Ed25519 did:key.
+            BadEnvelope: an envelope that is not :data:`ENVELOPE_SIZE` bytes.
+        """
+        if type(data) is bytes and len(data) <= cls._MAX_CBOR:
+            fields = read_sealed_visit(data)
+            if fields is not None:
+                record = object.__new__(cls)
+                for put, value in zip(_SEALED_SLOTS, fields, strict=True):
+                    put(record, value)
+                _VERSION_SLOT(record, PROTOCOL_VERSION)
+                return record
+        return cls._from_map(decode_map(data, cls._WHAT, cls._KEYS, cls._MAX_CBOR))
+
     @property
     def envelope_id(self) -> str:
         """Hex SHA-256 of the envelope: the record's id in warrants and the audit log
@@ -422,3 +447,10 @@ class SealedVisit(Signed):
         latest = record.time_in if record.time_out is None else record.time_out
         not_in_future(latest, now, max_skew, cls._WHAT, "time")
         return record
+
+
+# The setters of SealedVisit's slots (what object.__setattr__ calls on a frozen dataclass),
+# in the order read_sealed_visit gives the fields, and the version's (read by getattr:
+# typed, the class attribute is the field's int).
+_SEALED_SLOTS = tuple(getattr(SealedVisit, f.name).__set__ for f in SealedVisit._FIELDS)
+_VERSION_SLOT = getattr(SealedVisit, "version").__set__  # noqa: B009

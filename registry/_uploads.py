@@ -104,7 +104,7 @@ def accept_batch(authority: Authority, data: bytes) -> BatchReceipt:
     """
     now = authority.now()
     batch = UploadBatch.verify(data, authority.current_key, now=now)
-    records = [StoredVisit(visit, parsed.signature) for parsed, visit in batch.open_records()]
+    records = [StoredVisit(visit, signature) for visit, signature in batch.open_records()]
     if len(records) > MAX_BATCH:  # pragma: no cover - the batch format's cap is lower
         raise InvalidBatch(f"a batch holds at most {MAX_BATCH} records")
     # Module docstring, "Relayed holder-shown codes": the claims are made for the whole
