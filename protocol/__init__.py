@@ -41,7 +41,8 @@ Modules: :mod:`~protocol._venue` (posters, kiosk challenges),
 compact COSE twin), :mod:`~protocol._plaintext` (the sealed plaintexts of every channel,
 :func:`open_plaintext` and, after unsealing, :func:`verify_sealed_identity`),
 :mod:`~protocol._batch` (upload batches), :mod:`~protocol._visitlayout` (the sealed
-visit's layout and its one-pass reader). Public modules: :mod:`protocol.errors` and
+visit's layout and its one-pass reader), :mod:`~protocol._registration` (what a venue's
+registration and key rotation at the registry sign). Public modules: :mod:`protocol.errors` and
 :mod:`protocol.wire` (the field checks, key tables and COSE wrapping the messages share,
 and the pseudonym's key rule of :mod:`~protocol._pseudonym`).
 """
@@ -124,6 +125,12 @@ from protocol._records import (
     SealedVisit,
     VisitReceipt,
 )
+from protocol._registration import (
+    VENUE_PROOF_FIELDS,
+    VENUE_REGISTRATION_CONTEXT,
+    VENUE_ROTATION_CONTEXT,
+    venue_request_bytes,
+)
 from protocol._values import (
     ANY_VENUE,
     ENVELOPE_PAD_TO,
@@ -187,6 +194,9 @@ __all__ = [
     "PERSON_CREDENTIAL_TYPE",
     "PROTOCOL_VERSION",
     "TRACE_SEED_SIZE",
+    "VENUE_PROOF_FIELDS",
+    "VENUE_REGISTRATION_CONTEXT",
+    "VENUE_ROTATION_CONTEXT",
     "VISIT_ID_SIZE",
     "VISIT_NONCE_SIZE",
     "Category",
@@ -227,5 +237,6 @@ __all__ = [
     "parse_qr_text",
     "pseudonym_did",
     "to_qr_text",
+    "venue_request_bytes",
     "verify_sealed_identity",
 ]

@@ -5,7 +5,8 @@ An operator registers a venue with a :class:`Registration`: names in Korean and 
 address, business registration number, facility class, the venue's Ed25519 and X25519
 public keys (Multikey), a fresh nonce and the time, signed by the venue's Ed25519 key as
 proof of possession. The signed bytes are a context string and the RFC 8785 (JCS) form of
-the request without its ``proof``::
+the request without its ``proof`` (:func:`protocol.venue_request_bytes`, the one definition
+the venue service signs by too)::
 
     b"anshim/registry/venue-registration/v1\\x00" + JCS(request - proof)
 
@@ -31,8 +32,6 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-import rfc8785
-
 from did import (
     Ed25519PublicKey,
     InvalidKey,
@@ -42,7 +41,13 @@ from did import (
     b64url_decode,
 )
 from did.errors import DecodeError
-from protocol import CATEGORIES
+from protocol import (
+    CATEGORIES,
+    VENUE_REGISTRATION_CONTEXT,
+    VENUE_ROTATION_CONTEXT,
+    venue_request_bytes,
+)
+from protocol.errors import MalformedMessage
 from registry.errors import (
     InvalidRegistration,
     ProofOfPossessionFailed,
@@ -60,8 +65,10 @@ __all__ = [
     "signed_bytes",
 ]
 
-REGISTRATION_CONTEXT = b"anshim/registry/venue-registration/v1\x00"
-ROTATION_CONTEXT = b"anshim/registry/venue-rotation/v1\x00"
+#: The contexts a registration's and a rotation's proofs sign under (defined in protocol,
+#: which the venue service that signs them shares).
+REGISTRATION_CONTEXT = VENUE_REGISTRATION_CONTEXT
+ROTATION_CONTEXT = VENUE_ROTATION_CONTEXT
 #: How far (seconds) a request's ``created`` may be from the registry's clock.
 REQUEST_WINDOW = 300
 _BRN_RE = re.compile(r"\A[0-9]{3}-[0-9]{2}-[0-9]{5}\Z")
@@ -85,17 +92,17 @@ def is_venue_id(value: object) -> bool:
 
 
 def signed_bytes(context: bytes, request: Mapping[str, Any]) -> bytes:
-    """The bytes a request's signatures cover: ``context`` and the JCS form of the request
-    without ``proof`` and ``newKeyProof``.
+    """The bytes a request's signatures cover (:func:`protocol.venue_request_bytes`:
+    ``context`` and the JCS form of the request without ``proof`` and ``newKeyProof``).
 
     Raises:
-        InvalidRegistration: a request that has no JCS form (a float that is not finite).
+        InvalidRegistration: a request that has no JCS form (a float that is not finite),
+            or a context that is neither of the two.
     """
-    body = {k: v for k, v in request.items() if k not in ("proof", "newKeyProof")}
     try:
-        return context + rfc8785.dumps(body)
-    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
-        raise InvalidRegistration("the request has no canonical JSON form") from exc
+        return venue_request_bytes(context, request)
+    except MalformedMessage as exc:
+        raise InvalidRegistration(exc.message) from exc
 
 
 def _text(request: Mapping[str, Any], name: str, limit: int) -> str:

@@ -6,7 +6,8 @@ The request is the registry's own shape (``registry.Registration``, ``POST /venu
 :mod:`registry.service`): names in Korean and English, address, business registration
 number, category, the venue's Ed25519 and X25519 public keys as Multikey, a fresh nonce
 and ``created``, and ``proof``, the venue key's signature over the registration context
-and the request's JCS form (proof of possession). The registry answers 202 with the
+and the request's JCS form (proof of possession), as :func:`protocol.venue_request_bytes`
+defines them for both sides. The registry answers 202 with the
 venue's record: the id and did:web it assigned, and ``status`` pending until its
 administrator approves it (``active``), then ``deactivated`` (final).
 
@@ -18,10 +19,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import rfc8785
-
 from did import Ed25519PrivateKey, X25519PublicKey, b64url_encode
 from did.errors import CliError
+from protocol import VENUE_REGISTRATION_CONTEXT, venue_request_bytes
+from protocol.errors import MalformedMessage
 
 __all__ = [
     "REGISTRATION_CONTEXT",
@@ -33,9 +34,9 @@ __all__ = [
     "signed_bytes",
 ]
 
-#: The context string a registration's proof signs under (the registry's
-#: ``REGISTRATION_CONTEXT``).
-REGISTRATION_CONTEXT = b"anshim/registry/venue-registration/v1\x00"
+#: The context string a registration's proof signs under
+#: (:data:`protocol.VENUE_REGISTRATION_CONTEXT`, the registry's too).
+REGISTRATION_CONTEXT = VENUE_REGISTRATION_CONTEXT
 #: The registry's venue status → what the operator reads.
 STATES = {"pending": "pending", "active": "approved", "deactivated": "deactivated"}
 _TIMEOUT = 10.0
@@ -73,18 +74,16 @@ def registration_request(
 
 
 def signed_bytes(request: dict[str, Any]) -> bytes:
-    """What a registration's ``proof`` signs: the registration context and the RFC 8785
-    (JCS) form of the request without ``proof`` (the registry's contract, module
-    docstring of its ``Registration``; the test against the real registry holds the two
-    to the same bytes).
+    """What a registration's ``proof`` signs: :func:`protocol.venue_request_bytes` under
+    the registration context (the registration context and the RFC 8785 (JCS) form of the
+    request without ``proof``), the one definition the registry checks by.
 
     Raises:
         CliError: a request with no canonical JSON form (a float that is not finite).
     """
-    body = {k: v for k, v in request.items() if k != "proof"}
     try:
-        return REGISTRATION_CONTEXT + rfc8785.dumps(body)
-    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+        return venue_request_bytes(REGISTRATION_CONTEXT, request)
+    except MalformedMessage as exc:
         raise CliError("the registration has no canonical JSON form") from exc
 
 
