@@ -17,29 +17,42 @@ with :data:`SERVER_SETTINGS` and removed afterwards; the SQLite store lives in a
 folder, removed too. Each engine's data is removed as soon as its figures are printed (a
 full-scale store takes tens of gigabytes), and on SIGTERM or SIGINT as well.
 
-The baseline, measured in the same run, is one fsync in the store's file system: the floor
-of a durable commit. On a machine shared with other work, wall-clock rates follow the load,
-so the figures carry the load average and the CPU time ingest took per record, in this
-process and (PostgreSQL) in the server's processes: ``ingest_records_per_cpu_s`` is the
-rate an otherwise idle core per process would reach, I/O waits aside. The bytes the engine
-handed to ``write()`` per record show what a durable commit of random index entries costs.
+Two baselines are measured in the same run: one fsync in the store's file system (the floor
+of a durable commit), and for SQLite the engine's own floor (:class:`SqliteFloor`): the same
+rows as plain tuples, built before the clock starts, into day files of the same schema and
+indexes (copied from the engine's day file) with the same settings, by a bare
+``executemany`` and a durable commit per batch, and no anshim code. Its batches alternate
+with the engine's, so both see the same load; ``ingest_vs_floor`` is the engine's rate over
+the floor's. ``--profile`` also splits the CPU time of the engine's ``put`` into time inside
+``sqlite3``'s calls and Python (cProfile on every tenth batch), and waiting.
+
+On a machine shared with other work, wall-clock rates follow the load, so the figures carry
+the load average and the CPU time ingest took per record, in this process and (PostgreSQL)
+in the server's processes: ``ingest_records_per_cpu_s`` is the rate an otherwise idle core
+per process would reach, I/O waits aside. The bytes the engine handed to ``write()`` per
+record show what a durable commit of random index entries costs.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import hashlib
 import json
 import os
+import pstats
 import random
 import resource
 import shutil
 import signal
+import sqlite3
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -162,6 +175,146 @@ class Island:
                 yield batch
 
 
+#: The SQLite floor's settings: those of the engine's day files (``registry/_sqlite.py``,
+#: WAL, ``synchronous=FULL``, its cache and checkpoint sizes), so that the two differ by
+#: the engine's code only. Keep them in step with the engine's.
+FLOOR_PRAGMAS = (
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = FULL",
+    "PRAGMA cache_size = -16384",
+    "PRAGMA wal_autocheckpoint = 100000",
+    "PRAGMA journal_size_limit = 67108864",
+)
+
+
+def _io_written() -> int:
+    with open("/proc/self/io") as fh:
+        return int(next(line for line in fh if line.startswith("wchar:")).split()[1])
+
+
+class SqliteFloor:
+    """Bare SQLite on the engine's rows: what ingest would cost with no anshim code.
+
+    Each batch becomes the day file's row tuples (the record's fields, the venue's 8-byte
+    key) before the clock starts; then one ``BEGIN IMMEDIATE``, one ``executemany`` of a
+    plain ``INSERT`` and a ``COMMIT`` (``synchronous=FULL``: fsynced) are timed. A day's
+    file is created with the statements of the engine's own day file (its table and
+    indexes, read from ``sqlite_master``), and closed when the next day begins (as the
+    engine does: a checkpoint, timed) and then removed (not timed), to spare the disk.
+    """
+
+    def __init__(self, folder: Path, engine_folder: Path) -> None:
+        self.folder = folder
+        self.engine_folder = engine_folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.keys: dict[str, int] = {}
+        self.conn: sqlite3.Connection | None = None
+        self.day: int | None = None
+        self.seconds = 0.0
+        self.cpu = 0.0
+        self.written = 0
+        self.count = 0
+        self.insert = ""
+
+    def _row(self, record: registry.StoredVisit) -> tuple[Any, ...]:
+        v = record.visit
+        key = self.keys.get(v.venue)
+        if key is None:
+            digest = hashlib.sha256(v.venue.encode()).digest()
+            key = self.keys[v.venue] = int.from_bytes(digest[:8], "big", signed=True)
+        d = v.declaration
+        return (
+            v.venue, v.day, v.visit_id, v.time_in, v.time_out, v.pseudonym, v.locator,
+            int(v.channel), None if d is None else d.fever + 2 * d.respiratory, v.envelope,
+            v.receipt_hash, v.version, record.signature, key,
+        )  # fmt: skip
+
+    def _open(self, day: int) -> sqlite3.Connection:
+        engine = sqlite3.connect(self.engine_folder / f"visits-{day}.sqlite3")
+        schema = engine.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'visits' AND sql IS NOT NULL"
+            " ORDER BY type = 'table' DESC"
+        ).fetchall()
+        columns = [r[1] for r in engine.execute("PRAGMA table_info(visits)")]
+        engine.close()
+        self.insert = (
+            f"INSERT INTO visits ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        )
+        conn = sqlite3.connect(self.folder / f"visits-{day}.sqlite3", isolation_level=None)
+        for pragma in FLOOR_PRAGMAS:
+            conn.execute(pragma)
+        for (sql,) in schema:
+            conn.execute(sql)
+        return conn
+
+    def put(self, batch: Sequence[registry.StoredVisit]) -> None:
+        by_day: dict[int, list[tuple[Any, ...]]] = {}
+        for record in batch:
+            by_day.setdefault(record.visit.day, []).append(self._row(record))
+        for day, rows in by_day.items():
+            if day != self.day:
+                self._close()  # timed, as the engine's own move to a new day
+                self.conn, self.day = self._open(day), day
+            assert self.conn is not None
+            w = _io_written()
+            c = time.process_time()
+            t = time.perf_counter()
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.executemany(self.insert, rows)
+            self.conn.execute("COMMIT")
+            self.seconds += time.perf_counter() - t
+            self.cpu += time.process_time() - c
+            self.written += _io_written() - w
+            self.count += len(rows)
+
+    def _close(self) -> None:
+        if self.conn is None:
+            return
+        w = _io_written()
+        c = time.process_time()
+        t = time.perf_counter()
+        self.conn.close()
+        self.seconds += time.perf_counter() - t
+        self.cpu += time.process_time() - c
+        self.written += _io_written() - w
+        self.conn = None
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.folder / f'visits-{self.day}.sqlite3'}{suffix}").unlink(missing_ok=True)
+
+    def figures(self) -> dict[str, object]:
+        self._close()
+        return {
+            "records_per_s": round(self.count / self.seconds),
+            "cpu_us_per_record": round(self.cpu / self.count * 1e6, 1),
+            "written_bytes_per_record": round(self.written / self.count),
+            "pragmas": list(FLOOR_PRAGMAS),
+        }
+
+
+#: cProfile's names for the calls that run inside sqlite3 (the C library).
+_SQLITE_CALLS = ("sqlite3.Connection", "sqlite3.Cursor")
+
+
+def _cpu_split(profile: cProfile.Profile, count: int, wall: float, cpu: float) -> dict[str, object]:
+    """Where the profiled batches' time went, per record: Python (every function but
+    sqlite3's calls; it does not wait, so its wall time is CPU time), CPU inside sqlite3
+    (the batches' process CPU time less Python's) and waiting (wall less CPU: fsyncs)."""
+    stats: Any = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    total = sum(entry[2] for entry in stats.values())
+    inside = sum(
+        entry[2]
+        for (_, _, name), entry in stats.items()
+        if any(f"of '{kind}' objects" in name for kind in _SQLITE_CALLS)
+    )
+    python = total - inside
+    return {
+        "python_us_per_record": round(python / count * 1e6, 1),
+        "sqlite3_cpu_us_per_record": round((cpu - python) / count * 1e6, 1),
+        "waiting_us_per_record": round((wall - cpu) / count * 1e6, 1),
+        "profiled_records": count,
+    }
+
+
 def _accumulate(values: list[float]) -> Iterator[float]:
     s = 0.0
     for v in values:
@@ -229,7 +382,14 @@ def _load() -> float:
 
 
 def run(
-    engine: str, url: str, records: int, folder: Path, server_pid: int | None = None
+    engine: str,
+    url: str,
+    records: int,
+    folder: Path,
+    server_pid: int | None = None,
+    *,
+    floor: SqliteFloor | None = None,
+    profile: bool = False,
 ) -> dict[str, object]:
     island = Island(records)
     store = registry.open_store(url, create=True)
@@ -244,20 +404,35 @@ def run(
         # The server's CPU over the whole ingest (its background writers included; it is
         # idle while the next batch is made).
         server_start = _totals(server_pid)
-        written_start = _totals(os.getpid())[1]
+        written = 0
+        profiler = cProfile.Profile() if profile else None
+        profiled, profiled_s, profiled_cpu = 0, 0.0, 0.0
         for n, batch in enumerate(island.batches()):
+            watch = profiler is not None and n % 10 == 0
+            w = _io_written()
             c = time.process_time()
             t = time.perf_counter()
-            store.put(batch)
-            ingest_s += time.perf_counter() - t
-            ingest_cpu += time.process_time() - c
+            if watch:
+                assert profiler is not None
+                profiler.runcall(store.put, batch)
+            else:
+                store.put(batch)
+            elapsed, cpu = time.perf_counter() - t, time.process_time() - c
+            written += _io_written() - w
+            ingest_s += elapsed
+            ingest_cpu += cpu
             count += len(batch)
+            if watch:
+                profiled += len(batch)
+                profiled_s += elapsed
+                profiled_cpu += cpu
             if n % every == 0:
                 sample.append(batch[-1])
+            if floor is not None:
+                floor.put(batch)
         server_end = _totals(server_pid)
         server_cpu = server_end[0] - server_start[0]
         server_written = server_end[1] - server_start[1]
-        written = _totals(os.getpid())[1] - written_start
         load_ingest = _load()
 
         # Contacts: the wedding hall's afternoon, and ordinary stays at random venues.
@@ -303,6 +478,12 @@ def run(
             },
             # put waits for the server, so the two processes' CPU times add up.
             "ingest_records_per_cpu_s": round(count / (ingest_cpu + server_cpu)),
+            **(_floor_figures(floor, count / ingest_s) if floor is not None else {}),
+            **(
+                {"ingest_time_split": _cpu_split(profiler, profiled, profiled_s, profiled_cpu)}
+                if profiler is not None and profiled
+                else {}
+            ),
             # What the engine wrote per record (WAL, checkpoints, data files): SQLite in
             # this process, PostgreSQL in the server's (the client writes nothing).
             "ingest_written_bytes_per_record": round(
@@ -330,6 +511,14 @@ def run(
         store.close()
 
 
+def _floor_figures(floor: SqliteFloor, rate: float) -> dict[str, object]:
+    figures = floor.figures()
+    return {
+        "floor_sqlite": figures,
+        "ingest_vs_floor": round(rate / float(str(figures["records_per_s"])), 3),
+    }
+
+
 def _stop(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)  # unwinds through the clean-up below
 
@@ -339,6 +528,12 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--engines", default="sqlite,postgres")
     parser.add_argument("--postgres", help="a PostgreSQL URL (default: a throwaway server)")
+    parser.add_argument(
+        "--no-floor", action="store_true", help="skip the bare-SQLite floor beside SQLite ingest"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="split ingest CPU into sqlite3 and Python"
+    )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
@@ -347,8 +542,11 @@ def main() -> None:
     try:
         for engine in args.engines.split(","):
             server_pid = None
+            floor = None
             if engine == "sqlite":
                 url = f"sqlite://{work / 'sqlite'}"
+                if not args.no_floor:
+                    floor = SqliteFloor(work / "floor", work / "sqlite")
             else:
                 url = args.postgres
                 if url is None:
@@ -363,7 +561,9 @@ def main() -> None:
                     )
                     url = server.create_database("bench")
                     server_pid = int((server.data / "postmaster.pid").read_text().split()[0])
-            figures = run(engine, url, args.records, work, server_pid)
+            figures = run(
+                engine, url, args.records, work, server_pid, floor=floor, profile=args.profile
+            )
             if server_pid is not None:
                 figures["server_settings"] = SERVER_SETTINGS
             print(json.dumps(figures), flush=True)
@@ -373,6 +573,7 @@ def main() -> None:
                 shutil.rmtree(server.folder, ignore_errors=True)
                 server = None
             shutil.rmtree(work / "sqlite", ignore_errors=True)
+            shutil.rmtree(work / "floor", ignore_errors=True)
     finally:
         if server is not None:
             server.stop("fast")
