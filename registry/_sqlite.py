@@ -252,9 +252,9 @@ class SqliteStore:
                 conn = self._day(day, create=True)
                 assert conn is not None  # created on demand
                 self._moved_to(day)
+                if insert_new(conn, group):
+                    return PutResult(len(group), 0, 0)
                 with transaction(conn):
-                    if insert_new(conn, group):
-                        return PutResult(len(group), 0, 0)
                     inserts, updates, unchanged = sort_out(conn, group)
                     apply(conn, inserts, updates)
                 return PutResult(len(inserts), len(updates), unchanged)
