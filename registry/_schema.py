@@ -20,8 +20,9 @@ distribution column of the Citus variant (:func:`citus_migrations`), which distr
 :func:`check_citus_rules` checks the rendered statements for what Citus refuses: a primary
 key or unique constraint without the distribution column, and foreign keys between
 distributed tables (the schema has no foreign keys at all). SQLite's day files (never
-distributed) hold the venue's DID in the primary key and an 8-byte key of it in the other
-indexes (version 3).
+distributed) hold an 8-byte key of the venue's DID in every index (versions 3 and 4) and
+key the pseudonym index by ten characters of the pseudonym (version 4): narrow index
+entries are what a day file's ingest pays for (``registry/_sqlite.py``, "Write volume").
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "SQLITE_DAY_MIGRATIONS",
     "SQLITE_MAIN_MIGRATIONS",
+    "SQLITE_PSEUDONYM_KEY",
     "check_citus_rules",
     "citus_migrations",
     "postgres_migrations",
@@ -43,7 +45,7 @@ __all__ = [
 
 Migration = tuple[str, ...]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # -- SQLite -------------------------------------------------------------------------------
 
@@ -65,6 +67,17 @@ SQLITE_MAIN_MIGRATIONS: tuple[Migration, ...] = (
         " day INTEGER NOT NULL, envelope_hash BLOB NOT NULL, envelope BLOB NOT NULL)",
     ),
     (),  # version 3 changed the day files only
+    (),  # so did version 4
+)
+
+#: A day file's visit columns from version 3 on: :data:`registry._store.COLUMNS`, then the
+#: venue's key.
+_SQLITE_VISIT_COLUMNS = (
+    "venue TEXT NOT NULL, day INTEGER NOT NULL, visit_id BLOB NOT NULL,"
+    " time_in INTEGER NOT NULL, time_out INTEGER, pseudonym TEXT NOT NULL, locator BLOB,"
+    " channel INTEGER NOT NULL, declaration INTEGER, envelope BLOB NOT NULL,"
+    " receipt_hash BLOB, version INTEGER NOT NULL, signature BLOB NOT NULL,"
+    " venue_key INTEGER NOT NULL"
 )
 
 SQLITE_DAY_MIGRATIONS: tuple[Migration, ...] = (
@@ -99,7 +112,33 @@ SQLITE_DAY_MIGRATIONS: tuple[Migration, ...] = (
         " WHERE locator IS NOT NULL",
         "CREATE INDEX visits_pseudonym ON visits (pseudonym, venue_key)",
     ),
+    # Version 4: narrower entries in the two widest indexes (at 1 million records, 3,900
+    # instead of 5,600 bytes written per ingested record and a sixth less CPU). The key
+    # is unique on (visit id, venue key) instead of (visit id, venue DID, day): the day
+    # is the file's, and two venues whose keys collide (never seen) cannot store one
+    # visit id twice, so the writer refuses that as a conflict
+    # (``registry._sqlite_journal.sort_out``) rather than dropping a record. The
+    # pseudonym index holds its characters 13 to 22 (every Ed25519 did:key begins
+    # ``did:key:z6Mk``; the next ten digits carry over 50 bits of the key); the query
+    # also matches the whole pseudonym on the row. SQLite cannot drop a table's primary
+    # key, so the table is rebuilt (in rowid order).
+    (
+        f"CREATE TABLE visits_v4 ({_SQLITE_VISIT_COLUMNS})",
+        "INSERT INTO visits_v4 SELECT venue, day, visit_id, time_in, time_out, pseudonym,"
+        " locator, channel, declaration, envelope, receipt_hash, version, signature,"
+        " venue_key FROM visits ORDER BY rowid",
+        "DROP TABLE visits",
+        "ALTER TABLE visits_v4 RENAME TO visits",
+        "CREATE UNIQUE INDEX visits_id ON visits (visit_id, venue_key)",
+        "CREATE INDEX visits_venue_time ON visits (venue_key, time_in)",
+        "CREATE INDEX visits_venue_locator ON visits (venue_key, locator)"
+        " WHERE locator IS NOT NULL",
+        "CREATE INDEX visits_pseudonym ON visits (substr(pseudonym, 13, 10), venue_key)",
+    ),
 )
+
+#: The pseudonym index's expression (version 4); a query must name it exactly so.
+SQLITE_PSEUDONYM_KEY = "substr(pseudonym, 13, 10)"
 
 # -- PostgreSQL ---------------------------------------------------------------------------
 
@@ -151,7 +190,8 @@ def _postgres(citus: bool) -> tuple[Migration, ...]:
             *place("visits"),
         ),
         (_TRACE_SEEDS, *place("trace_seeds")),
-        (),  # version 3 changed SQLite's day files only
+        (),  # versions 3 and 4 changed SQLite's day files only
+        (),
     )
 
 

@@ -68,7 +68,8 @@ def sqlite_errors() -> Iterator[None]:
 def venue_key(venue: str) -> int:
     """The 8-byte key a day file's indexes hold for a venue: the first 8 bytes of SHA-256
     of its DID, as a signed integer (SQLite's INTEGER). Two venues may share one (never
-    seen, harmless): every query also matches the DID on the row."""
+    seen): every query also matches the DID on the row, and the writer refuses a visit id
+    that a venue of the same key holds (:func:`sort_out`)."""
     return int.from_bytes(hashlib.sha256(venue.encode()).digest()[:8], "big", signed=True)
 
 
@@ -118,14 +119,22 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[tuple[str, ...]]) -> 
 def sort_out(
     conn: sqlite3.Connection, group: list[StoredVisit]
 ) -> tuple[list[StoredVisit], list[StoredVisit], int]:
-    # Classify a day's records against what is stored: new, check-outs, unchanged; any
-    # conflict refuses the whole batch (nothing has been written yet).
+    """Classify a day's records against what is stored: new, check-outs, unchanged; any
+    conflict refuses the whole batch (nothing has been written yet).
+
+    A day file's unique key is (visit id, venue key) (schema version 4): a new record
+    whose visit id and venue key are taken by a record of another venue (two DIDs whose
+    keys collide), stored or earlier in the batch, is a conflict too, refused instead of
+    being dropped by the insert."""
     stored: dict[tuple[str, int, bytes], tuple[Any, ...]] = {}
+    taken: set[tuple[bytes, int]] = set()
     ids = [r.visit.visit_id for r in group]
     for chunk in chunks(ids):
-        sql = f"SELECT {COLS} FROM visits WHERE visit_id IN ({', '.join('?' * len(chunk))})"
+        marks = ", ".join("?" * len(chunk))
+        sql = f"SELECT {COLS}, venue_key FROM visits WHERE visit_id IN ({marks})"
         for row in conn.execute(sql, list(chunk)):
-            stored[(row[0], row[1], bytes(row[2]))] = row
+            stored[(row[0], row[1], bytes(row[2]))] = row[:-1]
+            taken.add((bytes(row[2]), row[-1]))
     inserts: list[StoredVisit] = []
     updates: list[StoredVisit] = []
     conflicts: list[bytes] = []
@@ -133,7 +142,12 @@ def sort_out(
     for record in group:
         row = stored.get(key_of(record))
         if row is None:
-            inserts.append(record)
+            slot = (record.visit.visit_id, venue_key(record.visit.venue))
+            if slot in taken:
+                conflicts.append(record.visit.visit_id)
+            else:
+                taken.add(slot)
+                inserts.append(record)
             continue
         verdict = "unchanged" if tuple(row) == to_row(record) else classify(record, from_row(row))
         if verdict == "unchanged":

@@ -12,8 +12,9 @@ import pytest
 
 import registry
 from registry._schema import SQLITE_DAY_MIGRATIONS, SQLITE_MAIN_MIGRATIONS, postgres_migrations
+from registry._sqlite_journal import day_rows, register_functions, venue_key
 from registry._store import COLUMNS, to_row
-from registry.errors import InvalidStoreUrl, SchemaMismatch, StoreUnavailable
+from registry.errors import InvalidStoreUrl, RecordConflict, SchemaMismatch, StoreUnavailable
 from tests.registry.postgres_server import Server
 from tests.registry.support import DAY, T0, make_venue, make_visit
 
@@ -75,6 +76,20 @@ def test_sqlite_completes_a_batch_a_dead_writer_left_in_the_journal(
     check.close()
 
 
+def _day_indexes(path: Path) -> list[str]:
+    conn = sqlite3.connect(path)
+    rows = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        " AND tbl_name = 'visits'"
+    ).fetchall()
+    conn.close()
+    return sorted(sql for (sql,) in rows)
+
+
+def _latest_day_indexes() -> list[str]:
+    return sorted(s for s in SQLITE_DAY_MIGRATIONS[-1] if s.startswith("CREATE ") and " ON " in s)
+
+
 def test_sqlite_migrates_a_version_1_store(sqlite_url: str, open_url: Opener) -> None:
     folder = Path(sqlite_url.removeprefix("sqlite://"))
     folder.mkdir()
@@ -96,7 +111,7 @@ def test_sqlite_migrates_a_version_1_store(sqlite_url: str, open_url: Opener) ->
         conn.commit()
         conn.close()
     store = open_url(sqlite_url)
-    assert store.schema_version() == registry.SCHEMA_VERSION == 3
+    assert store.schema_version() == registry.SCHEMA_VERSION == 4
     assert [m.record for m in store.by_pseudonym(record.visit.pseudonym, DAY)] == [record]
     assert store.stats()[0].trace_seeds == 0  # the version-2 table now exists
     # Version 3 keyed the indexes by the venue's key, filled in for the rows already there.
@@ -104,14 +119,114 @@ def test_sqlite_migrates_a_version_1_store(sqlite_url: str, open_url: Opener) ->
     found = store.by_locators(DAY, [(kit.did, record.visit.locator)])
     assert [m.record for m in found] == [record]
     assert [m.record for m in store.contacts(kit.did, T0 + 60, T0 + 1800)] == [record]
-    conn = sqlite3.connect(folder / f"visits-{DAY}.sqlite3")
-    indexes = conn.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"
-    ).fetchall()
+    assert _day_indexes(folder / f"visits-{DAY}.sqlite3") == _latest_day_indexes()
+
+
+def test_sqlite_migrates_a_version_3_day_file_keeping_its_rows_and_their_keys(
+    sqlite_url: str, open_url: Opener
+) -> None:
+    # A day file at version 3 (primary key on (visit id, venue, day), the pseudonym index
+    # on the whole pseudonym) with rows in it: version 4 rebuilds the table under the
+    # narrow keys, and the rows keep answering every query and refusing duplicates.
+    folder = Path(sqlite_url.removeprefix("sqlite://"))
+    open_url(sqlite_url).close()
+    kit = make_venue(1)
+    records = [make_visit(kit, T0 + 60 * i) for i in range(1, 6)]
+    path = folder / f"visits-{DAY}.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    register_functions(conn)
+    for migration in SQLITE_DAY_MIGRATIONS[:3]:
+        for statement in migration:
+            conn.execute(statement)
+    conn.executemany(f"INSERT INTO visits VALUES ({', '.join('?' * (len(COLUMNS) + 1))})",
+                     day_rows(to_row(r) for r in records))  # fmt: skip
+    conn.execute("PRAGMA user_version = 3")
     conn.close()
-    assert sorted(sql for (sql,) in indexes) == sorted(
-        s for s in SQLITE_DAY_MIGRATIONS[2] if s.startswith("CREATE INDEX")
-    )
+    store = open_url(sqlite_url)
+    found = store.by_visit_ids([r.visit.visit_id for r in records], days=range(DAY, DAY + 1))
+    assert {m.record for m in found} == set(records)
+    assert [m.record for m in store.by_pseudonym(records[0].visit.pseudonym, DAY)] == [records[0]]
+    assert len(store.contacts(kit.did, T0, T0 + 600)) == len(records)
+    assert store.put(records).unchanged == len(records)  # the unique key holds
+    assert store.stats()[0].visits == len(records)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+    conn.close()
+    assert _day_indexes(path) == _latest_day_indexes()
+
+
+def _raw_insert(folder: Path, row: tuple[object, ...]) -> None:
+    # A row put straight into a day file (with its venue key as the last column).
+    conn = sqlite3.connect(folder / f"visits-{DAY}.sqlite3")
+    conn.execute(f"INSERT INTO visits VALUES ({', '.join('?' * len(row))})", row)
+    conn.commit()
+    conn.close()
+
+
+def test_sqlite_refuses_a_visit_id_held_under_a_colliding_venue_key(
+    sqlite_url: str, open_url: Opener
+) -> None:
+    # Two venue DIDs sharing an 8-byte key (never seen: made here by hand) cannot hold one
+    # visit id in a day file (its unique key is (visit_id, venue_key)): the second venue's
+    # record is refused as a conflict, with its whole batch, instead of being dropped.
+    store = open_url(sqlite_url)
+    a, b = make_venue(1), make_venue(2)
+    record = make_visit(b, T0 + 60)
+    store.put([make_visit(b, T0 + 30)])  # the day file exists
+    (row,) = day_rows([to_row(make_visit(a, T0 + 60, visit_id=record.visit.visit_id))])
+    folder = Path(sqlite_url.removeprefix("sqlite://"))
+    _raw_insert(folder, (*row[:-1], venue_key(b.did)))  # a's record under b's key
+    innocent = make_visit(b, T0 + 90)
+    with pytest.raises(RecordConflict) as info:
+        store.put([innocent, record])
+    assert info.value.visit_ids == (record.visit.visit_id.hex(),)
+    assert store.by_visit_ids([innocent.visit.visit_id], days=range(DAY, DAY + 1)) == []
+    (held,) = store.by_visit_ids([record.visit.visit_id], days=range(DAY, DAY + 1))
+    assert held.record.visit.venue == a.did
+
+
+def test_sqlite_pseudonym_look_up_matches_the_whole_pseudonym(
+    sqlite_url: str, open_url: Opener
+) -> None:
+    # The index holds ten characters of the pseudonym: a row sharing them but not the rest
+    # is not an answer.
+    store = open_url(sqlite_url)
+    kit = make_venue(1)
+    mine = make_visit(kit, T0 + 60)
+    store.put([mine])
+    (row,) = day_rows([to_row(make_visit(kit, T0 + 120))])
+    pseudonym = mine.visit.pseudonym
+    twin = pseudonym[:-1] + ("2" if pseudonym[-1] != "2" else "3")
+    folder = Path(sqlite_url.removeprefix("sqlite://"))
+    _raw_insert(folder, (*row[:5], twin, *row[6:]))
+    assert [m.record for m in store.by_pseudonym(pseudonym, DAY)] == [mine]
+
+
+def test_sqlite_queries_search_an_index(sqlite_url: str, open_url: Opener) -> None:
+    # Every query a day file answers searches an index, never scans the day: each
+    # statement the store runs is planned again here with its values.
+    store = open_url(sqlite_url)
+    kit = make_venue(1)
+    store.put_venues([kit.venue])
+    record = make_visit(kit, T0 + 60)
+    store.put([record])
+    assert record.visit.locator is not None
+    conn = store._day(DAY, create=False)  # type: ignore[attr-defined]
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        assert store.by_pseudonym(record.visit.pseudonym, DAY)
+        assert store.by_locators(DAY, [(kit.did, record.visit.locator)])
+        assert store.by_visit_ids([record.visit.visit_id], days=range(DAY, DAY + 1))
+        assert store.contacts(kit.did, T0 + 60, T0 + 1800)
+    finally:
+        conn.set_trace_callback(None)
+    selects = [s for s in statements if s.lstrip().startswith(("SELECT", "WITH"))]
+    assert len(selects) == 4
+    for sql in selects:
+        plan = " / ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert "SCAN v" not in plan, (sql, plan)  # visits, or v in the locator join
+        assert "USING INDEX" in plan, (sql, plan)
 
 
 def test_sqlite_refuses_a_newer_schema(sqlite_url: str, open_url: Opener) -> None:
@@ -179,10 +294,10 @@ def test_postgres_migrates_a_version_1_database(pg_url: str, open_url: Opener) -
             conn.execute(statement)
         conn.execute("INSERT INTO registry_schema (version) VALUES (1)")
     store = open_url(pg_url)
-    assert store.schema_version() == 3
+    assert store.schema_version() == registry.SCHEMA_VERSION == 4
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT to_regclass('trace_seeds')").fetchone() != (None,)
-        conn.execute("UPDATE registry_schema SET version = 99 WHERE version = 3")
+        conn.execute("UPDATE registry_schema SET version = 99 WHERE version = 4")
     with pytest.raises(SchemaMismatch):
         registry.open_store(pg_url)
 
