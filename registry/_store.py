@@ -217,6 +217,10 @@ def to_row(record: StoredVisit) -> Row:
     )
 
 
+#: The four declarations a row's two bits stand for (frozen, so shared by every record).
+_DECLARATIONS = tuple(HealthDeclaration(bool(bits & 1), bool(bits & 2)) for bits in range(4))
+
+
 def from_row(row: Row) -> StoredVisit:
     """The record of a stored row (validated again by the record's constructor).
 
@@ -235,7 +239,7 @@ def from_row(row: Row) -> StoredVisit:
             pseudonym=pseud,
             locator=None if loc is None else bytes(loc),
             channel=Channel(channel),
-            declaration=None if decl is None else HealthDeclaration(bool(decl & 1), bool(decl & 2)),
+            declaration=None if decl is None else _DECLARATIONS[decl & 3],
             envelope=bytes(env),
             receipt_hash=None if rh is None else bytes(rh),
             version=version,
