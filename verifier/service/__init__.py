@@ -25,7 +25,8 @@ OpenAPI document.
 Importing this package loads no web framework: :func:`create_app` imports FastAPI when
 it is called (the ``server`` extra), so ``anshim venue`` sub-commands other than ``serve``
 run without it. Modules are private: ``_settings`` (venue.toml and the environment),
-``_store`` (the SQLite outbox, replay store, challenge book), ``_runtime`` (every
+``_store`` (the SQLite outbox, replay store, challenge book), ``_groupcommit`` (its
+writer thread: one commit for concurrent requests), ``_runtime`` (every
 endpoint's work), ``_uploader`` (batches to the registry), ``_access`` (gateway HMAC,
 staff passcode, rate limit), ``_views`` (kiosk, operator, health), ``_operator`` (the
 operator's page), ``_registration`` (``anshim venue init --registry`` and ``status``),

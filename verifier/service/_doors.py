@@ -47,10 +47,11 @@ async def gateway_checkin(
 ) -> GatewayReply:
     """Checked with HMAC-SHA256 over ``timestamp + "." + body`` before the body is read;
     the caller's number is sealed at once and never stored, logged or echoed."""
-    reply = service.gateway(
-        await request.body(), timestamp=x_anshim_timestamp, signature=x_anshim_signature
+    body = await request.body()
+    # Committed before the SMS reply is sent.
+    reply = await service.durably(
+        lambda: service.gateway(body, timestamp=x_anshim_timestamp, signature=x_anshim_signature)
     )
-    await service.durable()  # committed before the SMS reply is sent
     return GatewayReply(reply=reply)
 
 
@@ -69,14 +70,15 @@ async def assisted_entry(
 ) -> AdmittedVisit:
     """Seal the name and phone number at once (staff passcode required)."""
     declaration = HealthDeclaration(entry.fever, entry.respiratory)
-    outcome = service.assisted(
-        venue_id,
-        passcode=x_staff_passcode,
-        name=entry.name,
-        phone=entry.phone,
-        declaration=declaration,
+    outcome = await service.durably(
+        lambda: service.assisted(
+            venue_id,
+            passcode=x_staff_passcode,
+            name=entry.name,
+            phone=entry.phone,
+            declaration=declaration,
+        )
     )
-    await service.durable()
     return AdmittedVisit(
         venue=venue_id,
         channel=outcome.channel,
@@ -98,6 +100,6 @@ async def assisted_entry(
 async def post_readings(venue_id: str, request: Request, service: ServiceDep) -> ReadingsAccepted:
     """Verify each reading against the venue's registered devices and keep it for the
     check-in it was taken for."""
-    accepted = service.add_readings(venue_id, await request.body())
-    await service.durable()
+    body = await request.body()
+    accepted = await service.durably(lambda: service.add_readings(venue_id, body))
     return ReadingsAccepted(accepted=accepted)

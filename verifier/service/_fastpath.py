@@ -6,13 +6,15 @@ The FastAPI routes in :mod:`verifier.service._phones` stay: they document these 
 in the OpenAPI document and answer a request the fast path does not take (another method,
 a path with a trailing slash). Both do the same work in the same order, so either answers
 the same bytes: the body capped before it is read (413), the source's rate counted (429),
-one :class:`~verifier.service.VenueService` call, and ``await`` :meth:`VenueService.durable`
-before the receipt leaves (DESIGN.md "The venue service", Durability). Errors are the same
-RFC 9457 problem details as the app's exception handlers write.
+one :class:`~verifier.service.VenueService` call, run through :meth:`VenueService.durably`,
+which returns only once its record is committed, before the receipt leaves (DESIGN.md "The
+venue service", Durability). Errors are the same RFC 9457 problem details as the app's
+exception handlers write.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -41,6 +43,13 @@ _ACTIONS = {"checkins": 201, "checkouts": 200}
 
 class _Gone(Exception):
     pass
+
+
+@functools.cache
+def _receipt_headers(length: int) -> list[tuple[bytes, bytes]]:
+    # A receipt's headers, made once per length (a signed receipt is at most
+    # MAX_RECEIPT_MESSAGE bytes, so a few hundred lists at most); the server only reads them.
+    return [*_CBOR_HEADERS, (b"content-length", str(length).encode())]
 
 
 def _problem_bytes(body: dict[str, Any]) -> bytes:
@@ -87,12 +96,10 @@ class PhoneEndpoints:
                 return  # the client went away before its body arrived: nobody to answer
             client = scope.get("client")
             self.limiter.check(client[0] if client else "")
-            await self.service.writable()  # no commit in flight: join the next batch
-            if action == "checkins":
-                receipt = self.service.check_in(venue_id, body)
-            else:
-                receipt = self.service.check_out(venue_id, body)
-            await self.service.durable()  # committed before the receipt leaves
+            service = self.service
+            work = service.check_in if action == "checkins" else service.check_out
+            # Committed before the receipt leaves.
+            receipt = await service.durably(lambda: work(venue_id, body))
         except AnshimError as exc:
             problem = problem_body(exc)
             if problem["status"] >= 500:
@@ -114,7 +121,7 @@ class PhoneEndpoints:
             {
                 "type": "http.response.start",
                 "status": _ACTIONS[action],
-                "headers": [*_CBOR_HEADERS, (b"content-length", str(len(receipt)).encode())],
+                "headers": _receipt_headers(len(receipt)),
             }
         )
         await send({"type": "http.response.body", "body": receipt})

@@ -29,8 +29,9 @@ _CBOR = "application/cbor"
 )
 async def check_in(venue_id: str, request: Request, service: ServiceDep) -> Response:
     """Validate the check-in, commit it to the outbox, and answer with the receipt."""
-    receipt = service.check_in(venue_id, await request.body())
-    await service.durable()  # committed before the receipt leaves
+    body = await request.body()
+    # Committed before the receipt leaves.
+    receipt = await service.durably(lambda: service.check_in(venue_id, body))
     return Response(receipt, status_code=201, media_type=_CBOR)
 
 
@@ -44,8 +45,8 @@ async def check_in(venue_id: str, request: Request, service: ServiceDep) -> Resp
 )
 async def check_out(venue_id: str, request: Request, service: ServiceDep) -> Response:
     """Close the open visit of the check-out's pseudonym and answer with the new receipt."""
-    receipt = service.check_out(venue_id, await request.body())
-    await service.durable()
+    body = await request.body()
+    receipt = await service.durably(lambda: service.check_out(venue_id, body))
     return Response(receipt, media_type=_CBOR)
 
 
@@ -62,8 +63,7 @@ async def scan(venue_id: str, request: Request, service: ServiceDep) -> Admitted
         text = (await request.body()).decode("ascii")
     except UnicodeDecodeError:
         raise MalformedMessage("QR text is ASCII") from None
-    outcome = service.scan(venue_id, text)
-    await service.durable()
+    outcome = await service.durably(lambda: service.scan(venue_id, text))
     return AdmittedVisit(
         venue=venue_id,
         channel=outcome.channel,

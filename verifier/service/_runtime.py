@@ -9,14 +9,12 @@ receipt or reply (DESIGN.md "The venue service", Durability).
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from did import Ed25519PrivateKey, day_of, ed25519_public_key_from_did, load_private_key
 from did.errors import AnshimError, InputError
@@ -41,12 +39,15 @@ from verifier.service._access import (
     check_gateway_signature,
     check_passcode,
 )
+from verifier.service._encode import record_bytes
+from verifier.service._groupcommit import GroupCommit
 from verifier.service._messages import ADMITTED, CHECKED_OUT
 from verifier.service._settings import VenueServiceSettings, VenueSettings
 from verifier.service._store import SqliteReplayStore, VenueStore
 
 __all__ = ["Clock", "Hosted", "Outcome", "VenueService", "system_clock"]
 
+T = TypeVar("T")
 #: A clock: Unix seconds now.
 Clock = Callable[[], int]
 _MAX_READINGS = 15  # the seeds' cameras measure up to 15 people at once
@@ -58,10 +59,17 @@ def system_clock() -> int:
     return int(time.time())
 
 
-def channel_name(channel: Channel) -> str:
-    """A channel's name in tallies and on the wire (``qrKiosk``, ``sms``, …)."""
+def _camel(channel: Channel) -> str:
     head, *rest = channel.name.lower().split("_")
     return head + "".join(part.title() for part in rest)
+
+
+_CHANNEL_NAMES = {channel: _camel(channel) for channel in Channel}
+
+
+def channel_name(channel: Channel) -> str:
+    """A channel's name in tallies and on the wire (``qrKiosk``, ``sms``, …)."""
+    return _CHANNEL_NAMES[channel]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +116,7 @@ class VenueService:
         self.replay = SqliteReplayStore(store)
         self.gateway_secret = gateway_secret
         self.on_commit: Callable[[], None] = lambda: None
+        self._group: GroupCommit | None = None
         zone = getattr(epoch_keys, "tz_offset", None)
         hosted: dict[str, Hosted] = {}
         for venue in settings.venues:
@@ -180,86 +189,51 @@ class VenueService:
             gateway_secret=secret,
         )
 
-    # -- look-ups ---------------------------------------------------------------------------
-
     # -- group commit -------------------------------------------------------------------------
 
     def enable_group_commit(self) -> None:
-        """Commit the writes of concurrent requests together: handlers write inside one
-        open transaction and ``await`` :meth:`durable` before they answer, so a receipt
-        still leaves only after its record is committed, but one fsync serves every request
-        of the batch. The commit runs in a thread of its own, so the event loop reads and
-        answers other requests during the fsync; a request that would write meanwhile
-        first awaits :meth:`writable`, and its writes join the next batch. Call from the
-        event loop's thread."""
-        self._pending: asyncio.Future[None] | None = None
-        self._committing: asyncio.Future[None] | None = None
-        self._committer = concurrent.futures.ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="anshim-venue-commit"
-        )
-        self.store.group_commits(self._schedule_flush)
-
-    def _schedule_flush(self) -> None:
-        if getattr(self, "_pending", None) is None:
-            loop = asyncio.get_running_loop()
-            self._pending = loop.create_future()
-            if self._committing is None:
-                loop.call_soon(self._flush)
-            # else: the commit in flight starts this batch's when it is done.
-
-    def _flush(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending is None:
-            return
-        loop = asyncio.get_running_loop()
-        self._committing = committing = loop.create_future()
-        self.store.hold()
-        work = loop.run_in_executor(self._committer, self.store.flush)
-
-        def done(finished: asyncio.Future[None]) -> None:
-            self._committing = None
-            committing.set_result(None)
-            error = finished.exception()
-            if error is None:
-                pending.set_result(None)
-            else:
-                pending.set_exception(error)
-                pending.exception()  # retrieved here too: waiters each get it raised
-            if self._pending is not None:
-                self._flush()  # what was written during this commit
-
-        work.add_done_callback(done)
-
-    async def writable(self) -> None:
-        """Wait until no commit is in flight, so the request's writes join the next batch
-        instead of waiting for the store's lock on the event loop (no-op without group
-        commit)."""
-        committing = getattr(self, "_committing", None)
-        while committing is not None:
-            await asyncio.shield(committing)
-            committing = self._committing
-
-    async def durable(self) -> None:
-        """Wait until everything this request wrote is committed (no-op without group
-        commit, where every block commits on its own).
+        """Commit the writes of concurrent requests together, in a writer thread: handlers
+        run their work through :meth:`durably`, so a receipt still leaves only after its
+        record is committed, but one fsync serves every request of a batch and the event
+        loop validates the next requests meanwhile (:mod:`verifier.service._groupcommit`).
+        Call from the event loop's thread.
 
         Raises:
-            OutboxUnavailable: the group's commit failed (nothing of it was admitted).
+            OutboxUnavailable: the writer's connection cannot be opened.
         """
-        pending = getattr(self, "_pending", None)
-        if pending is not None:
-            await asyncio.shield(pending)
+        staging, writer = self.store.group_commits()
+        self._group = GroupCommit(staging, writer, on_commit=lambda: self.on_commit())
+
+    async def durably(self, work: Callable[[], T]) -> T:
+        """Run ``work`` (one of this service's methods, bound to a request's arguments)
+        and return its result once everything it wrote is committed (at once without
+        group commit, where every block commits on its own).
+
+        Raises:
+            whatever ``work`` raises;
+            OutboxUnavailable: the commit failed (nothing of the batch was admitted).
+        """
+        group = self._group
+        if group is None:
+            return work()
+        return await group.durably(work)
 
     def flush_now(self) -> None:
-        """Commit whatever is open (at shutdown).
+        """Commit whatever is staged and stop the writer (at shutdown).
 
         Raises:
             OutboxUnavailable: the commit failed.
         """
-        self.store.flush()
-        committer = getattr(self, "_committer", None)
-        if committer is not None:
-            committer.shutdown(wait=True)
+        group = self._group
+        if group is not None:
+            self._group = None
+            group.close()
+
+    def _committed(self) -> None:
+        # Without group commit the block just committed: wake the uploader. With it, the
+        # writer wakes it after each batch.
+        if self._group is None:
+            self.on_commit()
 
     def hosted(self, venue_id: str) -> Hosted:
         """The hosted venue ``venue_id``.
@@ -317,7 +291,7 @@ class VenueService:
                     reading=None if reading is None else reading[1],
                 )
                 record = admission.record
-                encoded = record.to_cbor()
+                encoded = record_bytes(record)
                 self.store.put_record(record, now=now, encoded=encoded)
                 self.store.open_visit(record, digest(message), encoded=encoded)
                 if reading is not None:
@@ -332,7 +306,7 @@ class VenueService:
         except ProtocolError as refusal:
             self._refused(hosted, _channel_of(message), refusal, now, temperature)
             raise
-        self.on_commit()
+        self._committed()
         return admission
 
     def check_out(self, venue_id: str, message: bytes) -> bytes:
@@ -374,7 +348,7 @@ class VenueService:
         except ProtocolError as refusal:
             self._refused(hosted, "checkOut", refusal, now)
             raise
-        self.on_commit()
+        self._committed()
         return departure.receipt
 
     def scan(self, venue_id: str, text: str) -> Outcome:
@@ -517,7 +491,7 @@ class VenueService:
         except ProtocolError as refusal:
             self._refused(hosted, channel, refusal, now)
             raise
-        self.on_commit()
+        self._committed()
         return sms_reply(hosted.settings.name, record.time_in, hosted.context.tz_offset)
 
     def assisted(
@@ -556,7 +530,7 @@ class VenueService:
         except ProtocolError as refusal:
             self._refused(hosted, channel_name(Channel.ASSISTED), refusal, now)
             raise
-        self.on_commit()
+        self._committed()
         return Outcome(hosted.context.did, channel_name(Channel.ASSISTED), now, record.visit_id)
 
 

@@ -124,8 +124,8 @@ async def kiosk_poll(
     after: Annotated[int, Query(ge=-1, le=2**62)] = -1,
 ) -> KioskState:
     """The challenge (its SVG only when it changed), outcomes after ``after``, the reading."""
-    state = kiosk_state(service, venue_id, known=known, after=after)
-    await service.durable()  # a challenge on screen is one the store remembers
+    # A challenge on screen is one the store remembers.
+    state = await service.durably(lambda: kiosk_state(service, venue_id, known=known, after=after))
     return KioskState.model_validate(state)
 
 

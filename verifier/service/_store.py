@@ -7,7 +7,9 @@ bytes) and its record are written in one transaction, committed before the recei
 returned. A crash before the commit leaves neither (the wallet retries and is admitted);
 after it, both (a replay is refused after a restart, and the record is uploaded). The
 transaction begins at the first claim, so workers verify signatures in parallel and hold
-SQLite's write lock only for the few inserts.
+SQLite's write lock only for the few inserts. Under group commit (the app turns it on) the
+event loop's blocks are staged and a writer thread commits them in batches, on a
+connection of its own (:mod:`verifier.service._groupcommit`).
 
 Nothing here stores a phone number or a name: gateway and assisted visits reach the store
 already sealed. Counts are by reason code and channel only, never by pseudonym.
@@ -18,7 +20,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,14 @@ from did import RETENTION_DAYS, SECONDS_PER_DAY
 from did.errors import InputError
 from protocol import SealedVisit
 from verifier.errors import OutboxUnavailable
+from verifier.service._encode import record_bytes
+from verifier.service._groupcommit import (
+    CLAIM_SQL,
+    TALLY_SQL,
+    Stage,
+    Staging,
+    WriterConnection,
+)
 
 __all__ = ["OutboxRow", "SqliteReplayStore", "Tally", "VenueStore"]
 
@@ -134,15 +144,10 @@ class VenueStore:
         self._synchronous = synchronous
         self._lock = threading.RLock()
         self._depth = 0
-        #: Group commit (the app turns it on): blocks join one transaction that
-        #: :meth:`flush` commits; ``on_dirty`` is called after each block to schedule it.
-        self.grouping = False
-        self.on_dirty: Callable[[], None] = lambda: None
+        #: Group commit (:meth:`group_commits`): the event loop's thread stages its blocks
+        #: for the writer instead of writing (:mod:`verifier.service._groupcommit`).
+        self.staging: Staging | None = None
         self._group_thread = threading.get_ident()
-        # Set while no group commit is under way: a block of the group thread waits for
-        # it, so its writes never join a transaction another thread is committing.
-        self._idle = threading.Event()
-        self._idle.set()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(
@@ -169,17 +174,38 @@ class VenueStore:
 
     # -- transactions ---------------------------------------------------------------------
 
+    def _staging(self) -> Staging | None:
+        staging = self.staging
+        if staging is not None and threading.get_ident() == self._group_thread:
+            return staging
+        return None
+
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection | Stage]:
         """Everything written inside is committed together on a normal exit, or rolled
         back if the block raises. The write lock is taken at the first write
-        (:meth:`begin`), so reads and verification before it run unlocked.
+        (:meth:`begin`), so reads and verification before it run unlocked. Under group
+        commit, on the event loop's thread, the block's writes are staged instead and
+        committed with its batch (:mod:`verifier.service._groupcommit`).
 
         Raises:
             OutboxUnavailable: SQLite failed (nothing of the block was committed).
         """
-        if self.grouping and not self._depth and threading.get_ident() == self._group_thread:
-            self._idle.wait()  # outside the lock, which the committing thread takes
+        staging = self._staging()
+        if staging is not None:
+            stage = staging.current
+            if stage is not None:
+                yield stage  # a nested block joins the outer one
+                return
+            staging.current = stage = Stage()
+            ok = False
+            try:
+                yield stage
+                ok = True
+            finally:
+                staging.current = None
+                staging.finish(stage, ok=ok)
+            return
         with self._lock:
             conn = self._conn
             if self._depth:
@@ -192,27 +218,6 @@ class VenueStore:
                     self._depth -= 1
                 return
             self._depth = 1
-            if self.grouping and threading.get_ident() == self._group_thread:
-                # Group commit: the block is a savepoint inside the one open transaction,
-                # which flush() commits for every block of the batch at once.
-                try:
-                    if not conn.in_transaction:
-                        conn.execute("BEGIN IMMEDIATE")
-                    conn.execute("SAVEPOINT block")
-                    try:
-                        yield conn
-                    except BaseException:
-                        conn.execute("ROLLBACK TO block")
-                        raise
-                    finally:
-                        conn.execute("RELEASE block")
-                except sqlite3.Error as exc:
-                    self._rollback()
-                    raise OutboxUnavailable(f"the outbox could not write: {exc}") from None
-                finally:
-                    self._depth = 0
-                    self.on_dirty()
-                return
             try:
                 yield conn
                 if conn.in_transaction:
@@ -230,63 +235,69 @@ class VenueStore:
         if self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
 
-    def group_commits(self, on_dirty: Callable[[], None]) -> None:
-        """Turn on group commit for blocks run by the calling thread (the event loop's);
-        ``on_dirty`` is called after each such block. Other threads' blocks commit on
-        their own (committing the group early, which is only earlier)."""
-        self._group_thread = threading.get_ident()
-        self.on_dirty = on_dirty
-        self.grouping = True
-
-    def hold(self) -> None:
-        """Start a group commit that :meth:`flush` will finish in another thread: from
-        now until it is done, the group thread's blocks wait instead of joining the
-        transaction being committed. Call from the group thread."""
-        self._idle.clear()
-
-    def flush(self) -> None:
-        """Commit the group transaction (every block written since the last flush), and
-        end a :meth:`hold`.
+    def group_commits(self) -> tuple[Staging, WriterConnection]:
+        """Turn on group commit for blocks run by the calling thread (the event loop's):
+        they are staged, and the returned writer (a connection of its own) commits them
+        in batches (:class:`~verifier.service._groupcommit.GroupCommit`). Other threads'
+        blocks commit on their own.
 
         Raises:
-            OutboxUnavailable: the commit failed; every block of the group is rolled back.
+            OutboxUnavailable: the writer's connection cannot be opened.
         """
-        try:
-            with self._lock:
-                try:
-                    if self._conn.in_transaction:
-                        self._conn.execute("COMMIT")
-                except sqlite3.Error as exc:
-                    self._rollback()
-                    raise OutboxUnavailable(f"the outbox could not commit: {exc}") from None
-        finally:
-            self._idle.set()
+        writer = WriterConnection(self.path, synchronous=self._synchronous)
+        self._group_thread = threading.get_ident()
+        self.staging = staging = Staging(lambda: None)
+        return staging, writer
 
-    def begin(self) -> sqlite3.Connection:
-        """Take the write lock now if this transaction has not yet (``BEGIN IMMEDIATE``)."""
+    def begin(self) -> sqlite3.Connection | Stage:
+        """Take the write lock now if this transaction has not yet (``BEGIN IMMEDIATE``);
+        under group commit, the block's stage."""
+        staging = self._staging()
+        if staging is not None and staging.current is not None:
+            return staging.current
         conn = self._conn
         if not conn.in_transaction:
             conn.execute("BEGIN IMMEDIATE")
         return conn
 
-    def _write(self, sql: str, params: tuple[object, ...] = ()) -> sqlite3.Cursor:
+    def begin_now(self) -> sqlite3.Connection:
+        """:meth:`begin` for writes whose results are read at once (a claim's row count,
+        the uploader's lease, housekeeping): never staged.
+
+        Raises:
+            OutboxUnavailable: called on the event loop's thread under group commit (the
+                uploader's store is a handle of its own).
+        """
+        if self._staging() is not None:
+            raise OutboxUnavailable("this write cannot be staged for group commit")
+        conn = self._conn
+        if not conn.in_transaction:
+            conn.execute("BEGIN IMMEDIATE")
+        return conn
+
+    def _write(self, sql: str, params: tuple[object, ...] = ()) -> None:
         with self.transaction():
-            return self.begin().execute(sql, params)
+            self.begin().execute(sql, params)
 
     def _read(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
-        with self.transaction() as conn:
-            return list(conn.execute(sql, params).fetchall())
+        # Inside this thread's open transaction the read sees its writes; under group
+        # commit it sees what is committed (the writer has a connection of its own).
+        try:
+            with self._lock:
+                return self._conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise OutboxUnavailable(f"the outbox could not read: {exc}") from None
 
     # -- the outbox -------------------------------------------------------------------------
 
     def put_record(self, record: SealedVisit, *, now: int, encoded: bytes | None = None) -> None:
         """Queue ``record`` for upload (inside the caller's transaction). A record with the
         visit id of one still queued replaces it (a check-out closing a check-in not yet
-        uploaded). ``encoded`` is ``record.to_cbor()`` if the caller has it already."""
+        uploaded). ``encoded`` is its bytes (:func:`record_bytes`) if the caller has them."""
         self.begin().execute(
             "INSERT INTO outbox (visit_id, venue, day, record, created) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (visit_id) DO UPDATE SET record = excluded.record",
-            (record.visit_id, record.venue, record.day, encoded or record.to_cbor(), now),
+            (record.visit_id, record.venue, record.day, encoded or record_bytes(record), now),
         )
 
     def pending(self, venue: str, *, limit: int) -> list[OutboxRow]:
@@ -300,10 +311,10 @@ class VenueStore:
         """Delete records the registry acknowledged (a replaced record, whose sequence
         number changed, stays queued)."""
         with self.transaction():
-            conn = self.begin()
+            conn = self.begin_now()
             conn.executemany(
                 "DELETE FROM outbox WHERE visit_id = ? AND record = ?",
-                [(row.record.visit_id, row.record.to_cbor()) for row in rows],
+                [(row.record.visit_id, record_bytes(row.record)) for row in rows],
             )
 
     def backlog(self) -> dict[str, int]:
@@ -322,7 +333,13 @@ class VenueStore:
         ``encoded`` as for :meth:`put_record`)."""
         self.begin().execute(
             "INSERT OR REPLACE INTO open_visits VALUES (?, ?, ?, ?, ?)",
-            (record.venue, record.pseudonym, record.day, encoded or record.to_cbor(), checkin_hash),
+            (
+                record.venue,
+                record.pseudonym,
+                record.day,
+                encoded or record_bytes(record),
+                checkin_hash,
+            ),
         )
 
     def find_open(
@@ -436,11 +453,10 @@ class VenueStore:
         day = now // SECONDS_PER_DAY
         with self.transaction():
             conn = self.begin()
-            conn.execute(
-                "INSERT INTO tallies VALUES (?, ?, ?, ?, 1) ON CONFLICT (day, venue, channel,"
-                " code) DO UPDATE SET count = count + 1",
-                (day, venue, channel, code),
-            )
+            if isinstance(conn, Stage):
+                conn.count((day, venue, channel, code))  # summed per batch by the writer
+            else:
+                conn.execute(TALLY_SQL, (day, venue, channel, code, 1))
             conn.execute(
                 "INSERT INTO outcomes (venue, time, channel, code, temperature)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -488,7 +504,7 @@ class VenueStore:
         processes share this machine. Returns ``True`` if ``holder`` holds the lease until
         ``now + seconds``."""
         with self.transaction():
-            conn = self.begin()
+            conn = self.begin_now()
             rows = conn.execute("SELECT value FROM meta WHERE key = 'lease'").fetchall()
             if rows:
                 owner, _, until = str(rows[0][0]).partition(" ")
@@ -506,7 +522,7 @@ class VenueStore:
         unsent because they outlived the retention period."""
         oldest_day = now // SECONDS_PER_DAY - RETENTION_DAYS
         with self.transaction():
-            conn = self.begin()
+            conn = self.begin_now()
             conn.execute("DELETE FROM replay WHERE until <= ?", (now,))
             conn.execute("DELETE FROM challenges WHERE expires + 3600 <= ?", (now,))
             conn.execute("DELETE FROM readings WHERE time < ?", (now - 3600,))
@@ -551,6 +567,17 @@ class SqliteReplayStore:
         """
         if type(key) is not bytes or type(now) is not int:
             raise InputError("held takes a bytes key and an int time")
+        staging = self._store._staging()
+        if staging is not None:
+            # Group commit: this process's claims, and the file only when the request
+            # runs again after a lost claim (verifier.service._groupcommit).
+            if staging.held(key, now):
+                return True
+            if not staging.verify:
+                return False
+        return self._committed(key, now)
+
+    def _committed(self, key: bytes, now: int) -> bool:
         rows = self._store._read("SELECT until FROM replay WHERE key = ?", (key,))
         return bool(rows) and int(rows[0][0]) > now
 
@@ -564,10 +591,15 @@ class SqliteReplayStore:
         """
         if type(key) is not bytes or type(until) is not int or type(now) is not int:
             raise InputError("claim takes a bytes key and int times")
-        with self._store.transaction():
-            cursor = self._store.begin().execute(
-                "INSERT INTO replay (key, until) VALUES (?, ?) ON CONFLICT (key)"
-                " DO UPDATE SET until = excluded.until WHERE replay.until <= ?",
-                (key, until, now),
-            )
+        staging = self._store._staging()
+        with self._store.transaction() as conn:
+            if staging is not None and isinstance(conn, Stage):
+                # Group commit: checked against the committed claims and this process's
+                # staged ones now, and made final by the writer's INSERT (a claim another
+                # process commits in between rolls the stage back and the request runs
+                # again, to be refused here; see verifier.service._groupcommit).
+                if staging.verify and self._committed(key, now):
+                    return False
+                return staging.claim(conn, key, until, now)
+            cursor = self._store.begin_now().execute(CLAIM_SQL, (key, until, now))
             return cursor.rowcount == 1
