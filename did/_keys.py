@@ -22,7 +22,6 @@ from typing import Any
 import nacl.bindings as _nb
 import nacl.exceptions
 import nacl.public
-import nacl.signing
 import nacl.utils
 
 from did._multibase import (
@@ -65,14 +64,12 @@ class Ed25519PublicKey:
     Construct with :meth:`from_bytes`, :meth:`from_multikey` or :meth:`from_jwk`.
     """
 
-    __slots__ = ("_raw", "_vk")
+    __slots__ = ("_raw",)
 
     def __init__(self, raw: bytes) -> None:
+        # 32 bytes; the point itself is judged by libsodium when a signature is verified
+        # (canonical encoding, not of small order).
         self._raw = _require_bytes(raw, _KEY_LEN, "Ed25519 public key")
-        try:
-            self._vk = nacl.signing.VerifyKey(self._raw)
-        except (nacl.exceptions.CryptoError, ValueError, TypeError) as exc:
-            raise InvalidKey("invalid Ed25519 public key") from exc
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> Ed25519PublicKey:
@@ -131,7 +128,8 @@ class Ed25519PublicKey:
         if not isinstance(signature, (bytes, bytearray)) or len(signature) != _SIG_LEN:
             raise InvalidSignature("Ed25519 signature must be 64 bytes")
         try:
-            self._vk.verify(message, bytes(signature))
+            # crypto_sign_open takes the signature followed by the message.
+            _nb.crypto_sign_open(bytes(signature) + message, self._raw)
         except (nacl.exceptions.BadSignatureError, nacl.exceptions.CryptoError) as exc:
             raise InvalidSignature("Ed25519 signature does not verify") from exc
 
@@ -155,8 +153,11 @@ class Ed25519PrivateKey:
 
     def __init__(self, seed: bytes) -> None:
         seed = _require_bytes(seed, _KEY_LEN, "Ed25519 seed")
-        self._sk = nacl.signing.SigningKey(seed)
-        self._pub = Ed25519PublicKey(bytes(self._sk.verify_key))
+        # libsodium's secret key is the seed followed by the public key (RFC 8032 5.1.5);
+        # keeping it signs with one binding call and no wrapper objects (a venue signs a
+        # receipt per check-in).
+        public, self._sk = _nb.crypto_sign_seed_keypair(seed)
+        self._pub = Ed25519PublicKey(public)
 
     @classmethod
     def generate(cls) -> Ed25519PrivateKey:
@@ -210,7 +211,7 @@ class Ed25519PrivateKey:
 
     def seed(self) -> bytes:
         """The 32-byte secret seed. Handle with care: this is the private key."""
-        return bytes(self._sk)
+        return self._sk[:_KEY_LEN]
 
     def to_multikey(self) -> str:
         """The ``secretKeyMultibase`` value. Handle with care: this is the private key."""
@@ -222,12 +223,12 @@ class Ed25519PrivateKey:
 
     def sign(self, message: bytes) -> bytes:
         """A 64-byte deterministic Ed25519 signature over ``message``."""
-        return self._sk.sign(message).signature
+        # crypto_sign returns the signature followed by the message.
+        return _nb.crypto_sign(message, self._sk)[:_SIG_LEN]
 
     def to_x25519(self) -> X25519PrivateKey:
         """The X25519 private key derived as libsodium's ``ed25519_sk_to_curve25519``."""
-        sk64 = self.seed() + self._pub.to_bytes()
-        return X25519PrivateKey(_nb.crypto_sign_ed25519_sk_to_curve25519(sk64))
+        return X25519PrivateKey(_nb.crypto_sign_ed25519_sk_to_curve25519(self._sk))
 
     def __repr__(self) -> str:
         return f"Ed25519PrivateKey(public={self._pub.to_multikey()!r})"

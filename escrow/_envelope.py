@@ -64,7 +64,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from escrow._epochkeys import EpochKey
-from escrow._group import Point, RandomBytes, Scalar, random_scalar
+from escrow._group import ORDER, Point, RandomBytes, Scalar, random_scalar
 from escrow._labels import LABEL_KINDS, Label
 from escrow.errors import (
     DecryptionFailed,
@@ -98,7 +98,6 @@ _TAG = 16
 ENVELOPE_OVERHEAD = _HEADER + 32 * 3 + _NONCE + _TAG  # 142
 MAX_PAD = 16 * 1024
 POK_DOMAIN = b"anshim/escrow/pok/v2\x00"
-_ZERO32 = bytes(32)
 KEY_INFO = b"anshim/escrow/key/v1"
 
 EpochKeys = Mapping[int, EpochKey] | Callable[[int], EpochKey | None]
@@ -376,8 +375,9 @@ def check_envelope_structure(
         raise EnvelopeEpochUnknown("no published key for that epoch")
     if not r_encoding_ok(data[6:38]):
         raise EnvelopeBadPoint("envelope R is non-canonical or of small order")
-    z = bytes(data[70:102])
-    if z == _ZERO32 or _nb.crypto_core_ed25519_scalar_reduce(z + _ZERO32) != z:
+    # z canonical (below the group order, as Scalar.from_bytes requires) and not zero: an
+    # int comparison, no scalar object and no reduction.
+    if not 0 < int.from_bytes(data[70:102], "little") < ORDER:
         raise EnvelopeBadScalar("envelope proof scalar invalid")
 
 

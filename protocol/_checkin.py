@@ -39,11 +39,13 @@ is admitted at one of them only (DESIGN.md "Venue codes" 3).
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from typing import ClassVar, Self
 
 from did import Ed25519PublicKey, require_did
 from protocol._derive import LOCATOR_SIZE
+from protocol._pseudonym import key_of_digits
 from protocol._values import (
     ANY_VENUE,
     ENVELOPE_SIZE,
@@ -67,7 +69,6 @@ from protocol.wire import (
     enum_value,
     fail,
     fixed_bytes,
-    is_pseudonym,
     known_did,
     not_in_future,
     pseudonym_key_bytes,
@@ -224,14 +225,19 @@ class CheckIn(Signed):
             BadEnvelope: step 1, the envelope is not :data:`ENVELOPE_SIZE` bytes.
             BadPseudonym, BadSignature: step 2.
         """
-        opened = cls._open_framed(data)
-        if opened is None:
+        framed = cls._frame(data)
+        if framed is None:
             parsed, checkin = cls.parse_unverified(data)
             cls.check_signature(parsed, checkin.pseudonym_key)
             return checkin
-        checkin, payload, signature = opened
-        key = pseudonym_key_bytes(checkin.pseudonym, cls._WHAT)
-        cls._verify_framed(payload, signature, key, BadSignature)
+        payload = framed[0]
+        read = _read_checkin_keyed(payload) if len(payload) <= cls._MAX_CBOR else None
+        if read is None:
+            checkin = cls.from_cbor(payload)
+            key = pseudonym_key_bytes(checkin.pseudonym, cls._WHAT)
+        else:
+            checkin, key = read  # type: ignore[assignment]  # only CheckIn reads this layout
+        cls._verify_framed(payload, framed[1], key, BadSignature)
         return checkin
 
     @classmethod
@@ -295,17 +301,29 @@ class CheckIn(Signed):
         return self.expires + skew
 
 
-# The four declarations a check-in can carry, shared (HealthDeclaration is frozen).
-_DECLARATIONS = {(f, r): HealthDeclaration(f, r) for f in (False, True) for r in (False, True)}
-_BOOLS = {0xF4: False, 0xF5: True}
-_KIND_OF = (Kind.CHECK_IN, Kind.CHECK_OUT)
-# Heads of the common layout (RFC 8949 sections 3.1 and 4.2.1): the map of 10 pairs with key
-# 0 and version 1 and key 1; a byte string of ENVELOPE_SIZE bytes (two-byte length); key 5
-# and a 56-character text (the pseudonym); key 8 and a 16-byte string (the locator).
+# The layout every check-in a wallet makes has (RFC 8949 sections 3.1 and 4.2.1): the map
+# of 10 pairs with key 0 and version 1, key 1 and the audience text, key 2 and a 16-byte
+# challenge or null; then a fixed tail, read by one struct: key 3 and key 4, each with a
+# 32-bit unsigned integer; key 5 and a 56-byte text (the pseudonym); key 6 and the
+# declaration [bool, bool] (null for a check-out); key 7 and a byte string of
+# ENVELOPE_SIZE bytes with a two-byte length (null for a check-out); key 8 and a 16-byte
+# string (the locator); key 9 and the kind, 0 (check-in) or 1 (check-out).
 _CHECKIN_HEAD = b"\xaa\x00\x01\x01"
-_ENVELOPE_HEAD = bytes((0x59,)) + ENVELOPE_SIZE.to_bytes(2, "big")
-_PSEUDONYM_HEAD = b"\x05\x78\x38"
-_LOCATOR_HEAD = b"\x08\x50"
+_TIME_HEADS = (b"\x03\x1a", b"\x04\x1a", b"\x05\x78\x38")
+_ENVELOPE_HEAD = b"\x07\x59" + ENVELOPE_SIZE.to_bytes(2, "big")
+_TAIL_IN = struct.Struct(f">2sI2sI3s56s4s4s{ENVELOPE_SIZE}s2s16s2s")
+_TAIL_OUT = struct.Struct(">2sI2sI3s56s2s2s2s16s2s")
+_CHECKIN_ENDS = (_ENVELOPE_HEAD, b"\x08\x50", b"\x09\x00")
+_CHECKOUT_ENDS = (b"\x06\xf6", b"\x07\xf6", b"\x08\x50", b"\x09\x01")
+# Key 6 and each of the four declarations (0xf4 false, 0xf5 true), shared (frozen).
+_DECLARATIONS = {
+    bytes((0x06, 0x82, 0xF4 + f, 0xF4 + r)): HealthDeclaration(bool(f), bool(r))
+    for f in (0, 1)
+    for r in (0, 1)
+}
+_CHECK_IN, _CHECK_OUT = Kind.CHECK_IN, Kind.CHECK_OUT
+# Every Ed25519 did:key starts so (the multicodec 0xed01 in base58btc is "6Mk…").
+_PSEUDONYM_START = b"did:key:z6Mk"
 
 
 def _read_checkin(data: bytes) -> CheckIn | None:
@@ -322,8 +340,15 @@ def _read_checkin(data: bytes) -> CheckIn | None:
     which raises the error, so results and errors are the generic path's (a property test
     compares both on valid, mutated and arbitrary payloads).
     """
+    read = _read_checkin_keyed(data)
+    return None if read is None else read[0]
+
+
+def _read_checkin_keyed(data: bytes) -> tuple[CheckIn, bytes] | None:
+    """:func:`_read_checkin`'s check-in and its pseudonym's 32 key bytes (read once, from
+    the payload's own bytes, for the signature check that follows)."""
     try:
-        if not data.startswith(_CHECKIN_HEAD):
+        if data[:4] != _CHECKIN_HEAD:
             return None
         ib = data[4]
         if ib == 0x78:  # text with a one-byte length, which must be 24 or more
@@ -341,60 +366,43 @@ def _read_checkin(data: bytes) -> CheckIn | None:
             return None
         if data[pos] != 0x02:
             return None
-        if data[pos + 1] == 0xF6:
+        ib = data[pos + 1]
+        if ib == 0xF6:
             challenge, pos = None, pos + 2
-        elif data[pos + 1] == 0x50 and not holder:
+        elif ib == 0x50 and not holder:
             challenge, pos = data[pos + 2 : pos + 18], pos + 18
         else:
             return None
-        if data[pos : pos + 2] != b"\x03\x1a" or data[pos + 6 : pos + 8] != b"\x04\x1a":
-            return None
-        issued = int.from_bytes(data[pos + 2 : pos + 6], "big")
-        expires = int.from_bytes(data[pos + 8 : pos + 12], "big")
-        lifetime = HOLDER_SHOWN_LIFETIME if holder else CHECKIN_LIFETIME
-        if issued < 0x10000 or not issued < expires <= issued + lifetime:
-            return None
-        pos += 12
-        if data[pos : pos + 3] != _PSEUDONYM_HEAD:
-            return None
-        pseudonym = data[pos + 3 : pos + 59].decode("ascii")
-        if not is_pseudonym(pseudonym):
-            return None
-        pos += 59
-        if data[pos] != 0x06:
-            return None
-        if data[pos + 1] == 0x82:
-            fever, respiratory = _BOOLS.get(data[pos + 2]), _BOOLS.get(data[pos + 3])
-            if fever is None or respiratory is None:
-                return None
-            declaration: HealthDeclaration | None = _DECLARATIONS[fever, respiratory]
-            pos += 4
-        elif data[pos + 1] == 0xF6:
-            declaration, pos = None, pos + 2
-        else:
-            return None
-        if data[pos] != 0x07:
-            return None
-        if data[pos + 1 : pos + 4] == _ENVELOPE_HEAD:
-            envelope: bytes | None = data[pos + 4 : pos + 4 + ENVELOPE_SIZE]
-            pos += 4 + ENVELOPE_SIZE
-        elif data[pos + 1] == 0xF6:
-            envelope, pos = None, pos + 2
-        else:
-            return None
-        if data[pos : pos + 2] != _LOCATOR_HEAD:
-            return None
-        where = data[pos + 2 : pos + 18]
-        if data[pos + 18] != 0x09 or len(data) != pos + 20:
-            return None
-        number = data[pos + 19]
     except (IndexError, UnicodeDecodeError):
         return None
-    if (
-        number > 1
-        or (number == 0) != (declaration is not None)
-        or (envelope is None) != (declaration is None)
-    ):
+    rest = len(data) - pos
+    if rest == _TAIL_IN.size:
+        h3, issued, h4, expires, h5, pseudonym, h6, h7, envelope, h8, where, h9 = (
+            _TAIL_IN.unpack_from(data, pos)
+        )
+        declaration = _DECLARATIONS.get(h6)
+        if declaration is None or (h7, h8, h9) != _CHECKIN_ENDS:
+            return None
+        kind = _CHECK_IN
+    elif rest == _TAIL_OUT.size:
+        h3, issued, h4, expires, h5, pseudonym, h6, h7, h8, where, h9 = _TAIL_OUT.unpack_from(
+            data, pos
+        )
+        if (h6, h7, h8, h9) != _CHECKOUT_ENDS:
+            return None
+        declaration, envelope, kind = None, None, _CHECK_OUT
+    else:
+        return None
+    if (h3, h4, h5) != _TIME_HEADS or issued < 0x10000:
+        return None
+    if not issued < expires <= issued + (HOLDER_SHOWN_LIFETIME if holder else CHECKIN_LIFETIME):
+        return None
+    # The pseudonym: "did:key:z6Mk…" whose 47 base58btc digits (after "did:key:z") spell
+    # 0xed01 and a key libsodium verifies under (so the text is ASCII).
+    if not pseudonym.startswith(_PSEUDONYM_START):
+        return None
+    key = key_of_digits(pseudonym[9:])
+    if key is None:
         return None
     checkin = object.__new__(CheckIn)
     put = object.__setattr__
@@ -402,10 +410,10 @@ def _read_checkin(data: bytes) -> CheckIn | None:
     put(checkin, "challenge", challenge)
     put(checkin, "issued_at", issued)
     put(checkin, "expires", expires)
-    put(checkin, "pseudonym", pseudonym)
+    put(checkin, "pseudonym", pseudonym.decode("ascii"))
     put(checkin, "declaration", declaration)
     put(checkin, "envelope", envelope)
     put(checkin, "locator", where)
-    put(checkin, "kind", _KIND_OF[number])
+    put(checkin, "kind", kind)
     put(checkin, "version", PROTOCOL_VERSION)
-    return checkin
+    return checkin, key

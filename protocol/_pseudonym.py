@@ -10,7 +10,7 @@ import functools
 
 from protocol.errors import BadPseudonym, MalformedMessage
 
-__all__ = ["is_pseudonym", "pseudonym_key_bytes", "pseudonym_value"]
+__all__ = ["is_pseudonym", "key_of_digits", "pseudonym_key_bytes", "pseudonym_value"]
 
 # An Ed25519 did:key is "did:key:z" and the base58btc digits of 0xed01 ‖ the 32-byte key
 # (did:key 3.1.1; multicodec ed25519-pub): 47 digits, the first "6" (so no leading "1",
@@ -47,27 +47,47 @@ def _libsodium_accepts(raw: bytes) -> bool:
 # base58btc digits (the Bitcoin alphabet) as their values; any other byte maps to 0xFF.
 _B58_DIGITS = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _B58_VALUES = bytes(_B58_DIGITS.index(b) if b in _B58_DIGITS else 0xFF for b in range(256))
+# The multicodec prefix 0xed01 as the top of the 272-bit number the digits spell.
+_ED25519_PUB_TOP = int.from_bytes(_ED25519_PUB, "big")
+_KEY_MASK = (1 << 256) - 1
+_DIGITS = 47
+_B58_POW5 = 58**5
+
+
+def key_of_digits(digits: bytes) -> bytes | None:
+    """The key bytes of a pseudonym from its 47 base58btc digits after ``did:key:z`` (ASCII
+    bytes, the first ``6``, as :func:`is_pseudonym`'s form has them), or ``None`` if they
+    are not 0xed01 ‖ a key libsodium verifies under.
+
+    A 47-digit base58btc number with no leading ``1`` has one encoding, so the digits are
+    read as a number, which must be 0xed01 ‖ 32 bytes (the value did:key's multibase
+    decoding gives). The check-in reader calls this on the bytes it reads (a venue meets
+    every pseudonym once); :func:`pseudonym_key_bytes` on text.
+    """
+    values = digits.translate(_B58_VALUES)
+    if len(values) != _DIGITS or 0xFF in values:
+        return None
+    # Horner's rule, five digits at a time in machine-sized ints (58**5 < 2**30, one
+    # CPython digit), so only ten steps touch the 272-bit number.
+    it = iter(values)
+    number = next(it) * 58 + next(it)
+    for a, b, c, d, e in zip(it, it, it, it, it, strict=True):
+        number = number * _B58_POW5 + (((a * 58 + b) * 58 + c) * 58 + d) * 58 + e
+    if number >> 256 != _ED25519_PUB_TOP:
+        return None
+    raw = (number & _KEY_MASK).to_bytes(32, "big")
+    # _libsodium_accepts, inline (the venue's hot path).
+    y = int.from_bytes(raw, "little") & _Y_MASK
+    if y >= _P or y in _SMALL_ORDER_Y:
+        return None
+    return raw
 
 
 @functools.lru_cache(maxsize=64)
 def _pseudonym_raw(value: str) -> bytes | None:
-    # The key bytes of a string of the pseudonym form, or None. A 47-digit base58btc
-    # number with no leading "1" has one encoding, so the digits are read as a number and
-    # must give 0xed01 ‖ 32 bytes (the value did:key's multibase decoding gives). Kept for
-    # the few strings just seen: a venue decodes a visitor's pseudonym when it decodes the
-    # check-in and again for the signature a moment later.
-    digits = value[9:].encode("ascii", "replace").translate(_B58_VALUES)
-    if 0xFF in digits:
-        return None
-    number = 0
-    for digit in digits:
-        number = number * 58 + digit
-    if number >> 272:
-        return None
-    data = number.to_bytes(34, "big")
-    if data[:2] != _ED25519_PUB or not _libsodium_accepts(data[2:]):
-        return None
-    return data[2:]
+    # The key bytes of a string of the pseudonym form, or None (key_of_digits). Kept for
+    # the few strings just seen: a wallet or a test names one pseudonym many times.
+    return key_of_digits(value[9:].encode("ascii", "replace"))
 
 
 def is_pseudonym(value: str) -> bool:

@@ -471,14 +471,18 @@ class Signed(Message):
         """
         if not isinstance(key, Ed25519PrivateKey):
             raise InvalidKey("signing needs an Ed25519PrivateKey")
-        payload = self.to_cbor()
-        signature = key.sign(self._to_be_signed(payload))
-        message = b"".join(
-            (_COSE_HEAD, _bstr_head(len(payload)), payload, _SIGNATURE_HEAD, signature)
-        )
-        if len(message) > self._MAX_MESSAGE:
+        return self._sign_payload(self.to_cbor(), key)
+
+    @classmethod
+    def _sign_payload(cls, payload: bytes, key: Ed25519PrivateKey) -> bytes:
+        # The COSE_Sign1 of an encoded payload (within its cap) by an Ed25519PrivateKey:
+        # :meth:`sign` past its checks, for encoders that write a payload directly.
+        head = _bstr_head(len(payload))
+        signature = key.sign(b"".join((cls._TBS_HEAD, head, payload)))
+        message = b"".join((_COSE_HEAD, head, payload, _SIGNATURE_HEAD, signature))
+        if len(message) > cls._MAX_MESSAGE:
             raise OversizeMessage(
-                f"{self._WHAT}: signed message of {len(message)} bytes exceeds {self._MAX_MESSAGE}"
+                f"{cls._WHAT}: signed message of {len(message)} bytes exceeds {cls._MAX_MESSAGE}"
             )
         return message
 
@@ -517,13 +521,20 @@ class Signed(Message):
         return parsed, cls.from_cbor(parsed.payload)
 
     @classmethod
+    def _frame(cls, data: bytes) -> tuple[bytes, bytes] | None:
+        """(payload, signature) of bytes within the cap in the framing :meth:`sign` writes;
+        ``None`` for any other bytes (use :meth:`parse_unverified`, which raises the error,
+        if any)."""
+        if type(data) is not bytes or len(data) > cls._MAX_MESSAGE:
+            return None
+        return _framed(data)
+
+    @classmethod
     def _open_framed(cls, data: bytes) -> tuple[Self, bytes, bytes] | None:
         """(message, payload, signature) of bytes in the framing :meth:`sign` writes, decoded
         strictly but not verified; ``None`` for any other bytes (use :meth:`parse_unverified`,
         which raises the error, if any)."""
-        if type(data) is not bytes or len(data) > cls._MAX_MESSAGE:
-            return None
-        framed = _framed(data)
+        framed = cls._frame(data)
         if framed is None:
             return None
         payload, signature = framed
@@ -534,9 +545,11 @@ class Signed(Message):
         cls, payload: bytes, signature: bytes, key: bytes, error: type[BadSignature]
     ) -> None:
         # RFC 9053 section 2.2: EdDSA over the Sig_structure, by libsodium's crypto_sign_open
-        # (canonical encodings, no small-order key or R), as did.cose's verify does.
+        # (canonical encodings, no small-order key or R), as did.cose's verify does; the
+        # signed message libsodium takes is the signature followed by the Sig_structure.
+        signed = b"".join((signature, cls._TBS_HEAD, _bstr_head(len(payload)), payload))
         try:
-            _sign_open(signature + cls._to_be_signed(payload), key)
+            _sign_open(signed, key)
         except (BadSignatureError, CryptoError, ValueError) as exc:
             raise error(f"{cls._WHAT}: signature does not verify") from exc
 

@@ -325,9 +325,9 @@ def validate_checkin(
     # Step 6: the receipt for the wallet and the record for the registry, built from the
     # decoded check-in (every field of which its constructor checked).
     visit_id = os.urandom(VISIT_ID_SIZE)
-    receipt = VisitReceipt.for_checkin(
-        checkin, venue=venue.did, visit_id=visit_id, checkin_hash=checkin_hash
-    ).sign(venue.key)
+    receipt = VisitReceipt.sign_for_checkin(
+        checkin, venue=venue.did, visit_id=visit_id, checkin_hash=checkin_hash, key=venue.key
+    )
     record = SealedVisit.from_checkin(
         checkin, venue=venue.did, day=day, visit_id=visit_id, receipt_hash=digest(receipt)
     )

@@ -130,3 +130,15 @@ def test_the_pseudonym_decoder_is_did_keys_multibase_decoder(did: str) -> None:
     )
     assert _pseudonym._pseudonym_raw(did) == expected
     assert _pseudonym.is_pseudonym(did) == (expected is not None and len(did) == 56)
+
+
+def test_only_the_47_digit_form_is_read() -> None:
+    # A leading "1" is a zero digit in base58btc: 48 digits "16Mk…" spell the number the 47
+    # digits "6Mk…" spell, but multibase decodes them to a leading zero byte (no Ed25519
+    # did:key), so the digit reader takes exactly 47 digits.
+    raw, _ = nb.crypto_sign_seed_keypair(bytes(32))
+    digits = base58.b58encode(b"\xed\x01" + raw)
+    assert len(digits) == 47
+    assert _pseudonym.key_of_digits(digits) == raw
+    for wrong in (b"1" + digits, digits[:-1], digits + b"1", digits[1:]):
+        assert _pseudonym.key_of_digits(wrong) is None

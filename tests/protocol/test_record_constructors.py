@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from did import Ed25519PrivateKey, day_of, did_from_public_key
+from did.errors import InvalidKey
 from protocol import (
     ANY_VENUE,
     ENVELOPE_SIZE,
@@ -94,6 +95,23 @@ def test_receipt_for_a_checkin_equals_the_public_constructor(v: dict[str, object
     assert VisitReceipt.from_cbor(fast.to_cbor()) == fast
 
 
+@settings(max_examples=100, deadline=None)
+@given(admitted(), st.binary(min_size=32, max_size=32))
+def test_the_signed_receipt_of_a_checkin_is_the_receipt_signed(
+    v: dict[str, object], seed: bytes
+) -> None:
+    # VisitReceipt.sign_for_checkin writes the receipt's payload straight from the check-in
+    # (the venue's hot path): the bytes for_checkin(...).sign(key) makes, which verify.
+    checkin = v["checkin"]
+    assert isinstance(checkin, CheckIn)
+    key = Ed25519PrivateKey.from_seed(seed)
+    args = {"venue": v["venue"], "visit_id": v["visit_id"], "checkin_hash": v["checkin_hash"]}
+    signed = VisitReceipt.sign_for_checkin(checkin, key=key, **args)  # type: ignore[arg-type]
+    assert signed == VisitReceipt.for_checkin(checkin, **args).sign(key)  # type: ignore[arg-type]
+    receipt = VisitReceipt.verify(signed, key.public_key, now=MAX_TIME)
+    assert receipt == VisitReceipt.for_checkin(checkin, **args)  # type: ignore[arg-type]
+
+
 @settings(max_examples=200, deadline=None)
 @given(admitted())
 def test_record_from_a_checkin_equals_the_public_constructor(v: dict[str, object]) -> None:
@@ -165,5 +183,22 @@ def test_the_fast_constructors_refuse_what_the_public_ones_refuse(
     if "day" not in changes:
         with pytest.raises(MalformedMessage):
             VisitReceipt.for_checkin(checkin, checkin_hash=digest, **args)  # type: ignore[arg-type]
+        with pytest.raises(MalformedMessage):
+            VisitReceipt.sign_for_checkin(
+                checkin,  # type: ignore[arg-type]
+                checkin_hash=digest,
+                key=Ed25519PrivateKey.generate(),
+                **args,  # type: ignore[arg-type]
+            )
     with pytest.raises(MalformedMessage):
         SealedVisit.from_checkin(checkin, day=day, receipt_hash=digest, **args)  # type: ignore[arg-type]
+
+
+def test_a_signed_receipt_needs_a_private_key() -> None:
+    with pytest.raises(InvalidKey):
+        VisitReceipt.sign_for_checkin(
+            _checkin(),
+            checkin_hash=bytes(32),
+            key=Ed25519PrivateKey.generate().public_key,  # type: ignore[arg-type]
+            **_GOOD,  # type: ignore[arg-type]
+        )
