@@ -21,7 +21,11 @@ Prints one JSON object: medians in microseconds per operation of
   the baseline measured in the same run, and the ratios to it;
 * ``didkit_vc_jwt_verify``: DIDKit's VC-JWT verify of a credential DIDKit issued for its own
   key, when ``didkit`` is importable (its async call runs on one event loop kept open,
-  so the figure is DIDKit's work, not event-loop start-up);
+  so the figure is DIDKit's work, not event-loop start-up), in batches of ``inner`` calls
+  like the validations it is compared with: its first calls after other work cost more
+  (its runtime's threads wake, caches refill), so batches of a fifth of that made the
+  figure swing with the machine (CPU time, one run at load 4: 186-202 us a call in batches
+  of 10 against 116-128 us in batches of 50 and 112-121 us in batches of 150);
 * a breakdown of validation into its parts (each on presentations or pseudonyms never seen
   before), the cryptographic floor (one verify and one signature: DESIGN.md steps 2 and 4
   make byte checks only), the prime-order point check the venue no longer makes (for
@@ -29,11 +33,17 @@ Prints one JSON object: medians in microseconds per operation of
   of each QR payload.
 
 Batches of all operations are interleaved round by round, so a noisy machine slows the
-baseline and the candidates alike and the ratios stay meaningful.
+baseline and the candidates alike and the ratios stay meaningful; the whole interleaved
+measurement runs ``--runs`` times (each on presentations of its own), and every figure is
+the median of the runs' medians (``per_run_us`` shows the spread of the ones the ratios
+use).
 
-Run: ``.venv/bin/python benchmarks/bench_checkin.py [--rounds N] [--inner N] [--profile]
-[--clock wall|cpu]`` (``--profile`` also prints pyinstrument's profile of the validations to
-standard error; ``--clock cpu`` times by the process's CPU time, all threads, which a
+Run: ``.venv/bin/python benchmarks/bench_checkin.py [--rounds N] [--inner N] [--runs N]
+[--profile] [--clock wall|cpu]`` (``--profile`` also prints pyinstrument's profile of the
+validations to standard error; pyinstrument samples at Python calls and returns, so it
+charges a long C call such as the verify with the time around it: for the split between
+Python and libsodium, run the script under ``py-spy record --native --format raw``, both
+dev dependencies; ``--clock cpu`` times by the process's CPU time, all threads, which a
 machine shared with other work disturbs less than wall time).
 """
 
@@ -227,6 +237,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=31, help="batches per operation")
     parser.add_argument("--inner", type=int, default=100, help="calls per batch")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="interleaved measurements; medians of their medians"
+    )
     parser.add_argument("--profile", action="store_true", help="profile the validations")
     parser.add_argument(
         "--clock",
@@ -236,7 +249,7 @@ def main() -> int:
         "machine shared with other work: time spent descheduled is not counted)",
     )
     args = parser.parse_args()
-    rounds, inner = args.rounds, args.inner
+    rounds, inner, runs = args.rounds, args.inner, args.runs
 
     day = day_of(NOW)
     directory, custodian = _directory(day)
@@ -280,7 +293,7 @@ def main() -> int:
     # gets a presentation never seen before from a wallet secret never seen before,
     # answering a kiosk challenge never answered before: no cache keyed on the pseudonym
     # or the message can hide a per-visitor cost. One pool item per timed and warm-up call.
-    count = inner * (rounds + 1)
+    count = inner * (rounds + 1) * runs
     extra = 2000 if args.profile else 0
     compact = credential.compact.cbor
     holder = wallet.holder_key
@@ -371,12 +384,13 @@ def main() -> int:
     notes: list[str] = []
     didkit_case = _didkit_case()
     if didkit_case is not None:
-        cases["didkit_vc_jwt_verify"] = (didkit_case[0], max(1, inner // 5))
+        cases["didkit_vc_jwt_verify"] = (didkit_case[0], inner)
     else:
         notes.append("didkit not importable: DIDKit VC-JWT verify not measured")
 
     clock = time.perf_counter_ns if args.clock == "wall" else time.process_time_ns
-    medians = measure(cases, rounds=rounds, clock=clock)
+    per_run = [measure(cases, rounds=rounds, clock=clock) for _ in range(runs)]
+    medians = {name: round(statistics.median(r[name] for r in per_run), 2) for name in cases}
     medians["venue_validate_checks_only"] = round(
         medians["venue_validate"] - medians["part_receipt_sign"], 2
     )
@@ -407,8 +421,14 @@ def main() -> int:
         "clock": args.clock,
         "rounds": rounds,
         "inner": inner,
+        "runs": runs,
         "python": platform.python_version(),
         "medians_us": medians,
+        "per_run_us": {
+            name: [r[name] for r in per_run]
+            for name in ("bare_ed25519_verify", "venue_validate", "didkit_vc_jwt_verify")
+            if name in medians
+        },
         "ratio_validate_to_bare_verify": round(medians["venue_validate"] / bare, 3),
         "ratio_checks_only_to_bare_verify": round(medians["venue_validate_checks_only"] / bare, 3),
         "ratio_wallet_checkin_to_bare_verify": round(medians["wallet_checkin"] / bare, 3),

@@ -108,15 +108,17 @@ class MemoryReplayStore:
         """
         if type(key) is not bytes or type(until) is not int or type(now) is not int:
             raise InputError("claim takes a bytes key and int times")
-        self._drop_expired(now)
-        held = self._expiry.get(key)
+        heap, expiry = self._heap, self._expiry
+        if heap and heap[0][0] <= now:
+            self._drop_expired(now)
+        held = expiry.get(key)
         if held is not None and held > now:
             return False
         if until <= now:
             # Already expired: nothing to remember, the expiry checks refuse it anyway.
             return True
-        if len(self._expiry) >= self._max:
+        if len(expiry) >= self._max:
             raise ReplayStoreFull("the replay store is full of live claims")
-        self._expiry[key] = until
-        heapq.heappush(self._heap, (until, key))
+        expiry[key] = until
+        heapq.heappush(heap, (until, key))
         return True

@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from hashlib import sha256 as _sha256
 
 from did import ReplayStore, day_of
 from did.errors import InputError
@@ -306,8 +307,8 @@ def validate_checkin(
     # A zone mismatch is the venue's misconfiguration: refuse before any state changes.
     day = visit_day(checkin.issued_at, venue, epoch_keys)
     # The message's hash names it three times: in the replay claim, the reading's subject
-    # (a holder-shown code) and the receipt.
-    checkin_hash = digest(message)
+    # (a holder-shown code) and the receipt (the message is bytes: it was decoded).
+    checkin_hash = _sha256(message).digest()
     claims = _check_presence(checkin, checkin_hash, venue, replay, now, admitting=True)
     envelope, declaration = checkin.envelope, checkin.declaration
     if envelope is None or declaration is None:  # excluded by CheckIn's constructor
@@ -329,7 +330,11 @@ def validate_checkin(
         checkin, venue=venue.did, visit_id=visit_id, checkin_hash=checkin_hash, key=venue.key
     )
     record = SealedVisit.from_checkin(
-        checkin, venue=venue.did, day=day, visit_id=visit_id, receipt_hash=digest(receipt)
+        checkin,
+        venue=venue.did,
+        day=day,
+        visit_id=visit_id,
+        receipt_hash=_sha256(receipt).digest(),
     )
     if visits is not None:
         visits.add(record, checkin_hash)
