@@ -58,6 +58,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +143,8 @@ class SqliteStore:
         self._cache_kib = cache_kib
         self._lock = threading.RLock()
         self._days: dict[int, sqlite3.Connection] = {}
+        self._closer: ThreadPoolExecutor | None = None  # closes left day files (_moved_to)
+        self._closing: list[Future[None]] = []
         self._last_day: int | None = None  # the day file the last batch went to
         with sqlite_errors():
             if create:
@@ -200,14 +203,26 @@ class SqliteStore:
         return conn
 
     def close(self) -> None:
-        """Close every file (idempotent)."""
+        """Close every file (idempotent).
+
+        Raises:
+            StoreUnavailable: a day file closed behind the writer failed its checkpoint
+                (its data is in its WAL, which the next opener checkpoints).
+        """
         with self._lock:
-            for conn in self._days.values():
-                conn.close()
-            self._days.clear()
-            if not self._lockfile.closed:
-                self._main.close()
-                self._lockfile.close()
+            try:
+                with sqlite_errors():
+                    self._closed_behind()
+            finally:
+                if self._closer is not None:
+                    self._closer.shutdown()
+                    self._closer = None
+                for conn in self._days.values():
+                    conn.close()
+                self._days.clear()
+                if not self._lockfile.closed:
+                    self._main.close()
+                    self._lockfile.close()
 
     def __enter__(self) -> SqliteStore:
         return self
@@ -267,10 +282,24 @@ class SqliteStore:
         # (DAY_PRAGMAS) and a full cache: closing it (the last connection checkpoints and
         # removes its WAL, without waiting for other processes' readers) hands both back;
         # a query reopens it.
+        # The close runs on a thread of its own (sqlite3 leaves the GIL while SQLite
+        # works): the checkpoint writes what is already durable in the WAL, so no
+        # acknowledgement waits for it. At 1 million records a day's close took ~0.1 s,
+        # the time of ~4,000 records' ingest.
         last, self._last_day = self._last_day, day
         conn = None if last in (None, day) else self._days.pop(last, None)
         if conn is not None:
-            conn.close()
+            if self._closer is None:
+                self._closer = ThreadPoolExecutor(1, thread_name_prefix="anshim-day-close")
+            self._closing = [f for f in self._closing if not f.done()]
+            self._closing.append(self._closer.submit(conn.close))
+
+    def _closed_behind(self) -> None:
+        # Waits for the day files being closed behind the writer; a close that failed
+        # (its checkpoint: the WAL stays, and its next opener checkpoints it) is raised.
+        closing, self._closing = self._closing, []
+        for future in closing:
+            future.result()
 
     def _put_days(self, by_day: dict[int, list[StoredVisit]]) -> PutResult:
         result = PutResult()
@@ -492,6 +521,7 @@ class SqliteStore:
         """Delete every day file older than ``before`` (:meth:`registry.Store.purge`)."""
         check_day(before, "before")
         with self._writing():
+            self._closed_behind()  # no close of a day file runs while it is removed
             self._main.execute(
                 "INSERT INTO meta VALUES ('purged_before', ?) ON CONFLICT (key)"
                 " DO UPDATE SET value = max(value, excluded.value)",

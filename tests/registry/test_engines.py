@@ -51,6 +51,31 @@ def test_sqlite_purge_removes_the_day_file(sqlite_url: str, open_url: Opener) ->
     assert (folder / f"visits-{DAY + 1}.sqlite3").exists()
 
 
+def test_sqlite_day_file_left_behind_is_closed_its_wal_removed(
+    sqlite_url: str, open_url: Opener
+) -> None:
+    # The writer moving to the next day closes the day it leaves on a thread of its own;
+    # a purge and the store's close wait for that close, and the data stays whole.
+    store = open_url(sqlite_url)
+    kit = make_venue(1)
+    folder = Path(sqlite_url.removeprefix("sqlite://"))
+    first = [make_visit(kit, T0 + 60 * i) for i in range(1, 50)]
+    store.put(first)
+    store.put([make_visit(kit, T0 + 86400 + 60)])  # leaves the first day
+    store.put([make_visit(kit, T0 + 2 * 86400 + 60)])  # and the second
+    found = store.by_visit_ids([r.visit.visit_id for r in first], days=range(DAY, DAY + 1))
+    assert len(found) == len(first)
+    assert store.purge(DAY + 1) == [DAY]
+    assert not (folder / f"visits-{DAY}.sqlite3").exists()
+    assert not (folder / f"visits-{DAY}.sqlite3-wal").exists()
+    store.close()
+    for day in (DAY + 1, DAY + 2):
+        assert (folder / f"visits-{day}.sqlite3").exists()
+        assert not (folder / f"visits-{day}.sqlite3-wal").exists()
+    with registry.open_store(sqlite_url) as again:
+        assert [s.visits for s in again.stats()] == [1, 1]
+
+
 def test_sqlite_completes_a_batch_a_dead_writer_left_in_the_journal(
     sqlite_url: str, open_url: Opener
 ) -> None:
