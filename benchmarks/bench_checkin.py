@@ -22,10 +22,12 @@ Prints one JSON object: medians in microseconds per operation of
 * ``didkit_vc_jwt_verify``: DIDKit's VC-JWT verify of a credential DIDKit issued for its own
   key, when ``didkit`` is importable (its async call runs on one event loop kept open,
   so the figure is DIDKit's work, not event-loop start-up), in batches of ``inner`` calls
-  like the validations it is compared with: its first calls after other work cost more
-  (its runtime's threads wake, caches refill), so batches of a fifth of that made the
-  figure swing with the machine (CPU time, one run at load 4: 186-202 us a call in batches
-  of 10 against 116-128 us in batches of 50 and 112-121 us in batches of 150);
+  like the validations it is compared with. A call right after other work costs DIDKit
+  more (its runtime's threads wake, caches refill: alone, interleaved with bare verifies,
+  160-172 us for one call against 105-112 us a call in batches of 20 to 100, CPU or wall
+  time alike), so the batches of a fifth of ``inner`` it had before made the figure swing
+  with the machine; ``didkit_vc_jwt_verify_one_call`` and ``venue_validate_one_call``
+  time single calls between the other cases, both sides of the ratio in that regime;
 * a breakdown of validation into its parts (each on presentations or pseudonyms never seen
   before), the cryptographic floor (one verify and one signature: DESIGN.md steps 2 and 4
   make byte checks only), the prime-order point check the venue no longer makes (for
@@ -311,6 +313,7 @@ def main() -> int:
         return _fresh_checkin(directory, venue, compact, holder, kiosk=kiosk)
 
     pool = [fresh(True) for _ in range(count)]
+    single_pool = [fresh(True) for _ in range((rounds + 1) * runs)]
     poster_pool = [fresh(False) for _ in range(count)]
     parse_pool = [fresh(True) for _ in range(count)]
     profile_pool = [fresh(True) for _ in range(extra)]
@@ -358,6 +361,8 @@ def main() -> int:
         "wallet_checkin_new_pseudonym": (lambda: fresh(False), inner),
         "venue_validate": (validator(pool), inner),
         "venue_validate_poster": (validator(poster_pool), inner),
+        # One validation at a time between the other cases (caches as other work left them).
+        "venue_validate_one_call": (validator(single_pool), 1),
         "venue_validate_same_pseudonym": (validator(same_pool), inner),
         "part_parse_checkin": (lambda: CheckIn.parse_unverified(next(parse_cursor)), inner),
         "part_verify_signature": (lambda: CheckIn.check_signature(parsed, pseudonym_key), inner),
@@ -385,6 +390,7 @@ def main() -> int:
     didkit_case = _didkit_case()
     if didkit_case is not None:
         cases["didkit_vc_jwt_verify"] = (didkit_case[0], inner)
+        cases["didkit_vc_jwt_verify_one_call"] = (didkit_case[0], 1)
     else:
         notes.append("didkit not importable: DIDKit VC-JWT verify not measured")
 
@@ -426,7 +432,13 @@ def main() -> int:
         "medians_us": medians,
         "per_run_us": {
             name: [r[name] for r in per_run]
-            for name in ("bare_ed25519_verify", "venue_validate", "didkit_vc_jwt_verify")
+            for name in (
+                "bare_ed25519_verify",
+                "venue_validate",
+                "didkit_vc_jwt_verify",
+                "venue_validate_one_call",
+                "didkit_vc_jwt_verify_one_call",
+            )
             if name in medians
         },
         "ratio_validate_to_bare_verify": round(medians["venue_validate"] / bare, 3),
@@ -443,6 +455,9 @@ def main() -> int:
     if didkit_case is not None:
         result["ratio_didkit_jwt_verify_to_validate"] = round(
             medians["didkit_vc_jwt_verify"] / medians["venue_validate"], 3
+        )
+        result["ratio_didkit_jwt_verify_to_validate_one_call"] = round(
+            medians["didkit_vc_jwt_verify_one_call"] / medians["venue_validate_one_call"], 3
         )
         result["didkit_vc_jwt_chars"] = len(didkit_case[1])
     json.dump(result, sys.stdout, indent=2, ensure_ascii=False)
