@@ -36,6 +36,15 @@ def day_of(timestamp: int, *, tz_offset: int = 0) -> int:
         InvalidTime: ``timestamp`` is not a non-negative int, or the offset is not an int
             within ±14 hours.
     """
+    # Plain ints in range take the short way (a venue asks once per check-in); anything
+    # else, int subclasses included, is judged by the checks below.
+    if (
+        type(timestamp) is int
+        and type(tz_offset) is int
+        and timestamp >= 0
+        and -MAX_TZ_OFFSET <= tz_offset <= MAX_TZ_OFFSET
+    ):
+        return (timestamp + tz_offset) // SECONDS_PER_DAY
     if isinstance(timestamp, bool) or not isinstance(timestamp, int) or timestamp < 0:
         raise InvalidTime("timestamp must be a non-negative int (Unix seconds)")
     return (timestamp + _tz(tz_offset)) // SECONDS_PER_DAY
