@@ -355,9 +355,10 @@ def play(
     stranger = next(
         r for r in reversed(residents) if r.n not in plan.hall_wallets and r.wallet.visits()
     )
-    inv.check_audit(plan.hop, stranger, hall, custodians.dids)
+    inv.check_audit(plan.hop, stranger, hall)
     detail(f"audit log published: {f.audit_entries} entries; a guest's phone asks about its",
-           f"hall visit: unsealed={f.checked_visit['unsealed']} (an inclusion proof against a",
+           f"hall visit: unsealed={f.checked_visit['unsealed']} under case "
+           f"{', '.join(f.checked_visit['cases'])} (an inclusion proof against a",
            f"custodian-signed head of {f.checked_visit['unsealed_count']} unsealed records)",
     )  # fmt: skip
     detail("a resident who was not there asks about a visit of its own:",
@@ -387,6 +388,7 @@ def play(
         "matched_there": f.matched_there,
         "wallets_there": f.wallets_there,
         "contact_visit_unsealed": f.checked_visit["unsealed"],
+        "contact_visit_cases": f.checked_visit["cases"],
         "stranger_visit_unsealed": f.absent_visit["unsealed"],
         "audit_entries": f.audit_entries,
     }

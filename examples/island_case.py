@@ -19,8 +19,9 @@ from island_days import Plan
 from island_town import AUTHORITY, DAY, PASSPHRASE, Admin, Custodians, Resident, Venue, ok
 
 from did import KDF_TEST, Ed25519PrivateKey, did_from_public_key
-from escrow import AuditLog, SignedTreeHead, UnsealedProof, UnsealRequest, Warrant, answer_warrant
+from escrow import AuditLog, UnsealRequest, Warrant, answer_warrant
 from investigator import Case, CaseRecord, HttpRegistryClient, publish_notice, write_outputs
+from wallet import read_audit_answer
 
 CASE_ID = "UDO-2021-0807"
 
@@ -248,40 +249,25 @@ class Investigation:
             f.matched_wallets += matched
             f.matched_there += matched and there
 
-    def check_audit(
-        self, contact: Resident, stranger: Resident, hall: Venue, custodians: list[str]
-    ) -> None:
+    def check_audit(self, contact: Resident, stranger: Resident, hall: Venue) -> None:
         """A contact's phone asks the published audit log about its visit at the hall (an
-        inclusion proof), a stranger's about one of its own (an absence proof); each
-        checks the tree head's custodian signature and the proof."""
+        inclusion proof naming the case), a stranger's about one of its own (an absence
+        proof); each wallet checks the custodians' signatures on the tree head and on the
+        log entries it is shown, against the custodians it pinned when it was made."""
         f = self.findings
         for who, wanted, into in (
             (contact, hall.did, f.checked_visit),
             (stranger, None, f.absent_visit),
         ):
             visit = next(v for v in who.wallet.visits() if wanted is None or v.venue == wanted)
-            answer = ok(self.http.get(f"/audit-log/proofs/{visit.record_id.hex()}")).json()
-            head = SignedTreeHead.from_bytes(
-                base64.urlsafe_b64decode(answer["tree_head"]["head"] + "==")
-            )
-            head.verify(custodians)
-            proof = UnsealedProof(
-                visit.record_id,
-                answer["unsealed"],
-                tuple(
-                    (
-                        n["index"],
-                        bytes.fromhex(n["record_id"]),
-                        tuple(bytes.fromhex(p) for p in n["path"]),
-                    )
-                    for n in answer["neighbours"]
-                ),
-            )
-            proof.verify(head)
+            answer = ok(self.http.get(f"/audit-log/proofs/{visit.record_id.hex()}"))
+            head, proof = read_audit_answer(answer.content)
+            checked = who.wallet.was_unsealed(visit, head=head, proof=proof)
             into.update(
-                unsealed=proof.unsealed,
+                unsealed=checked.unsealed,
+                cases=list(checked.case_ids),
                 venue=visit.venue,
                 time_in=visit.time_in,
-                head_size=head.size,
-                unsealed_count=head.unsealed_count,
+                head_size=checked.head_size,
+                unsealed_count=checked.unsealed_count,
             )

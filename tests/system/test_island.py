@@ -78,6 +78,8 @@ def test_the_story_prints_the_measured_figures(island: tuple[str, dict[str, Any]
     assert fig["notices"] == fig["case_stays"] >= 2
     assert fig["matched_wallets"] == fig["matched_there"] == fig["wallets_there"] > 0
     assert fig["contact_visit_unsealed"] is True
+    # ...and the wallet learns under which case (examples/island_case.py CASE_ID).
+    assert set(fig["contact_visit_cases"]) == {"UDO-2021-0807"}
     assert fig["stranger_visit_unsealed"] is False
     # Three approvals and three share batches per warrant: identities, seeds, identities.
     assert fig["audit_entries"] == 6 * 3
