@@ -10,17 +10,24 @@ Prints JSON:
   core in this process, over the same kind of check-ins, in-memory replay store;
 - ``service_to_library_ratio`` = service rate ÷ library rate, and the number of uvicorn
   workers (the load generator shares the machine's cores with them);
-- ``http_floor``: the same load generator and messages against uvicorn (same loop and
-  parser) serving a raw ASGI app that reads each body and answers a receipt-sized body with
-  no work behind it, in the same run: the cost of a request on this machine's loopback
-  that no endpoint can go under (``floor_to_library_ratio`` bounds the ratio any service
-  could reach here; ``service_to_floor_ratio`` is how close this one comes);
+- ``http_floor_requests_per_s`` (and ``http_floor`` with its latencies): the same load
+  generator and messages against uvicorn (same loop and parser, same number of workers)
+  serving a raw ASGI app that reads each body and answers a receipt-sized body with no
+  work behind it, in the same run: the cost of a request on this machine's loopback that
+  no endpoint can go under (``floor_to_library_ratio`` bounds the ratio any service could
+  reach here; ``service_to_floor_ratio`` is how close this one comes);
 - ``load_average`` before and after (the machine is shared), and the core count.
 
 Bounded: ``--count`` check-ins per run (default 4000), a 120 s cap per run, ``--runs`` runs
 (default 3; medians are printed with every run's figures).
 
-    python benchmarks/bench_venue_service.py [--workers 1] [--count 4000] [--runs 3]
+Workers: 2 by default, the number that helps on a 2-core machine (each worker validates on
+its own core and commits in its own writer thread; 3 measured no faster than 2).
+``--concurrency`` requests are in flight (default 32): each waits for its batch's durable
+commit, so with few in flight the rate is bound by the fsync's latency rather than by the
+service's work (128 in flight shows the latter).
+
+    python benchmarks/bench_venue_service.py [--workers 2] [--concurrency 32] [--count 4000]
 """
 
 from __future__ import annotations
@@ -108,12 +115,13 @@ def load_main(port: int, path: Path, concurrency: int) -> None:
 # -- the floor: uvicorn's cost of one request on loopback, with no work behind it -----------
 
 
-def floor_main(port: int, size: int) -> None:
-    """Serve a raw ASGI app that reads each POST body and answers 201 with ``size`` bytes,
-    under uvicorn with the same loop and parser as the venue service (the floor any
-    endpoint on this machine sits above)."""
-    import uvicorn
+_FLOOR_SIZE = "ANSHIM_BENCH_FLOOR_SIZE"
 
+
+def floor_app() -> Any:
+    """The floor's raw ASGI app (a uvicorn factory: each worker builds its own): it reads
+    each POST body and answers 201 with as many bytes as a receipt has."""
+    size = int(os.environ[_FLOOR_SIZE])
     answer = os.urandom(size)
     headers = [(b"content-type", b"application/cbor"), (b"content-length", str(size).encode())]
 
@@ -133,7 +141,26 @@ def floor_main(port: int, size: int) -> None:
         await send({"type": "http.response.start", "status": status, "headers": headers})  # type: ignore[operator]
         await send({"type": "http.response.body", "body": answer})  # type: ignore[operator]
 
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    return app
+
+
+def floor_main(port: int, size: int, workers: int) -> None:
+    """Serve :func:`floor_app` under uvicorn as ``anshim venue serve`` runs the service:
+    the same loop and parser (uvicorn's defaults: uvloop and httptools when installed)
+    and the same number of worker processes (the floor any endpoint here sits above)."""
+    import uvicorn
+
+    os.environ[_FLOOR_SIZE] = str(size)
+    uvicorn.run(
+        "bench_venue_service:floor_app",
+        factory=True,
+        app_dir=str(Path(__file__).resolve().parent),
+        host="127.0.0.1",
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 def _measure(port: int, run_dir: Path, concurrency: int) -> dict[str, Any]:
@@ -166,10 +193,10 @@ def _figures(result: dict[str, Any]) -> tuple[float, dict[str, float], int]:
     return rate, latency, admitted
 
 
-def _floor(run_dir: Path, concurrency: int, size: int) -> dict[str, object]:
+def _floor(run_dir: Path, concurrency: int, size: int, workers: int) -> dict[str, object]:
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, __file__, "--floor", str(port), str(size)],
+        [sys.executable, __file__, "--floor", str(port), str(size), str(workers)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -330,13 +357,14 @@ def _run(args: argparse.Namespace, tmp: Path, directory: object) -> dict[str, ob
         service.terminate()
         service.wait(30)
     rate, latency, admitted = _figures(result)
-    floor = _floor(run_dir, args.concurrency, _receipt_size(directory, key, now))
+    floor = _floor(run_dir, args.concurrency, _receipt_size(directory, key, now), args.workers)
     floor_rate = floor["requests_per_s"]
     return {
         "checkins_per_s": round(rate, 1),
         "latency_ms": latency,
         "library_validate_per_s": round(library, 1),
         "service_to_library_ratio": round(rate / library, 3),
+        "http_floor_requests_per_s": floor_rate,
         "http_floor": floor,
         "floor_to_library_ratio": round(floor_rate / library, 3),  # type: ignore[operator]
         "service_to_floor_ratio": round(rate / floor_rate, 3),  # type: ignore[operator]
@@ -362,13 +390,13 @@ def _receipt_size(directory: object, venue_key: object, now: int) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--count", type=int, default=4000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
     parser.add_argument("--synchronous", choices=["full", "normal"], default="full")
     parser.add_argument("--load", nargs=3, metavar=("PORT", "FILE", "CONCURRENCY"))
-    parser.add_argument("--floor", nargs=2, type=int, metavar=("PORT", "SIZE"))
+    parser.add_argument("--floor", nargs=3, type=int, metavar=("PORT", "SIZE", "WORKERS"))
     args = parser.parse_args()
     if args.floor:
         floor_main(*args.floor)
@@ -410,6 +438,7 @@ def main() -> None:
                 },
                 "library_validate_per_s": median("library_validate_per_s"),
                 "service_to_library_ratio": median("service_to_library_ratio"),
+                "http_floor_requests_per_s": median("http_floor_requests_per_s"),
                 # The floor: uvicorn answering the same POSTs with no work behind them, on
                 # the same loopback and cores, measured in the same run.
                 "http_floor": {
