@@ -116,6 +116,15 @@ _RECEIPT_HEAD = b"\xa8\x00"
 _NULL = b"\xf6"
 # Key 7 and each channel's number (all below 24, so one byte each).
 _CHANNEL_PAIRS = {channel: bytes((0x07, channel)) for channel in Channel}
+# A SealedVisit's channel (key 8) and its declaration's [fever, respiratory] array.
+_VISIT_CHANNEL_PAIRS = {channel: bytes((0x08, channel)) for channel in Channel}
+_DECLARATIONS = {
+    HealthDeclaration(fever, respiratory): bytes(
+        (0x82, 0xF5 if fever else 0xF4, 0xF5 if respiratory else 0xF4)
+    )
+    for fever in (False, True)
+    for respiratory in (False, True)
+}
 
 
 @functools.lru_cache(maxsize=64)
@@ -461,6 +470,58 @@ class SealedVisit(Signed):
                 _VERSION_SLOT(record, PROTOCOL_VERSION)
                 return record
         return cls._from_map(decode_map(data, cls._WHAT, cls._KEYS, cls._MAX_CBOR))
+
+    def to_cbor(self) -> bytes:
+        """The record as deterministic CBOR (RFC 8949 section 4.2.1).
+
+        A venue stores (and later uploads) one record per admitted check-in, so the fixed
+        layout of version 1 — integer keys 0-11 in order, one byte each, every value's
+        type fixed by the constructor — is written directly, with the shortest heads; the
+        bytes are the generic encoder's (:func:`did.cbor.encode` of the key table; a
+        property test holds them equal over every channel and optional field). Another
+        version goes through the generic encoder.
+
+        Raises:
+            OversizeMessage: over the format's cap (never for a record the constructor
+                accepted).
+        """
+        if self.version != PROTOCOL_VERSION or len(self.visit_id) != VISIT_ID_SIZE:
+            return super().to_cbor()
+        declaration, time_out, locator, receipt_hash = (
+            self.declaration,
+            self.time_out,
+            self.locator,
+            self.receipt_hash,
+        )
+        data = b"".join(
+            (
+                b"\xac\x00\x01\x01\x50",  # a map of 12; key 0: version 1; key 1: 16 bytes
+                self.visit_id,
+                b"\x02",
+                _text(self.venue),
+                b"\x03",
+                _head(0, self.day),
+                b"\x04",
+                _head(0, self.time_in),
+                b"\x05",
+                _NULL if time_out is None else _head(0, time_out),
+                b"\x06",
+                _text(self.pseudonym),
+                b"\x07",
+                _NULL if locator is None else _head(2, len(locator)) + locator,
+                _VISIT_CHANNEL_PAIRS[self.channel],
+                b"\x09",
+                _NULL if declaration is None else _DECLARATIONS[declaration],
+                b"\x0a",
+                _head(2, len(self.envelope)),
+                self.envelope,
+                b"\x0b",
+                _NULL if receipt_hash is None else _head(2, len(receipt_hash)) + receipt_hash,
+            )
+        )
+        if len(data) > self._MAX_CBOR:
+            return super().to_cbor()  # the generic encoder raises the error
+        return data
 
     @property
     def envelope_id(self) -> str:

@@ -39,7 +39,6 @@ from verifier.service._access import (
     check_gateway_signature,
     check_passcode,
 )
-from verifier.service._encode import record_bytes
 from verifier.service._groupcommit import GroupCommit
 from verifier.service._messages import ADMITTED, CHECKED_OUT
 from verifier.service._settings import VenueServiceSettings, VenueSettings
@@ -291,7 +290,7 @@ class VenueService:
                     reading=None if reading is None else reading[1],
                 )
                 record = admission.record
-                encoded = record_bytes(record)
+                encoded = record.to_cbor()
                 self.store.put_record(record, now=now, encoded=encoded)
                 self.store.open_visit(record, digest(message), encoded=encoded)
                 if reading is not None:

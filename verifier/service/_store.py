@@ -30,7 +30,6 @@ from did import RETENTION_DAYS, SECONDS_PER_DAY
 from did.errors import InputError
 from protocol import SealedVisit
 from verifier.errors import OutboxUnavailable
-from verifier.service._encode import record_bytes
 from verifier.service._groupcommit import (
     CLAIM_SQL,
     TALLY_SQL,
@@ -293,11 +292,12 @@ class VenueStore:
     def put_record(self, record: SealedVisit, *, now: int, encoded: bytes | None = None) -> None:
         """Queue ``record`` for upload (inside the caller's transaction). A record with the
         visit id of one still queued replaces it (a check-out closing a check-in not yet
-        uploaded). ``encoded`` is its bytes (:func:`record_bytes`) if the caller has them."""
+        uploaded). ``encoded`` is its bytes (:meth:`~protocol.SealedVisit.to_cbor`) if the
+        caller has them."""
         self.begin().execute(
             "INSERT INTO outbox (visit_id, venue, day, record, created) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (visit_id) DO UPDATE SET record = excluded.record",
-            (record.visit_id, record.venue, record.day, encoded or record_bytes(record), now),
+            (record.visit_id, record.venue, record.day, encoded or record.to_cbor(), now),
         )
 
     def pending(self, venue: str, *, limit: int) -> list[OutboxRow]:
@@ -314,7 +314,7 @@ class VenueStore:
             conn = self.begin_now()
             conn.executemany(
                 "DELETE FROM outbox WHERE visit_id = ? AND record = ?",
-                [(row.record.visit_id, record_bytes(row.record)) for row in rows],
+                [(row.record.visit_id, row.record.to_cbor()) for row in rows],
             )
 
     def backlog(self) -> dict[str, int]:
@@ -337,7 +337,7 @@ class VenueStore:
                 record.venue,
                 record.pseudonym,
                 record.day,
-                encoded or record_bytes(record),
+                encoded or record.to_cbor(),
                 checkin_hash,
             ),
         )

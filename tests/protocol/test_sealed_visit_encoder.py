@@ -1,6 +1,6 @@
-"""The outbox's own encoder of the record it stores writes exactly the bytes of the
-record's generic deterministic-CBOR encoding, for every channel, every optional field and
-every size of every integer (verifier.service._encode)."""
+"""SealedVisit.to_cbor writes the fixed layout of version 1 directly; its bytes are exactly
+the generic deterministic-CBOR encoder's (protocol.wire.Message.to_cbor over the key
+table), for every channel, every optional field and every size of every integer."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from protocol import (
     SealedVisit,
     pseudonym_did,
 )
-from verifier.service._encode import record_bytes
+from protocol.wire import Message
 
 _PSEUDONYMS = [pseudonym_did(Ed25519PrivateKey.from_seed(bytes([i]) * 32)) for i in range(4)]
 _DID_CHARS = st.sampled_from("abcdefghijklmnopqrstuvwxyz0123456789-.")
@@ -56,8 +56,8 @@ def records(draw: st.DrawFn) -> SealedVisit:
 @settings(max_examples=600, deadline=None)
 @given(records())
 def test_the_stored_bytes_are_the_generic_encodings(record: SealedVisit) -> None:
-    assert record_bytes(record) == record.to_cbor()
-    assert SealedVisit.from_cbor(record_bytes(record)) == record
+    assert record.to_cbor() == Message.to_cbor(record)
+    assert SealedVisit.from_cbor(record.to_cbor()) == record
 
 
 def test_every_channel_and_declaration_is_covered() -> None:
@@ -80,4 +80,4 @@ def test_every_channel_and_declaration_is_covered() -> None:
                     declaration=HealthDeclaration(fever, respiratory),
                     receipt_hash=bytes(32) if channel.wallet else None,
                 )
-                assert record_bytes(record) == record.to_cbor()
+                assert record.to_cbor() == Message.to_cbor(record)
