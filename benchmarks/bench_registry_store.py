@@ -103,7 +103,9 @@ class Island:
         weights = [1 / (rank + 20) ** 0.9 for rank in range(VENUES)]
         total = sum(weights)
         self.cum = list(_accumulate([w / total for w in weights]))
-        self.wedding = 1  # a venue of middling popularity hosts the wedding
+        # A quiet venue hosts the wedding, so its afternoon holds about the 1,000 guests at
+        # every scale (the second-busiest venue, used before, drew 1,400 more at 38M).
+        self.wedding = VENUES // 2
         self.wedding_day = FIRST_DAY + DAYS // 2
         self.case_wallet = os.urandom(32)
         self.case_venues = [self.rng.randrange(VENUES) for _ in range(14)]
