@@ -142,3 +142,22 @@ def test_only_the_47_digit_form_is_read() -> None:
     assert _pseudonym.key_of_digits(digits) == raw
     for wrong in (b"1" + digits, digits[:-1], digits + b"1", digits[1:]):
         assert _pseudonym.key_of_digits(wrong) is None
+
+
+@pytest.mark.parametrize("seed", [bytes(32), b"\xff" * 32, b"\x5a" * 32])
+def test_the_digit_folds_hold_every_digit_in_every_place(seed: bytes) -> None:
+    # The folded read against Horner's rule: a key's 47 digits with each place set to each
+    # digit in turn (so every lane meets its smallest and largest digit; most results keep
+    # the 0xed01 top and so compare key bytes, not only refusals).
+    raw, _ = nb.crypto_sign_seed_keypair(seed)
+    digits = base58.b58encode(b"\xed\x01" + raw).decode()
+    for at in range(47):
+        for digit in _B58[1:] if at == 0 else _B58:
+            tail = digits[:at] + digit + digits[at + 1 :]
+            number = 0
+            for c in tail:
+                number = number * 58 + _B58.index(c)
+            key = (number & ((1 << 256) - 1)).to_bytes(32, "big")
+            top = number >> 256 == 0xED01
+            expected = key if top and _pseudonym._libsodium_accepts(key) else None
+            assert _pseudonym.key_of_digits(tail.encode()) == expected
