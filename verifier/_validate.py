@@ -325,16 +325,13 @@ def validate_checkin(
     _claim(claims, replay, now)
     # Step 6: the receipt for the wallet and the record for the registry, built from the
     # decoded check-in (every field of which its constructor checked).
-    visit_id = os.urandom(VISIT_ID_SIZE)
-    receipt = VisitReceipt.sign_for_checkin(
-        checkin, venue=venue.did, visit_id=visit_id, checkin_hash=checkin_hash, key=venue.key
-    )
-    record = SealedVisit.from_checkin(
+    receipt, record = SealedVisit.admit(
         checkin,
         venue=venue.did,
         day=day,
-        visit_id=visit_id,
-        receipt_hash=_sha256(receipt).digest(),
+        visit_id=os.urandom(VISIT_ID_SIZE),
+        checkin_hash=checkin_hash,
+        key=venue.key,
     )
     if visits is not None:
         visits.add(record, checkin_hash)

@@ -6,6 +6,7 @@ constructor builds, with the same CBOR, and they refuse what is not a check-in."
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 
 import pytest
 from hypothesis import given, settings
@@ -143,6 +144,42 @@ def test_record_from_a_checkin_equals_the_public_constructor(v: dict[str, object
     assert fast.envelope_id == public.envelope_id
 
 
+@settings(max_examples=100, deadline=None)
+@given(admitted(), st.binary(min_size=32, max_size=32))
+def test_admit_is_the_signed_receipt_and_the_record_of_its_hash(
+    v: dict[str, object], seed: bytes
+) -> None:
+    # SealedVisit.admit (the venue's step 6 in one call) gives the receipt sign_for_checkin
+    # signs and the record from_checkin builds with that receipt's digest.
+    checkin = v["checkin"]
+    assert isinstance(checkin, CheckIn)
+    key = Ed25519PrivateKey.from_seed(seed)
+    receipt, record = SealedVisit.admit(
+        checkin,
+        venue=v["venue"],  # type: ignore[arg-type]
+        day=v["day"],  # type: ignore[arg-type]
+        visit_id=v["visit_id"],  # type: ignore[arg-type]
+        checkin_hash=v["checkin_hash"],  # type: ignore[arg-type]
+        key=key,
+    )
+    assert receipt == VisitReceipt.sign_for_checkin(
+        checkin,
+        venue=v["venue"],  # type: ignore[arg-type]
+        visit_id=v["visit_id"],  # type: ignore[arg-type]
+        checkin_hash=v["checkin_hash"],  # type: ignore[arg-type]
+        key=key,
+    )
+    expected = SealedVisit.from_checkin(
+        checkin,
+        venue=v["venue"],  # type: ignore[arg-type]
+        day=v["day"],  # type: ignore[arg-type]
+        visit_id=v["visit_id"],  # type: ignore[arg-type]
+        receipt_hash=hashlib.sha256(receipt).digest(),
+    )
+    _same(record, expected)
+    assert record.to_cbor() == expected.to_cbor()
+
+
 def _checkin(**changes: object) -> CheckIn:
     key = Ed25519PrivateKey.from_seed(bytes(32))
     fields: dict[str, object] = {
@@ -192,12 +229,28 @@ def test_the_fast_constructors_refuse_what_the_public_ones_refuse(
             )
     with pytest.raises(MalformedMessage):
         SealedVisit.from_checkin(checkin, day=day, receipt_hash=digest, **args)  # type: ignore[arg-type]
+    with pytest.raises(MalformedMessage):
+        SealedVisit.admit(
+            checkin,  # type: ignore[arg-type]
+            day=day,
+            checkin_hash=digest,
+            key=Ed25519PrivateKey.generate(),
+            **args,  # type: ignore[arg-type]
+        )
 
 
 def test_a_signed_receipt_needs_a_private_key() -> None:
     with pytest.raises(InvalidKey):
         VisitReceipt.sign_for_checkin(
             _checkin(),
+            checkin_hash=bytes(32),
+            key=Ed25519PrivateKey.generate().public_key,  # type: ignore[arg-type]
+            **_GOOD,  # type: ignore[arg-type]
+        )
+    with pytest.raises(InvalidKey):
+        SealedVisit.admit(
+            _checkin(),
+            day=1_700_000_000 // 86400,
             checkin_hash=bytes(32),
             key=Ed25519PrivateKey.generate().public_key,  # type: ignore[arg-type]
             **_GOOD,  # type: ignore[arg-type]
