@@ -324,6 +324,10 @@ _DECLARATIONS = {
 _CHECK_IN, _CHECK_OUT = Kind.CHECK_IN, Kind.CHECK_OUT
 # Every Ed25519 did:key starts so (the multicodec 0xed01 in base58btc is "6Mk…").
 _PSEUDONYM_START = b"did:key:z6Mk"
+# The setters of CheckIn's slots (what object.__setattr__ calls on a frozen dataclass), in
+# the order of its key table, and the version's (as SealedVisit.from_cbor's).
+_CHECKIN_SLOTS = tuple(getattr(CheckIn, f.name).__set__ for f in CheckIn._FIELDS)
+_CHECKIN_VERSION_SLOT = getattr(CheckIn, "version").__set__  # noqa: B009
 
 
 def _read_checkin(data: bytes) -> CheckIn | None:
@@ -405,15 +409,15 @@ def _read_checkin_keyed(data: bytes) -> tuple[CheckIn, bytes] | None:
     if key is None:
         return None
     checkin = object.__new__(CheckIn)
-    put = object.__setattr__
-    put(checkin, "audience", audience)
-    put(checkin, "challenge", challenge)
-    put(checkin, "issued_at", issued)
-    put(checkin, "expires", expires)
-    put(checkin, "pseudonym", pseudonym.decode("ascii"))
-    put(checkin, "declaration", declaration)
-    put(checkin, "envelope", envelope)
-    put(checkin, "locator", where)
-    put(checkin, "kind", kind)
-    put(checkin, "version", PROTOCOL_VERSION)
+    s0, s1, s2, s3, s4, s5, s6, s7, s8 = _CHECKIN_SLOTS
+    s0(checkin, audience)
+    s1(checkin, challenge)
+    s2(checkin, issued)
+    s3(checkin, expires)
+    s4(checkin, pseudonym.decode("ascii"))
+    s5(checkin, declaration)
+    s6(checkin, envelope)
+    s7(checkin, where)
+    s8(checkin, kind)
+    _CHECKIN_VERSION_SLOT(checkin, PROTOCOL_VERSION)
     return checkin, key

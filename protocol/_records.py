@@ -504,19 +504,20 @@ class SealedVisit(Signed):
         )
         receipt = VisitReceipt._sign_payload(payload, key)
         record = object.__new__(cls)
-        put = object.__setattr__
-        put(record, "visit_id", visit_id)
-        put(record, "venue", venue)
-        put(record, "day", day)
-        put(record, "time_in", time_in)
-        put(record, "time_out", None)
-        put(record, "pseudonym", pseudonym)
-        put(record, "locator", checkin.locator)
-        put(record, "channel", channel)
-        put(record, "declaration", checkin.declaration)
-        put(record, "envelope", checkin.envelope)
-        put(record, "receipt_hash", hashlib.sha256(receipt).digest())
-        put(record, "version", PROTOCOL_VERSION)
+        # Past the frozen __setattr__, by the slots' setters (as from_cbor).
+        s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10 = _SEALED_SLOTS
+        s0(record, visit_id)
+        s1(record, venue)
+        s2(record, day)
+        s3(record, time_in)
+        s4(record, None)
+        s5(record, pseudonym)
+        s6(record, checkin.locator)
+        s7(record, channel)
+        s8(record, checkin.declaration)
+        s9(record, checkin.envelope)
+        s10(record, hashlib.sha256(receipt).digest())
+        _VERSION_SLOT(record, PROTOCOL_VERSION)
         return receipt, record
 
     @classmethod
