@@ -157,6 +157,17 @@ def _check_checkin(checkin: object, what: str) -> None:
         raise fail(what, "needs a check-in (a CheckIn of kind CHECK_IN)")
 
 
+def _check_receipt_inputs(
+    checkin: object, venue: object, visit_id: object, checkin_hash: object, what: str
+) -> None:
+    # What the signed receipt of a check-in is made from (VisitReceipt.sign_for_checkin and
+    # SealedVisit.admit), checked before anything is signed.
+    _check_checkin(checkin, what)
+    did_value(venue, what, "venue", MAX_VENUE_DID_CHARS)
+    fixed_bytes(visit_id, what, "visit_id", VISIT_ID_SIZE)
+    fixed_bytes(checkin_hash, what, "checkin_hash", DIGEST_SIZE)
+
+
 def _time_out(time_in: int, time_out: object, what: str) -> None:
     if time_out is not None:
         out = time_value(time_out, what, "time_out")
@@ -262,10 +273,7 @@ class VisitReceipt(Signed):
             InvalidKey: if ``key`` is not an :class:`~did.Ed25519PrivateKey`.
         """
         w = cls._WHAT
-        _check_checkin(checkin, w)
-        did_value(venue, w, "venue", MAX_VENUE_DID_CHARS)
-        fixed_bytes(visit_id, w, "visit_id", VISIT_ID_SIZE)
-        fixed_bytes(checkin_hash, w, "checkin_hash", DIGEST_SIZE)
+        _check_receipt_inputs(checkin, venue, visit_id, checkin_hash, w)
         if not isinstance(key, Ed25519PrivateKey):
             raise InvalidKey("signing needs an Ed25519PrivateKey")
         # to_cbor's layout with no time out (key 4 null).
@@ -475,10 +483,7 @@ class SealedVisit(Signed):
             InvalidKey: if ``key`` is not an :class:`~did.Ed25519PrivateKey`.
         """
         w = cls._WHAT
-        _check_checkin(checkin, w)
-        did_value(venue, w, "venue", MAX_VENUE_DID_CHARS)
-        fixed_bytes(visit_id, w, "visit_id", VISIT_ID_SIZE)
-        fixed_bytes(checkin_hash, w, "checkin_hash", DIGEST_SIZE)
+        _check_receipt_inputs(checkin, venue, visit_id, checkin_hash, w)
         time_in = checkin.issued_at
         day = _check_day(day, time_in, w)
         if not isinstance(key, Ed25519PrivateKey):
