@@ -163,7 +163,7 @@ def _refusal(method: str, path: str, response: Any) -> str:
         code = str(problem.get("code") or str(problem.get("type", "")).rsplit(":", 1)[-1])
         detail = str(problem.get("detail") or problem.get("title") or detail)
     except (ValueError, AttributeError):
-        pass
+        code = ""  # not a problem document: the answer's own text is the detail
     detail = " ".join(detail.split())[:300]
     return f"registry refused {method} {path} ({response.status_code} {code}): {detail}"
 
