@@ -26,6 +26,14 @@ with the engine's, so both see the same load; ``ingest_vs_floor`` is the engine'
 the floor's. ``--profile`` also splits the CPU time of the engine's ``put`` into time inside
 ``sqlite3``'s calls and Python (cProfile on every tenth batch), and waiting.
 
+Before the queries, every day but the last is compacted (:meth:`registry.Store.compact`,
+the nightly ``anshim registry compact``: a day's rows rewritten in venue and time order;
+``compaction`` gives the time per day) and the store settled (a PostgreSQL checkpoint,
+then ``sync()``), so that the queries read a store at rest; ``--no-compact`` queries the
+days as they were ingested. The page cache is not dropped unless ``--drop-caches`` (root):
+at full scale the store is larger than this machine's memory, so most of it is read from
+disk anyway.
+
 On a machine shared with other work, wall-clock rates follow the load, so the figures carry
 the load average and the CPU time ingest took per record, in this process and (PostgreSQL)
 in the server's processes: ``ingest_records_per_cpu_s`` is the rate an otherwise idle core
@@ -84,6 +92,7 @@ SERVER_SETTINGS = {
     "max_wal_size": "8GB",
     "checkpoint_timeout": "30min",
     "wal_compression": "lz4",
+    "maintenance_work_mem": "1GB",  # compaction's CLUSTER sorts a day in memory
 }
 
 
@@ -395,6 +404,8 @@ def run(
     *,
     floor: SqliteFloor | None = None,
     profile: bool = False,
+    compact: bool = True,
+    drop_caches: bool = False,
 ) -> dict[str, object]:
     island = Island(records)
     store = registry.open_store(url, create=True)
@@ -450,6 +461,20 @@ def run(
         server_written = server_end[1] - server_start[1]
         load_ingest = _load()
 
+        # The nightly compaction of every day but the last ("today"), as a deployment runs
+        # it (`anshim registry compact`), then the store settled: the queries below measure
+        # reads of a store at rest, not reads queued behind the bulk load's write-back.
+        compact_s: list[float] = []
+        if compact:
+            for day in store.days()[:-1]:
+                t = time.perf_counter()
+                store.compact(day)
+                compact_s.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        _settle(url if url.startswith("postgresql") else None)
+        settle_s = time.perf_counter() - t
+        dropped_caches = drop_caches and _drop_caches()
+
         # Contacts: the wedding hall's afternoon, and ordinary stays at random venues.
         noon = island.wedding_day * 86400 + 12 * 3600
         wedding_ms, found = [], 0
@@ -504,6 +529,26 @@ def run(
             "ingest_written_bytes_per_record": round(
                 (server_written if server_pid else written) / count
             ),
+            "compaction": (
+                {
+                    "days": len(compact_s),
+                    "median_day_s": round(statistics.median(compact_s), 2),
+                    "total_s": round(sum(compact_s), 1),
+                }
+                if compact_s
+                else None
+            ),
+            "settle_s": round(settle_s, 2),
+            "queries_after": (
+                "every day but the last compacted, " if compact_s else "no compaction, "
+            )
+            + ("a CHECKPOINT and " if url.startswith("postgresql") else "")
+            + "sync(); "
+            + (
+                "the OS page cache dropped (PostgreSQL's shared buffers are not)"
+                if dropped_caches
+                else "the page cache is not dropped"
+            ),
             "contacts_query_ms": {
                 "wedding_hall": {**_ms(wedding_ms), "contacts": found},
                 "ordinary": {
@@ -524,6 +569,25 @@ def run(
         }
     finally:
         store.close()
+
+
+def _settle(postgres_url: str | None) -> None:
+    # PostgreSQL writes its dirty buffers out (a checkpoint); then the OS its dirty pages.
+    if postgres_url is not None:
+        import psycopg
+
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute("CHECKPOINT")
+    os.sync()
+
+
+def _drop_caches() -> bool:
+    # Clean pages out of the OS page cache (root only): the queries then read from disk.
+    try:
+        Path("/proc/sys/vm/drop_caches").write_text("1\n")
+    except OSError:
+        return False
+    return True
 
 
 def _floor_figures(floor: SqliteFloor, rate: float) -> dict[str, object]:
@@ -548,6 +612,16 @@ def main() -> None:
     )
     parser.add_argument(
         "--profile", action="store_true", help="split ingest CPU into sqlite3 and Python"
+    )
+    parser.add_argument(
+        "--no-compact",
+        action="store_true",
+        help="query the days as ingested, without the nightly compaction",
+    )
+    parser.add_argument(
+        "--drop-caches",
+        action="store_true",
+        help="drop the OS page cache before the queries (root only), so that they read from disk",
     )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _stop)
@@ -577,7 +651,15 @@ def main() -> None:
                     url = server.create_database("bench")
                     server_pid = int((server.data / "postmaster.pid").read_text().split()[0])
             figures = run(
-                engine, url, args.records, work, server_pid, floor=floor, profile=args.profile
+                engine,
+                url,
+                args.records,
+                work,
+                server_pid,
+                floor=floor,
+                profile=args.profile,
+                compact=not args.no_compact,
+                drop_caches=args.drop_caches,
             )
             if server_pid is not None:
                 figures["server_settings"] = SERVER_SETTINGS

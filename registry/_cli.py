@@ -11,6 +11,8 @@ the lost-phone look-up) shows a tqdm progress bar on stderr when stderr is a ter
   (:mod:`registry._batchfile`); each record's venue signature is checked against the
   directory unless ``--unsafe-no-verify`` (warned).
 * ``stats``; ``purge [--older-than DAYS]`` (default: the retention period).
+* ``compact [--day DAY…]``: rewrite days in venue order (:meth:`registry.Store.compact`);
+  by default every stored day before today not compacted yet (a nightly job).
 * ``query contacts --venue DID --start T --end T``; ``query locators --seeds seeds.json``
   (``{"<day or YYYY-MM-DD>": "<hex trace seed>"}``).
 """
@@ -27,7 +29,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from did import RETENTION_DAYS, Ed25519PublicKey
+from did import RETENTION_DAYS, Ed25519PublicKey, day_of
 from did.cli import CliError, print_json, read_input_file, warn
 from registry._batchfile import MAX_BATCH_FILE, decode_batch_file
 from registry._lostphone import lost_phone_visits
@@ -223,6 +225,19 @@ def _purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compact(args: argparse.Namespace) -> int:
+    now = args.now if args.now is not None else int(time.time())
+    today = day_of(now, tz_offset=args.tz_offset)
+    with _open(args) as store:
+        if args.day:
+            days = sorted({_day(d) for d in args.day})
+        else:
+            days = [d for d in store.days() if d < today and not store.compacted(d)]
+        done = [d for d in _progress(days, "days") if store.compact(d)]
+        print_json({"compacted_days": done, "not_stored": sorted(set(days) - set(done))})
+    return 0
+
+
 def _contacts(args: argparse.Namespace) -> int:
     exclude = [_hex(v, "--exclude") for v in args.exclude]
     with _open(args) as store:
@@ -274,6 +289,19 @@ def register(subparsers: Any) -> None:
     p = _cmd(sub, "purge", _purge, "delete whole days older than the retention period")
     p.add_argument("--older-than", type=int, default=RETENTION_DAYS, metavar="DAYS")
     p.add_argument("--now", type=int, help="Unix time to count from (default: now)")
+    p.add_argument("--tz-offset", type=int, default=0, help="the epoch zone (s east of UTC)")
+
+    p = _cmd(
+        sub,
+        "compact",
+        _compact,
+        "rewrite days in venue order, so that a venue's stays are read from neighbouring pages"
+        " (default: every day before today not compacted yet)",
+    )
+    p.add_argument(
+        "--day", action="append", default=[], help="a day (number or YYYY-MM-DD); repeatable"
+    )
+    p.add_argument("--now", type=int, help="Unix time of today (default: now)")
     p.add_argument("--tz-offset", type=int, default=0, help="the epoch zone (s east of UTC)")
 
     # The HTTP service's commands (keygen, serve, venue-request) live in registry._serve.

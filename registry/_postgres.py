@@ -478,6 +478,46 @@ class PostgresStore:
         self._known_days.difference_update(gone)
         return gone
 
+    # -- compaction ----------------------------------------------------------------------
+
+    def compact(self, day: int) -> bool:
+        """Rewrite ``day``'s records in venue and time order (:meth:`registry.Store.compact`):
+        ``CLUSTER`` of the day's partition on its (venue, time in) index, then ``ANALYZE``.
+        The partition is locked (reads and writes of that day wait) while it is rewritten;
+        other days are not."""
+        check_day(day)
+        with self._conn() as conn:
+            with conn.transaction():
+                index = _time_index(conn, day)
+                if index is None:
+                    return False
+                conn.execute(f"CLUSTER visits_d{day} USING {index}")
+            conn.execute(f"ANALYZE visits_d{day}")
+        return True
+
+    def compacted(self, day: int) -> bool:
+        """Whether ``day`` was compacted (:meth:`registry.Store.compacted`)."""
+        check_day(day)
+        with self._conn() as conn:
+            index = _time_index(conn, day)
+            if index is None:
+                return False
+            row = conn.execute(
+                "SELECT indisclustered FROM pg_index WHERE indexrelid = %s::regclass", (index,)
+            ).fetchone()
+            return bool(row[0])
+
+
+def _time_index(conn: Any, day: int) -> str | None:
+    # The partition's own index of the parent's visits_venue_time (named by PostgreSQL).
+    row = conn.execute(
+        "SELECT x.indexrelid::regclass::text FROM pg_index x"
+        " JOIN pg_inherits h ON h.inhrelid = x.indexrelid"
+        " WHERE h.inhparent = 'visits_venue_time'::regclass AND x.indrelid = to_regclass(%s)",
+        (f"visits_d{day}",),
+    ).fetchone()
+    return None if row is None else str(row[0])
+
 
 def _horizon(conn: Any) -> int:
     row = conn.execute("SELECT value FROM registry_meta WHERE key = 'purged_before'").fetchone()

@@ -47,6 +47,18 @@ bare SQLite on the same rows), and what the day files are tuned for, durability 
   commits is written back once (at 600,000 records a day: 27 -> 21 KB written and
   12,800 -> 19,000 records/s); its WAL shrinks to 64 MiB after a checkpoint, and the
   file is closed (its WAL checkpointed and removed) when the writer moves to another day.
+
+**Compaction.** Rows lie in a day file in arrival order, so one venue's stays are spread
+over the whole file and a contacts query reads a page per record it finds: once the store
+outgrows memory, a random read each. :meth:`SqliteStore.compact` rewrites a day in
+``(venue key, time in)`` order into a new file (``visits-<day>.g<N>.sqlite3``, its
+generation N counted in the main file's ``meta``): the query then reads neighbouring
+pages. The copy is made and fsynced under the writer lock, then one durable commit of the
+main file makes it the day's file, and the old file is removed. Every opener asks the main
+file which generation is current (a process holding the old file open reopens the new
+one on its next query or write; a reader never creates a day file), so no write can land
+in a file that was replaced. A crash before the commit leaves a stray copy (removed by the
+next compaction); after it, a stray old file (removed likewise, and by retention).
 """
 
 from __future__ import annotations
@@ -74,6 +86,7 @@ from registry._model import (
     trace_seed_label,
 )
 from registry._schema import SQLITE_DAY_MIGRATIONS, SQLITE_MAIN_MIGRATIONS, SQLITE_PSEUDONYM_KEY
+from registry._sqlite_compact import build_sorted, remove_files
 from registry._sqlite_journal import (
     COLS,
     apply,
@@ -108,7 +121,7 @@ from registry.errors import ExpiredRecord, StoreUnavailable
 __all__ = ["SqliteStore"]
 
 _MAIN = "registry.sqlite3"
-_DAY_FILE = re.compile(r"\Avisits-(\d{1,10})\.sqlite3\Z")
+_DAY_FILE = re.compile(r"\Avisits-(\d{1,10})(?:\.g(\d{1,10}))?\.sqlite3\Z")
 _COLS = COLS
 _MAX_OPEN_DAYS = 64
 #: Day files take every visit write (module docstring, "Write volume").
@@ -143,6 +156,7 @@ class SqliteStore:
         self._cache_kib = cache_kib
         self._lock = threading.RLock()
         self._days: dict[int, sqlite3.Connection] = {}
+        self._generations: dict[int, int] = {}  # the generation each open day file is of
         self._closer: ThreadPoolExecutor | None = None  # closes left day files (_moved_to)
         self._closing: list[Future[None]] = []
         self._last_day: int | None = None  # the day file the last batch went to
@@ -167,10 +181,19 @@ class SqliteStore:
     # -- connections ---------------------------------------------------------------------
 
     def _connect(
-        self, path: Path, migrations: Sequence[tuple[str, ...]], pragmas: Sequence[str] = ()
+        self,
+        path: Path,
+        migrations: Sequence[tuple[str, ...]],
+        pragmas: Sequence[str] = (),
+        *,
+        create: bool = True,
     ) -> sqlite3.Connection:
         conn = sqlite3.connect(
-            path, timeout=self._timeout, isolation_level=None, check_same_thread=False
+            path.resolve().as_uri() + ("" if create else "?mode=rw"),
+            timeout=self._timeout,
+            isolation_level=None,
+            check_same_thread=False,
+            uri=True,
         )
         try:
             register_functions(conn)
@@ -184,22 +207,43 @@ class SqliteStore:
             raise
         return conn
 
-    def _day_path(self, day: int) -> Path:
-        return self.folder / f"visits-{day}.sqlite3"
+    def _day_path(self, day: int, generation: int = 0) -> Path:
+        if generation == 0:
+            return self.folder / f"visits-{day}.sqlite3"
+        return self.folder / f"visits-{day}.g{generation}.sqlite3"
+
+    def _generation(self, day: int) -> int:
+        # The current file of a day (module docstring, "Compaction").
+        row = self._main.execute(
+            "SELECT value FROM meta WHERE key = ?", (f"generation:{day}",)
+        ).fetchone()
+        return 0 if row is None else int(row[0])
 
     def _day(self, day: int, *, create: bool) -> sqlite3.Connection | None:
+        generation = self._generation(day)
         conn = self._days.get(day)
         if conn is not None:
-            return conn
-        path = self._day_path(day)
+            if self._generations.get(day) == generation:
+                return conn
+            del self._days[day]  # compacted by another process since: its file is gone
+            conn.close()
+        path = self._day_path(day, generation)
         if not create and not path.exists():
             return None
         if len(self._days) >= _MAX_OPEN_DAYS:
             self._days.pop(next(iter(self._days))).close()
-        conn = self._connect(path, SQLITE_DAY_MIGRATIONS, DAY_PRAGMAS)
+        try:
+            conn = self._connect(path, SQLITE_DAY_MIGRATIONS, DAY_PRAGMAS, create=create)
+        except sqlite3.OperationalError:
+            # A reader lost a race with retention or compaction: the file went between
+            # the check and the open (a reader never creates one). Ask again.
+            if create or path.exists():
+                raise
+            return self._day(day, create=False) if self._generation(day) != generation else None
         if self._cache_kib is not None:  # set last, so this size wins
             conn.execute(f"PRAGMA cache_size = -{int(self._cache_kib)}")
         self._days[day] = conn
+        self._generations[day] = generation
         return conn
 
     def close(self) -> None:
@@ -500,7 +544,7 @@ class SqliteStore:
         """The days that have a file, oldest first."""
         with sqlite_errors():
             found = (_DAY_FILE.match(p.name) for p in self.folder.iterdir())
-            return sorted(int(m.group(1)) for m in found if m)
+            return sorted({int(m.group(1)) for m in found if m})
 
     def stats(self) -> list[DayStats]:
         """Per-day figures (:meth:`registry.Store.stats`)."""
@@ -528,16 +572,66 @@ class SqliteStore:
                 (before,),
             )
             gone = [d for d in self.days() if d < before]
+            self._main.executemany(
+                "DELETE FROM meta WHERE key = ?", [(f"generation:{d}",) for d in gone]
+            )
             for day in gone:
                 conn = self._days.pop(day, None)
                 if conn is not None:
                     conn.close()
-                base = self._day_path(day)
-                for suffix in ("", "-wal", "-shm"):
-                    with contextlib.suppress(FileNotFoundError):
-                        os.unlink(f"{base}{suffix}")
+                for path in self._day_files(day):
+                    remove_files(path)
             _fsync_dir(self.folder)
             return gone
+
+    def _day_files(self, day: int) -> list[Path]:
+        # Every file of a day: its current generation, any a crash left behind, and any
+        # unfinished compaction copy.
+        out = []
+        for path in self.folder.glob(f"visits-{day}.*"):
+            match = _DAY_FILE.match(path.name.removesuffix(".part"))
+            if match and int(match.group(1)) == day:
+                out.append(path)
+        return out
+
+    # -- compaction ----------------------------------------------------------------------
+
+    def compact(self, day: int) -> bool:
+        """Rewrite ``day``'s records in venue and time order (:meth:`registry.Store.compact`;
+        module docstring, "Compaction")."""
+        check_day(day)
+        with self._writing():
+            self._closed_behind()  # no close of this day's file runs behind the writer
+            if self._day(day, create=False) is None:
+                return False
+            generation = self._generation(day)
+            source = self._day_path(day, generation)
+            target = self._day_path(day, generation + 1)
+            part = target.with_name(target.name + ".part")
+            for stale in self._day_files(day):
+                if stale != source:
+                    remove_files(stale)
+            # The source's WAL moved into it, so that the copy reads one file.
+            self._days[day].execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            build_sorted(source, part, SQLITE_DAY_MIGRATIONS)
+            os.replace(part, target)
+            _fsync_dir(self.folder)
+            with transaction(self._main):
+                self._main.execute(
+                    "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key)"
+                    " DO UPDATE SET value = excluded.value",
+                    (f"generation:{day}", generation + 1),
+                )
+            self._days.pop(day).close()
+            remove_files(source)
+            _fsync_dir(self.folder)
+            return True
+
+    def compacted(self, day: int) -> bool:
+        """Whether ``day`` was compacted (:meth:`registry.Store.compacted`)."""
+        check_day(day)
+        with self._lock, sqlite_errors():
+            return self._generation(day) > 0
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -184,6 +184,25 @@ class Store(Protocol):
     def stats(self) -> list[DayStats]:
         """Per stored day: visit records, checked-out records, venues and trace seeds."""
 
+    def compact(self, day: int) -> bool:
+        """Rewrite ``day``'s visit records in (venue, time in) order, the same records in
+        the same day, so that one venue's stays lie on neighbouring pages: a contacts query
+        then reads a few pages instead of one per record found (which, once a store
+        outgrows memory, is a random read each). Meant for days that are over: run it
+        nightly (``anshim registry compact``). Later writes to the day are kept, in
+        arrival order after the rest. Returns whether the day is stored (a day never
+        written, or deleted by retention, has nothing to rewrite).
+
+        SQLite writes a new file for the day under the writer lock (writes wait; reads do
+        not); PostgreSQL clusters the day's partition (reads and writes of that day wait).
+
+        Raises:
+            InvalidQuery: ``day`` is not a day number.
+        """
+
+    def compacted(self, day: int) -> bool:
+        """Whether ``day`` has been compacted (since it was first written)."""
+
     def purge(self, before: int) -> list[int]:
         """Delete every day older than ``before`` whole (SQLite: its file; PostgreSQL: its
         partitions), and refuse records of those days from now on. Returns the days deleted.

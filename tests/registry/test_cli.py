@@ -156,3 +156,30 @@ def test_console_script(folder: Path) -> None:
     )
     assert bad.returncode == 2
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_compact_rewrites_the_days_before_today_once(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kit = make_venue(1)
+    batches = tmp_path / "batches.cbor"
+    visits = [make_visit(kit, T0 + 86400 * d + 3600) for d in range(3)]
+    batches.write_bytes(encode_batch_file([[v.message() for v in visits]]))
+    venues = tmp_path / "venues.json"
+    venues.write_text(json.dumps([kit.venue.to_json()]))
+    store = ["--store", str(folder)]
+    now = ["--now", str(T0 + 2 * 86400 + 7200)]  # the third day is today
+    assert run(capsys, "import", *store, "--venues", str(venues), str(batches), *now)[0] == 0
+    code, out, _ = run(capsys, "compact", *store, *now)
+    assert (code, out) == (0, {"compacted_days": [DAY, DAY + 1], "not_stored": []})
+    assert (folder / f"visits-{DAY}.g1.sqlite3").exists()
+    code, out, _ = run(capsys, "compact", *store, *now)  # nothing left to do
+    assert (code, out) == (0, {"compacted_days": [], "not_stored": []})
+    code, out, _ = run(capsys, "compact", *store, "--day", str(DAY + 2), "--day", str(DAY + 9))
+    assert (code, out) == (0, {"compacted_days": [DAY + 2], "not_stored": [DAY + 9]})
+    code, out, err = run(capsys, "compact", *store, "--day", "yesterday")
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "yesterday" in err
+    code, out, _ = run(capsys, "stats", *store)
+    assert [d["visits"] for d in out["days"]] == [1, 1, 1]  # type: ignore[index]

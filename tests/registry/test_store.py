@@ -383,3 +383,59 @@ def test_pseudonyms_of_non_wallet_channels_are_stored_too(store: registry.Store)
     (m,) = store.by_pseudonym(sms.visit.pseudonym, DAY)
     assert m.record.visit.locator is None
     assert m.record.visit.channel is Channel.CALL
+
+
+# -- compaction ---------------------------------------------------------------------------
+
+
+def test_compaction_keeps_every_record_and_answer_and_later_writes(store: registry.Store) -> None:
+    kits = [make_venue(n) for n in range(1, 6)]
+    store.put_venues([k.venue for k in kits])
+    wallet = os.urandom(32)
+    # Arrival order interleaves the venues; compaction groups each venue's stays.
+    records = [
+        make_visit(kits[i % 5], T0 + 3600 + 97 * i, T0 + 3600 + 97 * i + 1800) for i in range(60)
+    ]
+    lost = make_visit(kits[2], T0 + 7200, wallet=wallet)
+    open_stay = make_visit(kits[1], T0 + 5000)
+    store.put([*records, lost, open_stay])
+    seed = make_trace_seed("urn:uuid:holder-9", DAY)
+    store.put_trace_seeds([seed])
+    store.put([make_visit(kits[0], T0 + 86400 + 60)])  # another day, never compacted
+
+    def answers() -> list[object]:
+        return [
+            [(m.record, m.overlap_seconds) for m in store.contacts(k.did, T0 + 3600, T0 + 9000)]
+            for k in kits
+        ] + [
+            sorted(  # in no stated order
+                store.by_visit_ids([r.visit.visit_id for r in records], days=range(DAY, DAY + 1)),
+                key=lambda m: m.record.visit.visit_id,
+            ),
+            store.by_pseudonym(lost.visit.pseudonym, DAY),
+            store.by_locators(DAY, [(kits[2].did, lost.visit.locator or b"")]),
+            store.trace_seeds(seed.label),
+            [s.to_json() for s in store.stats()],
+        ]
+
+    before = answers()
+    assert not store.compacted(DAY)
+    assert store.compact(DAY) is True
+    assert store.compacted(DAY)
+    assert not store.compacted(DAY + 1)
+    assert answers() == before
+    # The day still takes writes: a check-out of a compacted stay, a late upload.
+    store.put([check_out(kits[1], open_stay, T0 + 6000)])
+    late = make_visit(kits[3], T0 + 4000, T0 + 8000)
+    assert store.put([late]) == registry.PutResult(inserted=1)
+    (closed,) = store.by_visit_ids([open_stay.visit.visit_id], days=range(DAY, DAY + 1))
+    assert closed.record.visit.time_out == T0 + 6000
+    assert late.visit.visit_id in ids(store.contacts(kits[3].did, T0 + 3600, T0 + 9000))
+    assert store.compact(DAY) is True  # again, with the later writes
+    assert store.stats()[0].visits == 63
+    assert store.purge(DAY + 1) == [DAY]
+    assert not store.compacted(DAY)
+    assert store.compact(DAY) is False  # deleted by retention: nothing to rewrite
+    assert store.compact(DAY + 5) is False  # never written
+    with pytest.raises(InvalidQuery):
+        store.compact(-1)
