@@ -255,7 +255,11 @@ class GroupCommit:
         self._staging = staging
         self._writer = writer
         self._on_commit = on_commit
-        self._pending: asyncio.Future[None] | None = None
+        # The batch gathering now: a future per request waiting for its commit (None: no
+        # batch is gathering). One future each, not one shared future that each waiter
+        # shields from its own cancellation: asyncio.shield costs a future and two
+        # callbacks per waiter (5 us of the event loop's CPU per check-in).
+        self._pending: list[asyncio.Future[None]] | None = None
         self._committing = False
         self._closed = False
         self._executor = concurrent.futures.ThreadPoolExecutor(
@@ -265,10 +269,9 @@ class GroupCommit:
 
     def _schedule(self) -> None:
         if self._pending is None and not self._closed:
-            loop = asyncio.get_running_loop()
-            self._pending = loop.create_future()
+            self._pending = []
             if not self._committing:
-                loop.call_soon(self._flush)
+                asyncio.get_running_loop().call_soon(self._flush)
             # else: the batch in flight starts this one when it is done.
 
     def _flush(self) -> None:
@@ -285,12 +288,11 @@ class GroupCommit:
             error = finished.exception()
             if error is None:
                 self._staging.release([stage for stage in stages if stage.conflict])
-                pending.set_result(None)
+                _settle(pending, None)
                 self._on_commit()
             else:
                 self._staging.release(stages)
-                pending.set_exception(error)
-                pending.exception()  # retrieved here too: each waiter gets it raised
+                _settle(pending, error)
             if self._pending is not None:
                 self._flush()  # what was staged while this batch was committed
 
@@ -336,7 +338,9 @@ class GroupCommit:
         pending = self._pending
         if pending is None:
             raise OutboxUnavailable("the service is stopping")
-        await asyncio.shield(pending)
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        pending.append(waiter)
+        await waiter  # a cancelled request cancels its own future only
 
     def close(self) -> None:
         """Wait for the batch in flight, commit what is still queued, and stop the writer
@@ -353,11 +357,20 @@ class GroupCommit:
             self._writer.commit(stages)
         except OutboxUnavailable as exc:
             self._staging.release(stages)
-            if pending is not None and not pending.done():
-                pending.set_exception(exc)
-                pending.exception()
+            if pending is not None:
+                _settle(pending, exc)
             raise
         finally:
             self._writer.close()
-        if pending is not None and not pending.done():
-            pending.set_result(None)
+        if pending is not None:
+            _settle(pending, None)
+
+
+def _settle(waiters: list[asyncio.Future[None]], error: BaseException | None) -> None:
+    # Each request still waiting gets its batch's outcome (a cancelled one is done).
+    for waiter in waiters:
+        if not waiter.done():
+            if error is None:
+                waiter.set_result(None)
+            else:
+                waiter.set_exception(error)

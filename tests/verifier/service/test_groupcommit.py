@@ -184,3 +184,27 @@ def test_a_replay_the_process_no_longer_remembers_is_refused_by_the_writer(
 
     assert isinstance(asyncio.run(run()), ReplayedCheckIn)
     assert committed(service.settings.database, "SELECT count(*) FROM outbox") == 2
+
+
+def test_a_request_cancelled_while_waiting_leaves_its_batch_to_commit_for_the_others(
+    tmp_path: Path, escrow_world: World
+) -> None:
+    service = open_service(tmp_path)
+    wallet = new_wallet(tmp_path, "visitor")
+    messages = [wallet_answer(wallet, poster(VENUE), now=NOW + i) for i in range(5)]
+
+    async def run() -> list[bytes | BaseException]:
+        service.enable_group_commit()
+        pending = [admit(service, m) for m in messages]
+        await asyncio.sleep(0)  # all five staged in one batch, waiting for its commit
+        pending[2].cancel()  # its client went away
+        try:
+            return await asyncio.gather(*pending, return_exceptions=True)
+        finally:
+            service.flush_now()
+
+    results = asyncio.run(run())
+    assert isinstance(results[2], asyncio.CancelledError)
+    assert all(type(r) is bytes for i, r in enumerate(results) if i != 2), results
+    # What was staged is committed all the same: the record of the cancelled request too.
+    assert committed(service.settings.database, "SELECT count(*) FROM outbox") == 5
