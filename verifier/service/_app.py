@@ -30,7 +30,7 @@ from verifier import EpochKeys
 from verifier.errors import EndpointMethodRefused, NoSuchEndpoint, VenueServiceError
 from verifier.service import _doors, _phones, _screens
 from verifier.service._access import RateLimiter
-from verifier.service._deadline import DEFAULT_BODY_TIMEOUT, BodyDeadline
+from verifier.service._deadline import DEFAULT_BODY_TIMEOUT, BodyDeadlines
 from verifier.service._fastpath import PhoneEndpoints
 from verifier.service._problems import PROBLEM_TYPE_PREFIX, problem_body, responses
 from verifier.service._runtime import Clock, VenueService, system_clock
@@ -104,22 +104,33 @@ class VenueApp(FastAPI):
     """The FastAPI app, with the phones' check-in and check-out answered by
     :class:`~verifier.service._fastpath.PhoneEndpoints` before routing (the hot path);
     every other request, and the OpenAPI document, are FastAPI's. Every request's body,
-    either way, is due within ``body_timeout`` seconds (:class:`BodyDeadline`)."""
+    either way, is due within ``deadlines.seconds`` (:class:`BodyDeadlines`)."""
 
     phones: PhoneEndpoints | None = None
-    body_timeout: float = DEFAULT_BODY_TIMEOUT
+
+    def __init__(
+        self, *args: Any, body_timeout: float = DEFAULT_BODY_TIMEOUT, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.deadlines = BodyDeadlines(body_timeout)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            timed = BodyDeadline(receive, send, self.body_timeout)
-            receive, send = timed.receive, timed.send
-        phones = self.phones
-        if phones is not None:
-            found = phones.match(scope)
-            if found is not None:
-                await phones(scope, receive, send, *found)
-                return
-        await super().__call__(scope, receive, send)
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        timed = self.deadlines.start(receive, send)
+        try:
+            phones = self.phones
+            found = None if phones is None else phones.match(scope)
+            if phones is not None and found is not None:
+                # The fast path reads the whole body before it answers, and gives up
+                # without answering if the client is gone (the 408 went): it needs no
+                # watch on its sends.
+                await phones(scope, timed.receive, send, *found)
+            else:
+                await super().__call__(scope, timed.receive, timed.send)
+        finally:
+            timed.finish()
 
 
 def create_app(
@@ -188,8 +199,8 @@ def create_app(
         # Any route may answer these: a body that does not parse, arrives too slowly or
         # is over the cap, input that fails its schema, a store that cannot commit.
         responses=responses(400, 408, 413, 422, 503),
+        body_timeout=settings.body_timeout,
     )
-    app.body_timeout = settings.body_timeout
     app.state.service = service
     app.state.uploader = uploader
     app.state.limiter = limiter = RateLimiter(settings.rate_per_source)
