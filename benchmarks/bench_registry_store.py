@@ -103,9 +103,10 @@ def _venue_did(i: int) -> str:
 class Island:
     """The synthetic island: venues, popularity, a wedding hall, a case with a lost phone."""
 
-    def __init__(self, records: int, seed: int = 7) -> None:
+    def __init__(self, records: int, seed: int = 7, days: int = DAYS) -> None:
         self.rng = random.Random(seed)
         self.records = records
+        self.days = days  # made of the DAYS the island has (each of its full size)
         self.key = Ed25519PrivateKey.generate()  # one venue key signs all (not verified)
         self.pseudonyms = [pseudonym_did(Ed25519PrivateKey.generate()) for _ in range(4096)]
         # Popularity: Zipf-like weights, so a few venues are very busy and most are quiet.
@@ -153,7 +154,7 @@ class Island:
         """Every record, in upload batches of 1,000 (day by day, as venues upload)."""
         rng = self.rng
         per_day = max(1, (self.records - WEDDING_GUESTS - 14) // DAYS)
-        for d in range(DAYS):
+        for d in range(self.days):
             day = FIRST_DAY + d
             start = day * 86400
             batch: list[registry.StoredVisit] = []
@@ -406,8 +407,9 @@ def run(
     profile: bool = False,
     compact: bool = True,
     drop_caches: bool = False,
+    days: int = DAYS,
 ) -> dict[str, object]:
-    island = Island(records)
+    island = Island(records, days=days)
     store = registry.open_store(url, create=True)
     load_start = _load()
     try:
@@ -460,6 +462,40 @@ def run(
         server_cpu = server_end[0] - server_start[0]
         server_written = server_end[1] - server_start[1]
         load_ingest = _load()
+        ingest = {
+            "engine": engine,
+            "records": count,
+            "venues": VENUES,
+            "days": DAYS,
+            "envelopes": f"random bytes of the right size ({ENVELOPE_SIZE} B), never decrypted",
+            "ingest_records_per_s": round(count / ingest_s),
+            "ingest_batch": BATCH,
+            "ingest_cpu_us_per_record": {
+                "client": round(ingest_cpu / count * 1e6, 1),
+                "server": round(server_cpu / count * 1e6, 1) if server_pid else None,
+            },
+            # put waits for the server, so the two processes' CPU times add up.
+            "ingest_records_per_cpu_s": round(count / (ingest_cpu + server_cpu)),
+            **(_floor_figures(floor, count / ingest_s) if floor is not None else {}),
+            **(
+                {"ingest_time_split": _cpu_split(profiler, profiled, profiled_s, profiled_cpu)}
+                if profiler is not None and profiled
+                else {}
+            ),
+            # What the engine wrote per record (WAL, checkpoints, data files): SQLite in
+            # this process, PostgreSQL in the server's (the client writes nothing).
+            "ingest_written_bytes_per_record": round(
+                (server_written if server_pid else written) / count
+            ),
+        }
+        if days < DAYS:  # the first days only: ingest figures, no queries
+            return {
+                **ingest,
+                "days_ingested": days,
+                "records_per_day": round(count / days),
+                "load_average": {"start": load_start, "after_ingest": load_ingest},
+                "cpus": os.cpu_count(),
+            }
 
         # The nightly compaction of every day but the last ("today"), as a deployment runs
         # it (`anshim registry compact`), then the store settled: the queries below measure
@@ -505,30 +541,7 @@ def run(
         dropped = store.purge(FIRST_DAY + 1)
         drop_s = time.perf_counter() - t
         return {
-            "engine": engine,
-            "records": count,
-            "venues": VENUES,
-            "days": DAYS,
-            "envelopes": f"random bytes of the right size ({ENVELOPE_SIZE} B), never decrypted",
-            "ingest_records_per_s": round(count / ingest_s),
-            "ingest_batch": BATCH,
-            "ingest_cpu_us_per_record": {
-                "client": round(ingest_cpu / count * 1e6, 1),
-                "server": round(server_cpu / count * 1e6, 1) if server_pid else None,
-            },
-            # put waits for the server, so the two processes' CPU times add up.
-            "ingest_records_per_cpu_s": round(count / (ingest_cpu + server_cpu)),
-            **(_floor_figures(floor, count / ingest_s) if floor is not None else {}),
-            **(
-                {"ingest_time_split": _cpu_split(profiler, profiled, profiled_s, profiled_cpu)}
-                if profiler is not None and profiled
-                else {}
-            ),
-            # What the engine wrote per record (WAL, checkpoints, data files): SQLite in
-            # this process, PostgreSQL in the server's (the client writes nothing).
-            "ingest_written_bytes_per_record": round(
-                (server_written if server_pid else written) / count
-            ),
+            **ingest,
             "compaction": (
                 {
                     "days": len(compact_s),
@@ -619,11 +632,21 @@ def main() -> None:
         help="query the days as ingested, without the nightly compaction",
     )
     parser.add_argument(
+        "--days",
+        type=int,
+        default=DAYS,
+        help=f"ingest only the first DAYS of the {DAYS} (each of the size --records gives it),"
+        " and report ingest only: a day file's size, not the store's, sets SQLite's ingest"
+        " rate, so --records 38000000 --days 1 measures a full-scale day and its floor",
+    )
+    parser.add_argument(
         "--drop-caches",
         action="store_true",
         help="drop the OS page cache before the queries (root only), so that they read from disk",
     )
     args = parser.parse_args()
+    if not 1 <= args.days <= DAYS:
+        parser.error(f"--days must be in [1, {DAYS}]")
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     work = Path(tempfile.mkdtemp(prefix="anshim-bench-"))
@@ -660,6 +683,7 @@ def main() -> None:
                 profile=args.profile,
                 compact=not args.no_compact,
                 drop_caches=args.drop_caches,
+                days=args.days,
             )
             if server_pid is not None:
                 figures["server_settings"] = SERVER_SETTINGS
