@@ -113,6 +113,9 @@ CREATE TABLE IF NOT EXISTS meta (
 # A file made before keeps its WITHOUT ROWID table, which the same statements serve.
 #: Outcomes (what the kiosk shows) are kept this long; counts stay for the retention period.
 _OUTCOME_SECONDS = 3600
+_OUTCOME_SQL = (
+    "INSERT INTO outcomes (venue, time, channel, code, temperature) VALUES (?, ?, ?, ?, ?)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -457,17 +460,19 @@ class VenueStore:
         """Count one outcome (inside the transaction if one is open, else on its own) and
         keep it for the kiosk."""
         day = now // SECONDS_PER_DAY
+        staging = self._staging()
+        stage = None if staging is None else staging.current
+        if stage is not None:  # in a request's staged block (the hot path): none of its own
+            stage.count((day, venue, channel, code))  # summed per batch by the writer
+            stage.execute(_OUTCOME_SQL, (venue, now, channel, code, temperature))
+            return
         with self.transaction():
             conn = self.begin()
             if isinstance(conn, Stage):
-                conn.count((day, venue, channel, code))  # summed per batch by the writer
+                conn.count((day, venue, channel, code))
             else:
                 conn.execute(TALLY_SQL, (day, venue, channel, code, 1))
-            conn.execute(
-                "INSERT INTO outcomes (venue, time, channel, code, temperature)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (venue, now, channel, code, temperature),
-            )
+            conn.execute(_OUTCOME_SQL, (venue, now, channel, code, temperature))
 
     def outcomes_after(self, venue: str, after: int) -> list[tuple[int, int, str, str, int | None]]:
         """Outcomes at ``venue`` with a sequence number above ``after``, oldest first:
@@ -598,6 +603,12 @@ class SqliteReplayStore:
         if type(key) is not bytes or type(until) is not int or type(now) is not int:
             raise InputError("claim takes a bytes key and int times")
         staging = self._store._staging()
+        if staging is not None and staging.current is not None:
+            # Group commit, inside a request's staged block (the hot path): as below,
+            # into that block's stage without a nested block around it.
+            if staging.verify and self._committed(key, now):
+                return False
+            return staging.claim(staging.current, key, until, now)
         with self._store.transaction() as conn:
             if staging is not None and isinstance(conn, Stage):
                 # Group commit: checked against the committed claims and this process's
