@@ -32,7 +32,7 @@ def folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     path = tmp_path / "store"
     code, out, _ = run(capsys, "init", "--store", str(path))
     assert code == 0
-    assert out["schema_version"] == SCHEMA_VERSION == 4
+    assert out["schema_version"] == SCHEMA_VERSION == 5
     return path
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import time
 from collections.abc import Callable
@@ -11,7 +12,13 @@ from pathlib import Path
 import pytest
 
 import registry
-from registry._schema import SQLITE_DAY_MIGRATIONS, SQLITE_MAIN_MIGRATIONS, postgres_migrations
+from registry._schema import (
+    SQLITE_DAY_MIGRATIONS,
+    SQLITE_MAIN_MIGRATIONS,
+    VENUE_KEY,
+    postgres_migrations,
+    postgres_partition_ddl,
+)
 from registry._sqlite_journal import day_rows, register_functions, venue_key
 from registry._store import COLUMNS, to_row
 from registry.errors import InvalidStoreUrl, RecordConflict, SchemaMismatch, StoreUnavailable
@@ -112,7 +119,7 @@ def _day_indexes(path: Path) -> list[str]:
 
 
 def _latest_day_indexes() -> list[str]:
-    return sorted(s for s in SQLITE_DAY_MIGRATIONS[-1] if s.startswith("CREATE ") and " ON " in s)
+    return sorted(s for s in SQLITE_DAY_MIGRATIONS[3] if s.startswith("CREATE ") and " ON " in s)
 
 
 def test_sqlite_migrates_a_version_1_store(sqlite_url: str, open_url: Opener) -> None:
@@ -136,7 +143,7 @@ def test_sqlite_migrates_a_version_1_store(sqlite_url: str, open_url: Opener) ->
         conn.commit()
         conn.close()
     store = open_url(sqlite_url)
-    assert store.schema_version() == registry.SCHEMA_VERSION == 4
+    assert store.schema_version() == registry.SCHEMA_VERSION == 5
     assert [m.record for m in store.by_pseudonym(record.visit.pseudonym, DAY)] == [record]
     assert store.stats()[0].trace_seeds == 0  # the version-2 table now exists
     # Version 3 keyed the indexes by the venue's key, filled in for the rows already there.
@@ -175,7 +182,7 @@ def test_sqlite_migrates_a_version_3_day_file_keeping_its_rows_and_their_keys(
     assert store.put(records).unchanged == len(records)  # the unique key holds
     assert store.stats()[0].visits == len(records)
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == registry.SCHEMA_VERSION
     conn.close()
     assert _day_indexes(path) == _latest_day_indexes()
 
@@ -319,12 +326,61 @@ def test_postgres_migrates_a_version_1_database(pg_url: str, open_url: Opener) -
             conn.execute(statement)
         conn.execute("INSERT INTO registry_schema (version) VALUES (1)")
     store = open_url(pg_url)
-    assert store.schema_version() == registry.SCHEMA_VERSION == 4
+    assert store.schema_version() == registry.SCHEMA_VERSION == 5
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT to_regclass('trace_seeds')").fetchone() != (None,)
-        conn.execute("UPDATE registry_schema SET version = 99 WHERE version = 4")
+        conn.execute("UPDATE registry_schema SET version = 99 WHERE version = 5")
     with pytest.raises(SchemaMismatch):
         registry.open_store(pg_url)
+
+
+def test_postgres_migrates_a_version_4_database_to_hashed_index_keys(
+    pg_url: str, open_url: Opener
+) -> None:
+    # Rows stored under version 4's text-keyed indexes answer every query after version 5
+    # rebuilt the indexes (of the parent and of each existing partition) on hashed keys.
+    kit = make_venue(1)
+    records = [make_visit(kit, T0 + 60 * i) for i in range(1, 4)]
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE registry_schema (version integer PRIMARY KEY,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        for number, migration in enumerate(postgres_migrations()[:4], start=1):
+            for statement in migration:
+                conn.execute(statement)
+            conn.execute("INSERT INTO registry_schema (version) VALUES (%s)", (number,))
+        conn.execute(postgres_partition_ddl("visits", DAY))
+        conn.execute(postgres_partition_ddl("trace_seeds", DAY))
+        marks = ", ".join(["%s"] * len(COLUMNS))
+        with conn.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO visits ({', '.join(COLUMNS)}) VALUES ({marks})",
+                [to_row(r) for r in records],
+            )
+    store = open_url(pg_url)
+    assert store.schema_version() == 5
+    with psycopg.connect(pg_url) as conn:
+        definitions = [
+            d
+            for (d,) in conn.execute(
+                "SELECT indexdef FROM pg_indexes WHERE tablename = %s ORDER BY indexname",
+                (f"visits_d{DAY}",),
+            )
+        ]
+    assert len(definitions) == 4
+    assert sum("(hashtextextended(venue, " in d for d in definitions) == 2  # time, locator
+    assert sum("(hashtextextended(pseudonym, " in d for d in definitions) == 1
+    assert [m.record for m in store.contacts(kit.did, T0, T0 + 600)] == records
+    first = records[0].visit
+    assert first.locator is not None
+    assert [m.record for m in store.by_locators(DAY, [(kit.did, first.locator)])] == [records[0]]
+    assert [m.record for m in store.by_pseudonym(first.pseudonym, DAY)] == [
+        r for r in records if r.visit.pseudonym == first.pseudonym
+    ]
+    assert store.put(records).unchanged == len(records)  # the primary key is the same
+    assert store.compact(DAY)
+    assert store.compacted(DAY)
 
 
 def test_postgres_unreachable_is_store_unavailable(pg_server: Server) -> None:
@@ -448,9 +504,12 @@ def test_postgres_compaction_clusters_the_day_partition(pg_url: str, open_url: O
     assert store.compact(DAY)
     with psycopg.connect(pg_url) as conn:
         rows = conn.execute(
-            f"SELECT venue, time_in FROM visits_d{DAY} ORDER BY ctid"  # physical order
+            f"SELECT {VENUE_KEY}, time_in, venue FROM visits_d{DAY} ORDER BY ctid"  # physical
         ).fetchall()
-        assert rows == sorted(rows)
+        assert rows == sorted(rows)  # by the venue's key, then time
+        venues = [r[2] for r in rows]
+        assert len(set(venues)) == 7
+        assert sum(a != b for a, b in itertools.pairwise(venues)) == 6  # one run each
         other = conn.execute(f"SELECT count(*) FROM visits_d{DAY + 1}").fetchone()
     assert other == (1,)
     assert store.compacted(DAY)
