@@ -27,6 +27,8 @@ indexes (copied from the engine's day file) with the same settings, by a bare
 with the engine's, so both see the same load; ``ingest_vs_floor`` is the engine's rate over
 the floor's. ``--profile`` also splits the CPU time of the engine's ``put`` into time inside
 ``sqlite3``'s calls and Python (cProfile on every tenth batch), and waiting.
+``--lesser-floors`` adds two floors with fewer indexes in the day files (the unique
+visit-id index alone, and no index at all): how much of the floor the indexes make.
 
 Before the queries, every day but the last is compacted (:meth:`registry.Store.compact`,
 the nightly ``anshim registry compact``: a day's rows rewritten in venue and time order;
@@ -233,7 +235,14 @@ class SqliteFloor:
     engine does: a checkpoint, timed) and then removed (not timed), to spare the disk.
     """
 
-    def __init__(self, folder: Path, engine_folder: Path) -> None:
+    #: What each kind of floor keeps of the engine's day-file schema: all of it, the table
+    #: and its unique visit-id index (what idempotent writes need), or the table alone.
+    KINDS = ("engine", "unique_index_only", "table_only")
+
+    def __init__(self, folder: Path, engine_folder: Path, kind: str = "engine") -> None:
+        if kind not in self.KINDS:
+            raise ValueError(f"unknown floor kind {kind!r}")
+        self.kind = kind
         self.folder = folder
         self.engine_folder = engine_folder
         folder.mkdir(parents=True, exist_ok=True)
@@ -274,6 +283,12 @@ class SqliteFloor:
         for pragma in FLOOR_PRAGMAS:
             conn.execute(pragma)
         for (sql,) in schema:
+            index = not sql.startswith("CREATE TABLE")
+            if index and (
+                self.kind == "table_only"
+                or (self.kind == "unique_index_only" and not sql.startswith("CREATE UNIQUE"))
+            ):
+                continue
             conn.execute(sql)
         return conn
 
@@ -314,6 +329,7 @@ class SqliteFloor:
     def figures(self) -> dict[str, object]:
         self._close()
         return {
+            "kind": self.kind,
             "records_per_s": round(self.count / self.seconds),
             "cpu_us_per_record": round(self.cpu / self.count * 1e6, 1),
             "written_bytes_per_record": round(self.written / self.count),
@@ -385,7 +401,8 @@ def _ms(samples: list[float]) -> dict[str, float]:
 
 def _totals(root: int | None) -> tuple[float, int]:
     """CPU seconds (user and system) and bytes handed to write() so far by process
-    ``root`` and its children (0 for None)."""
+    ``root`` and its children (0 for None), the CPU of children that have exited (such as
+    PostgreSQL's autovacuum workers) included."""
     if root is None:
         return 0.0, 0
     tick = os.sysconf("SC_CLK_TCK")
@@ -403,8 +420,25 @@ def _totals(root: int | None) -> tuple[float, int]:
         except OSError:
             continue
         cpu += (int(fields[11]) + int(fields[12])) / tick
+        if int(entry) == root:  # its exited children's, once it has waited for them
+            cpu += (int(fields[13]) + int(fields[14])) / tick
         written += int(io["wchar"])
     return cpu, written
+
+
+def _pg_writes(url: str) -> dict[str, int]:
+    """The server's checkpoints and the 8 KiB buffers written so far, by who wrote them
+    (pg_stat_bgwriter): a backend writing buffers out itself does so on its own time."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT checkpoints_timed, checkpoints_req, buffers_checkpoint, buffers_clean,"
+            " buffers_backend FROM pg_stat_bgwriter"
+        ).fetchone()
+    assert row is not None
+    names = ("checkpoints_timed", "checkpoints_requested", "by_checkpointer", "by_bgwriter")
+    return dict(zip((*names, "by_backends"), (int(v) for v in row), strict=True))
 
 
 def _load() -> float:
@@ -419,6 +453,7 @@ def run(
     server_pid: int | None = None,
     *,
     floor: SqliteFloor | None = None,
+    lesser_floors: Sequence[SqliteFloor] = (),
     profile: bool = False,
     compact: bool = True,
     drop_caches: bool = False,
@@ -439,6 +474,7 @@ def run(
         # The server's CPU over the whole ingest (its background writers included; it is
         # idle while the next batch is made).
         server_start = _totals(server_pid)
+        writes_start = _pg_writes(url) if engine == "postgres" else None
         written = 0
         profiler = cProfile.Profile() if profile else None
         profiled, profiled_s, profiled_cpu = 0, 0.0, 0.0
@@ -469,6 +505,8 @@ def run(
                 sample.append(batch[-1])
             if floor is not None:
                 floor.put(batch)
+            for lesser in lesser_floors:
+                lesser.put(batch)
         store_threads = (
             time.process_time() - start[0] - (time.thread_time() - start[1]),
             _io_written() - start[2] - (_io_written(True) - start[3]),
@@ -476,6 +514,9 @@ def run(
         ingest_cpu += store_threads[0]
         written += store_threads[1]
         server_end = _totals(server_pid)
+        writes = None
+        if writes_start is not None:
+            writes = {k: v - writes_start[k] for k, v in _pg_writes(url).items()}
         server_cpu = server_end[0] - server_start[0]
         server_written = server_end[1] - server_start[1]
         load_ingest = _load()
@@ -492,9 +533,15 @@ def run(
                 "client": round(ingest_cpu / count * 1e6, 1),
                 "server": round(server_cpu / count * 1e6, 1) if server_pid else None,
             },
+            **({"server_buffer_writes": writes} if writes is not None else {}),
             # put waits for the server, so the two processes' CPU times add up.
             "ingest_records_per_cpu_s": round(count / (ingest_cpu + server_cpu)),
             **(_floor_figures(floor, count / ingest_s) if floor is not None else {}),
+            **(
+                {"floors_fewer_indexes": [f.figures() for f in lesser_floors]}
+                if lesser_floors
+                else {}
+            ),
             **(
                 {"ingest_time_split": _cpu_split(profiler, profiled, profiled_s, profiled_cpu)}
                 if profiler is not None and profiled
@@ -699,6 +746,12 @@ def main() -> None:
         "--no-floor", action="store_true", help="skip the bare-SQLite floor beside SQLite ingest"
     )
     parser.add_argument(
+        "--lesser-floors",
+        action="store_true",
+        help="beside the floor, bare SQLite into day files with fewer indexes: the unique"
+        " visit-id index alone (what idempotent writes need), and the table alone",
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="split ingest CPU into sqlite3 and Python"
     )
     parser.add_argument(
@@ -744,10 +797,16 @@ def main() -> None:
         for engine in args.engines.split(","):
             server_pid = None
             floor = None
+            lesser: list[SqliteFloor] = []
             if engine == "sqlite":
                 url = f"sqlite://{work / 'sqlite'}"
                 if not args.no_floor:
                     floor = SqliteFloor(work / "floor", work / "sqlite")
+                if args.lesser_floors:
+                    lesser = [
+                        SqliteFloor(work / f"floor-{kind}", work / "sqlite", kind)
+                        for kind in SqliteFloor.KINDS[1:]
+                    ]
             else:
                 url = args.postgres
                 if url is None:
@@ -769,6 +828,7 @@ def main() -> None:
                 work,
                 server_pid,
                 floor=floor,
+                lesser_floors=lesser,
                 profile=args.profile,
                 compact=not args.no_compact,
                 drop_caches=args.drop_caches,
@@ -786,6 +846,8 @@ def main() -> None:
                 server = None
             shutil.rmtree(work / "sqlite", ignore_errors=True)
             shutil.rmtree(work / "floor", ignore_errors=True)
+            for kind in SqliteFloor.KINDS[1:]:
+                shutil.rmtree(work / f"floor-{kind}", ignore_errors=True)
     finally:
         if server is not None:
             server.stop("fast")

@@ -11,16 +11,18 @@ server refuses the whole COPY if one does not match.
 Each row is packed by one :class:`struct.Struct` made for its shape (the lengths of its
 variable fields and which of them are NULL); a batch has a handful of shapes, so the
 structs are cached and a row costs one ``pack`` instead of thirteen field writes.
+:func:`visits_chunks` makes the payload in pieces, so that the client makes the next
+piece while the server stores the last one (the two share a batch's time otherwise).
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["COPY_SIGNATURE", "COPY_TRAILER", "visits_payload"]
+__all__ = ["COPY_SIGNATURE", "COPY_TRAILER", "visits_chunks", "visits_payload"]
 
 COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 COPY_TRAILER = b"\xff\xff"
@@ -52,8 +54,16 @@ def _shape(
 def visits_payload(rows: Iterable[tuple[Any, ...]]) -> bytes:
     """The binary COPY payload of visit rows (:func:`registry._store.to_row` layout),
     signature and trailer included."""
+    return b"".join(visits_chunks(rows, chunk=1 << 30))
+
+
+def visits_chunks(rows: Iterable[tuple[Any, ...]], chunk: int = 64) -> Iterator[bytes]:
+    """The same payload in pieces of ``chunk`` rows (the signature with the first, the
+    trailer after the last), made as they are asked for: the server stores one piece
+    while the next is made."""
     parts = [COPY_SIGNATURE]
     append = parts.append
+    pending = 0
     for venue, day, vid, tin, tout, pseud, loc, channel, decl, env, rh, version, sig in rows:
         v = venue.encode()
         p = pseud.encode()
@@ -76,5 +86,10 @@ def visits_payload(rows: Iterable[tuple[Any, ...]]) -> bytes:
         values += (len(rh), rh) if rh is not None else (-1,)
         values += (2, version, 64, sig)
         append(shape.pack(*values))
+        pending += 1
+        if pending == chunk:
+            yield b"".join(parts)
+            parts.clear()
+            pending = 0
     append(COPY_TRAILER)
-    return b"".join(parts)
+    yield b"".join(parts)

@@ -36,6 +36,8 @@ connection before lending it, so after a restart the next call gets a fresh one.
 from __future__ import annotations
 
 import contextlib
+import itertools
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -50,7 +52,7 @@ from registry._model import (
     Venue,
     trace_seed_label,
 )
-from registry._pgcopy import visits_payload
+from registry._pgcopy import visits_chunks
 from registry._schema import (
     PARTITIONED_TABLES,
     PSEUDONYM_KEY,
@@ -224,25 +226,22 @@ class PostgresStore:
         group = [r for day_group in by_day.values() for r in day_group]
         days = sorted(by_day)
 
-        def copy(conn: Any, rows: list[tuple[Any, ...]]) -> None:
+        def copy(conn: Any, rows: Iterable[tuple[Any, ...]]) -> None:
             # Straight into each day's partition: no routing of every row through the
-            # parent. Rows are grouped by day already (prepare_batch).
-            start = 0
-            while start < len(rows):
-                day = rows[start][1]
-                end = start
-                while end < len(rows) and rows[end][1] == day:
-                    end += 1
+            # parent. Rows come grouped by day (prepare_batch). The rows and the payload
+            # are made in pieces as they go out: the server stores one piece while the
+            # next is made, instead of waiting for the whole batch.
+            for day, of_day in itertools.groupby(rows, key=operator.itemgetter(1)):
                 with (
                     conn.cursor() as cur,
                     cur.copy(f"COPY visits_d{day:d} ({_COLS}) FROM STDIN (FORMAT BINARY)") as out,
                 ):
-                    out.write(visits_payload(rows[start:end]))
-                start = end
+                    for piece in visits_chunks(of_day):
+                        out.write(piece)
 
         def write(conn: Any, careful: bool) -> PutResult:
             if not careful:
-                copy(conn, [to_row(r) for r in group])
+                copy(conn, map(to_row, group))
                 return PutResult(len(group), 0, 0)
             stored: dict[tuple[str, int, bytes], tuple[Any, ...]] = {}
             rows = conn.execute(

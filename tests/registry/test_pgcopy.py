@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry._pgcopy import visits_payload
+from registry._pgcopy import visits_chunks, visits_payload
 
 # Each column's binary send format: network-order integers, bytea and text as their bytes.
 _TYPES = ("text", "i", "b", "q", "q", "text", "b", "h", "h", "b", "b", "h", "b")
@@ -74,3 +74,16 @@ def test_payload_reads_back_as_the_rows(batch: list[tuple[Any, ...]]) -> None:
 
 def test_empty_payload_is_signature_and_trailer() -> None:
     assert visits_payload([]) == b"PGCOPY\n\xff\r\n\x00" + bytes(8) + b"\xff\xff"
+
+
+@given(st.lists(rows, max_size=30), st.integers(1, 12))
+def test_pieces_make_the_payload_each_with_whole_rows(
+    batch: list[tuple[Any, ...]], chunk: int
+) -> None:
+    pieces = list(visits_chunks(iter(batch), chunk=chunk))
+    assert b"".join(pieces) == visits_payload(batch)
+    assert len(pieces) == len(batch) // chunk + 1  # the last one holds the trailer
+    # Every piece but the last ends on a row's end: the rows before it decode alone.
+    for n in range(1, len(pieces)):
+        head = b"".join(pieces[:n])
+        assert decode(head + b"\xff\xff") == batch[: n * chunk]
