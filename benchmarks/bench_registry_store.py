@@ -48,6 +48,7 @@ record show what a durable commit of random index entries costs.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import contextlib
 import cProfile
 import gc
@@ -441,6 +442,27 @@ def _pg_writes(url: str) -> dict[str, int]:
     return dict(zip((*names, "by_backends"), (int(v) for v in row), strict=True))
 
 
+def _put_in_parallel(store: registry.Store, batches: list[Any], writers: int) -> float:
+    """Put ``batches`` from ``writers`` threads, each taking the next batch; the seconds
+    from the first put to the last commit."""
+    queue = iter(batches)
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with lock:
+                batch = next(queue, None)
+            if batch is None:
+                return
+            store.put(batch)
+
+    t = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(writers) as pool:
+        for done in [pool.submit(work) for _ in range(writers)]:
+            done.result()
+    return time.perf_counter() - t
+
+
 def _load() -> float:
     return round(os.getloadavg()[0], 2)
 
@@ -460,6 +482,7 @@ def run(
     days: int = DAYS,
     signed: bool = True,
     wedding_only: bool = False,
+    writers: int = 1,
 ) -> dict[str, object]:
     island = Island(records, days=days, signed=signed, only_day=DAYS // 2 if wedding_only else None)
     store = registry.open_store(url, create=True)
@@ -482,7 +505,18 @@ def run(
         # those of every other thread: the engine's (SQLite closes a day file it leaves on
         # a thread of its own); the floor and the record maker run on this one.
         start = (time.process_time(), time.thread_time(), _io_written(), _io_written(True))
-        for n, batch in enumerate(island.batches()):
+        if writers > 1:
+            # Every batch is made first; then the writers put them, each on a connection
+            # of its own, and the ingest is the wall time of all the puts.
+            made = list(island.batches())
+            sample = [b[-1] for b in made[::every]]
+            server_start = _totals(server_pid)
+            writes_start = _pg_writes(url)
+            start = (time.process_time(), time.thread_time(), _io_written(), _io_written(True))
+            ingest_s = _put_in_parallel(store, made, writers)
+            count = sum(len(b) for b in made)
+            del made
+        for n, batch in enumerate(island.batches() if writers == 1 else ()):
             watch = profiler is not None and n % 10 == 0
             w = _io_written(thread=True)
             c = time.thread_time()
@@ -529,6 +563,7 @@ def run(
             "signatures": "the venue key's" if signed else "64 random bytes (--unsigned)",
             "ingest_records_per_s": round(count / ingest_s),
             "ingest_batch": BATCH,
+            "ingest_writers": writers,
             "ingest_cpu_us_per_record": {
                 "client": round(ingest_cpu / count * 1e6, 1),
                 "server": round(server_cpu / count * 1e6, 1) if server_pid else None,
@@ -746,6 +781,14 @@ def main() -> None:
         "--no-floor", action="store_true", help="skip the bare-SQLite floor beside SQLite ingest"
     )
     parser.add_argument(
+        "--writers",
+        type=int,
+        default=1,
+        help="PostgreSQL only: put from this many threads at once, each on a connection of"
+        " its own, as the registry service's workers do; the records are made before the"
+        " clock starts (in memory: at most 3 full-size days), so use --days",
+    )
+    parser.add_argument(
         "--lesser-floors",
         action="store_true",
         help="beside the floor, bare SQLite into day files with fewer indexes: the unique"
@@ -789,6 +832,14 @@ def main() -> None:
     args = parser.parse_args()
     if not 1 <= args.days <= DAYS:
         parser.error(f"--days must be in [1, {DAYS}]")
+    if args.writers < 1:
+        parser.error("--writers must be at least 1")
+    if args.writers > 1 and (
+        args.engines != "postgres"
+        or args.wedding_day
+        or args.records // DAYS * args.days > 4_100_000
+    ):
+        parser.error("--writers needs --engines postgres and at most 3 full-size days (--days)")
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     work = Path(tempfile.mkdtemp(prefix="anshim-bench-"))
@@ -835,6 +886,7 @@ def main() -> None:
                 days=args.days,
                 signed=not args.unsigned,
                 wedding_only=args.wedding_day,
+                writers=args.writers,
             )
             if server_pid is not None:
                 figures["server_settings"] = SERVER_SETTINGS
