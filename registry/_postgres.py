@@ -64,6 +64,7 @@ from registry._schema import (
     citus_migrations,
     postgres_migrations,
     postgres_partition_ddl,
+    text_key,
 )
 from registry._store import (
     COLUMNS,
@@ -385,7 +386,7 @@ class PostgresStore:
             # (bytea in hex) and 5 ms in binary.
             rows = conn.execute(
                 f"SELECT {_COLS} FROM visits WHERE day BETWEEN %s AND %s"
-                f" AND {VENUE_KEY} = hashtextextended(%s, 0) AND venue = %s"
+                f" AND {VENUE_KEY} = {text_key('%s')} AND venue = %s"
                 " AND time_in BETWEEN %s AND %s AND coalesce(time_out, time_in + %s) >= %s",
                 (
                     days.start,
@@ -429,7 +430,7 @@ class PostgresStore:
                 f"SELECT {', '.join('v.' + c for c in COLUMNS)}"
                 " FROM unnest(%b::text[], %b::bytea[]) AS q(venue, locator)"
                 f" CROSS JOIN LATERAL (SELECT {_COLS} FROM visits WHERE day = %s"
-                f" AND {VENUE_KEY} = hashtextextended(q.venue, 0) AND locator = q.locator"
+                f" AND {VENUE_KEY} = {text_key('q.venue')} AND locator = q.locator"
                 " AND venue = q.venue OFFSET 0) AS v",
                 ([p[0] for p in checked], [p[1] for p in checked], day),
                 binary=True,
@@ -443,7 +444,7 @@ class PostgresStore:
         with self._conn() as conn:
             rows = conn.execute(
                 f"SELECT {_COLS} FROM visits WHERE day = %s"
-                f" AND {PSEUDONYM_KEY} = hashtextextended(%s, 0) AND pseudonym = %s",
+                f" AND {PSEUDONYM_KEY} = {text_key('%s')} AND pseudonym = %s",
                 (day, pseudonym, pseudonym),
                 binary=True,
             ).fetchall()

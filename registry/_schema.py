@@ -43,6 +43,7 @@ __all__ = [
     "citus_migrations",
     "postgres_migrations",
     "postgres_partition_ddl",
+    "text_key",
 ]
 
 Migration = tuple[str, ...]
@@ -146,12 +147,20 @@ SQLITE_PSEUDONYM_KEY = "substr(pseudonym, 13, 10)"
 
 # -- PostgreSQL ---------------------------------------------------------------------------
 
+
+def text_key(expression: str) -> str:
+    """The 64-bit index key of a text ``expression`` (a column, ``%s``, ``q.venue``): the
+    query's side of a comparison with :data:`VENUE_KEY` or :data:`PSEUDONYM_KEY`, so the
+    function and its seed are written here only."""
+    return f"hashtextextended({expression}, 0)"
+
+
 #: The expressions PostgreSQL's secondary indexes hold from version 5 on, each a 64-bit hash
 #: of the text (``hashtextextended``, the function hash partitioning uses, so stable across
 #: versions and machines). A query names the same expression to use the index, and matches
 #: the text itself on the row too.
-VENUE_KEY = "hashtextextended(venue, 0)"
-PSEUDONYM_KEY = "hashtextextended(pseudonym, 0)"
+VENUE_KEY = text_key("venue")
+PSEUDONYM_KEY = text_key("pseudonym")
 
 _VISITS = (
     "CREATE TABLE visits (venue text NOT NULL, day integer NOT NULL,"

@@ -383,6 +383,51 @@ def test_postgres_migrates_a_version_4_database_to_hashed_index_keys(
     assert store.compacted(DAY)
 
 
+def test_postgres_queries_search_an_index(pg_url: str, open_url: Opener) -> None:
+    # Every query the store runs on a day's partition searches one of its indexes: the
+    # server explains each statement (auto_explain, sent back as a notice) with sequential
+    # scans priced out, so a query whose expressions stop matching an index's (VENUE_KEY,
+    # PSEUDONYM_KEY and text_key apart) shows a sequential scan of the partition.
+    open_url(pg_url).close()
+    database = pg_url.rsplit("/", 1)[1]
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        for name, value in (
+            ("session_preload_libraries", "auto_explain"),
+            ("auto_explain.log_min_duration", "0"),
+            ("auto_explain.log_level", "notice"),
+            ("enable_seqscan", "off"),
+        ):
+            conn.execute(f'ALTER DATABASE "{database}" SET {name} = {value}')
+    store = open_url(pg_url, min_size=1, max_size=1)
+    kit = make_venue(1)
+    store.put_venues([kit.venue])
+    record = make_visit(kit, T0 + 60)
+    store.put([record])
+    assert record.visit.locator is not None
+    plans: list[str] = []
+    with store._conn() as conn:  # type: ignore[attr-defined]  # the pool's one connection
+        conn.add_notice_handler(lambda notice: plans.append(notice.message_primary or ""))
+    assert store.by_pseudonym(record.visit.pseudonym, DAY)
+    assert store.by_locators(DAY, [(kit.did, record.visit.locator)])
+    assert store.by_visit_ids([record.visit.visit_id], days=range(DAY, DAY + 1))
+    assert store.contacts(kit.did, T0 + 60, T0 + 1800)
+    partition = f"visits_d{DAY}"
+    searched = [p for p in plans if partition in p]
+    assert len(searched) == 4, plans
+    # What each query's index condition must hold (not a whole index read with a filter).
+    wanted = (
+        ("hashtextextended(pseudonym, ",),
+        ("hashtextextended(venue, ", "locator = q.locator"),
+        ("visit_id = ANY",),
+        ("hashtextextended(venue, ", "time_in >= ", "time_in <= "),
+    )
+    for plan, parts in zip(searched, wanted, strict=True):
+        assert f"Seq Scan on {partition}" not in plan, plan
+        conditions = " ".join(line for line in plan.splitlines() if "Index Cond:" in line)
+        for part in parts:
+            assert part in conditions, plan
+
+
 def test_postgres_unreachable_is_store_unavailable(pg_server: Server) -> None:
     closed = f"postgresql://anshim@127.0.0.1:{pg_server.port + 1}/postgres"
     with pytest.raises(StoreUnavailable) as info:
