@@ -29,6 +29,12 @@ the floor's. ``--profile`` also splits the CPU time of the engine's ``put`` into
 ``sqlite3``'s calls and Python (cProfile on every tenth batch), and waiting.
 ``--lesser-floors`` adds two floors with fewer indexes in the day files (the unique
 visit-id index alone, and no index at all): how much of the floor the indexes make.
+``--postgres-floor`` measures PostgreSQL's floor the same way (:class:`PostgresFloor`:
+bare psycopg COPY of the same rows into tables made like the engine's day partitions, its
+batches alternating with the engine's; ``floor_postgres``), with ``--lesser-floors`` too.
+``--writers N`` puts PostgreSQL's batches from N threads at once, as the registry
+service's worker processes do; the records are then made a chunk at a time
+(:data:`WRITERS_CHUNK` batches) with the clock stopped.
 
 Before the queries, every day but the last is compacted (:meth:`registry.Store.compact`,
 the nightly ``anshim registry compact``: a day's rows rewritten in venue and time order;
@@ -53,6 +59,7 @@ import contextlib
 import cProfile
 import gc
 import hashlib
+import itertools
 import json
 import os
 import pstats
@@ -89,6 +96,8 @@ DAYS = 28
 FIRST_DAY = 19_800
 BATCH = 1000
 WEDDING_GUESTS = 1000
+#: How many batches --writers makes before the clock starts again: about one full-size day.
+WRITERS_CHUNK = 1400
 CATEGORIES = ["restaurant", "cafe", "shop", "bar", "gym", "church", "karaoke", "office"]
 #: The throwaway server's settings beyond the test server's: memory for a day's indexes,
 #: and checkpoints far enough apart that a page is not logged whole again after each one
@@ -338,6 +347,133 @@ class SqliteFloor:
         }
 
 
+class PostgresFloor:
+    """Bare psycopg on the engine's rows: what PostgreSQL ingest would cost with no anshim
+    code.
+
+    Each batch becomes the visits table's row tuples before the clock starts; then one
+    transaction holding a binary ``COPY … FROM STDIN`` of them (psycopg's own
+    ``write_row``, typed by ``set_types``) and its commit (``synchronous_commit`` on:
+    flushed to the server's WAL) are timed, on a connection of the floor's own. A day's
+    table is made like the engine's partition of that day, ``CREATE TABLE … (LIKE
+    visits_dN INCLUDING ALL)`` (its columns, primary key and three hashed-key indexes),
+    after the engine made it, and dropped when the next day begins (not timed), to spare
+    the disk and the shared buffers. The floor's backend CPU is read from its process.
+    """
+
+    #: As :attr:`SqliteFloor.KINDS`: all of the partition's indexes, its primary key alone
+    #: (what idempotent writes need), or none.
+    KINDS = ("engine", "unique_index_only", "table_only")
+    #: The visits table's columns, in the order :meth:`_row` makes them.
+    COLUMNS = (
+        "venue", "day", "visit_id", "time_in", "time_out", "pseudonym", "locator",
+        "channel", "declaration", "envelope", "receipt_hash", "version", "signature",
+    )  # fmt: skip
+
+    def __init__(self, url: str, kind: str = "engine") -> None:
+        import psycopg
+
+        if kind not in self.KINDS:
+            raise ValueError(f"unknown floor kind {kind!r}")
+        self.kind = kind
+        self.conn = psycopg.connect(url, autocommit=True)
+        self.backend = int(self.conn.info.backend_pid)
+        self.day: int | None = None
+        self.types: list[str] = []
+        self.seconds = 0.0
+        self.cpu = 0.0
+        self.server_cpu = 0.0
+        self.server_written = 0
+        self.count = 0
+
+    def _row(self, record: registry.StoredVisit) -> tuple[Any, ...]:
+        v = record.visit
+        d = v.declaration
+        return (
+            v.venue, v.day, v.visit_id, v.time_in, v.time_out, v.pseudonym, v.locator,
+            int(v.channel), None if d is None else d.fever + 2 * d.respiratory, v.envelope,
+            v.receipt_hash, v.version, record.signature,
+        )  # fmt: skip
+
+    def _table(self, day: int | None) -> str:
+        return f"floor_{self.kind}_d{day}"
+
+    def _open(self, day: int) -> None:
+        like = f"visits_d{day:d}"
+        columns = self.conn.execute(
+            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
+            " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+            (like,),
+        ).fetchall()
+        if tuple(name for name, _ in columns) != self.COLUMNS:
+            raise RuntimeError(f"{like} has columns {columns}, not the floor's {self.COLUMNS}")
+        self.types = [kind for _, kind in columns]
+        table = self._table(day)
+        including = "INCLUDING ALL" if self.kind == "engine" else "INCLUDING DEFAULTS"
+        self.conn.execute(f"CREATE TABLE {table} (LIKE {like} {including})")
+        if self.kind == "unique_index_only":
+            key = self.conn.execute(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+                " WHERE conrelid = %s::regclass AND contype = 'p'",
+                (like,),
+            ).fetchone()
+            assert key is not None
+            self.conn.execute(f"ALTER TABLE {table} ADD {key[0]}")
+
+    def _backend(self) -> tuple[float, int]:
+        # The floor's backend's CPU seconds and bytes handed to write() so far.
+        with open(f"/proc/{self.backend}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        with open(f"/proc/{self.backend}/io") as fh:
+            written = int(next(line for line in fh if line.startswith("wchar:")).split()[1])
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), written
+
+    def put(self, batch: Sequence[registry.StoredVisit]) -> None:
+        by_day: dict[int, list[tuple[Any, ...]]] = {}
+        for record in batch:
+            by_day.setdefault(record.visit.day, []).append(self._row(record))
+        for day, rows in by_day.items():
+            if day != self.day:
+                self._close()
+                self._open(day)
+                self.day = day
+            server = self._backend()
+            c = time.thread_time()
+            t = time.perf_counter()
+            with (
+                self.conn.transaction(),
+                self.conn.cursor() as cur,
+                cur.copy(f"COPY {self._table(day)} FROM STDIN (FORMAT BINARY)") as copy,
+            ):
+                copy.set_types(self.types)
+                for row in rows:
+                    copy.write_row(row)
+            self.seconds += time.perf_counter() - t
+            self.cpu += time.thread_time() - c
+            after = self._backend()
+            self.server_cpu += after[0] - server[0]
+            self.server_written += after[1] - server[1]
+            self.count += len(rows)
+
+    def _close(self) -> None:
+        if self.day is not None:
+            self.conn.execute(f"DROP TABLE {self._table(self.day)}")
+            self.day = None
+
+    def figures(self) -> dict[str, object]:
+        self._close()
+        self.conn.close()
+        return {
+            "kind": self.kind,
+            "records_per_s": round(self.count / self.seconds),
+            "cpu_us_per_record": {
+                "client": round(self.cpu / self.count * 1e6, 1),
+                "server": round(self.server_cpu / self.count * 1e6, 1),
+            },
+            "copy": "binary COPY by psycopg's write_row, one transaction per batch",
+        }
+
+
 #: cProfile's names for the calls that run inside sqlite3 (the C library).
 _SQLITE_CALLS = ("sqlite3.Connection", "sqlite3.Cursor")
 
@@ -474,8 +610,8 @@ def run(
     folder: Path,
     server_pid: int | None = None,
     *,
-    floor: SqliteFloor | None = None,
-    lesser_floors: Sequence[SqliteFloor] = (),
+    floor: SqliteFloor | PostgresFloor | None = None,
+    lesser_floors: Sequence[SqliteFloor | PostgresFloor] = (),
     profile: bool = False,
     compact: bool = True,
     drop_caches: bool = False,
@@ -506,15 +642,16 @@ def run(
         # a thread of its own); the floor and the record maker run on this one.
         start = (time.process_time(), time.thread_time(), _io_written(), _io_written(True))
         if writers > 1:
-            # Every batch is made first; then the writers put them, each on a connection
-            # of its own, and the ingest is the wall time of all the puts.
-            made = list(island.batches())
-            sample = [b[-1] for b in made[::every]]
-            server_start = _totals(server_pid)
-            writes_start = _pg_writes(url)
-            start = (time.process_time(), time.thread_time(), _io_written(), _io_written(True))
-            ingest_s = _put_in_parallel(store, made, writers)
-            count = sum(len(b) for b in made)
+            # The batches are made a chunk at a time (about a full-size day), the clock
+            # stopped; then the writers put the chunk, each on a connection of its own, and
+            # the ingest is the wall time of the puts, from the first to the last commit.
+            made_batches = island.batches()
+            n = 0
+            while made := list(itertools.islice(made_batches, WRITERS_CHUNK)):
+                sample += [b[-1] for i, b in enumerate(made, start=n) if i % every == 0]
+                n += len(made)
+                ingest_s += _put_in_parallel(store, made, writers)
+                count += sum(len(b) for b in made)
             del made
         for n, batch in enumerate(island.batches() if writers == 1 else ()):
             watch = profiler is not None and n % 10 == 0
@@ -553,6 +690,12 @@ def run(
             writes = {k: v - writes_start[k] for k, v in _pg_writes(url).items()}
         server_cpu = server_end[0] - server_start[0]
         server_written = server_end[1] - server_start[1]
+        # The server's figures are the engine's: the PostgreSQL floors' backends are taken
+        # out (what the checkpointer and background writer did for their tables is not).
+        for f in (floor, *lesser_floors):
+            if isinstance(f, PostgresFloor):
+                server_cpu -= f.server_cpu
+                server_written -= f.server_written
         load_ingest = _load()
         ingest = {
             "engine": engine,
@@ -695,6 +838,11 @@ def run(
             "retention_drop_day_s": round(drop_s, 3),
             "retention_dropped_days": dropped,
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            **(
+                {"peak_rss_holds": f"--writers: {WRITERS_CHUNK} batches of records made ahead"}
+                if writers > 1
+                else {}
+            ),
             "baseline_fsync_ms": _fsync_ms(folder),
             "load_average": {"start": load_start, "after_ingest": load_ingest, "end": _load()},
             "cpus": os.cpu_count(),
@@ -760,10 +908,10 @@ def _drop_caches() -> bool:
     return True
 
 
-def _floor_figures(floor: SqliteFloor, rate: float) -> dict[str, object]:
+def _floor_figures(floor: SqliteFloor | PostgresFloor, rate: float) -> dict[str, object]:
     figures = floor.figures()
     return {
-        "floor_sqlite": figures,
+        "floor_sqlite" if isinstance(floor, SqliteFloor) else "floor_postgres": figures,
         "ingest_vs_floor": round(rate / float(str(figures["records_per_s"])), 3),
     }
 
@@ -785,14 +933,21 @@ def main() -> None:
         type=int,
         default=1,
         help="PostgreSQL only: put from this many threads at once, each on a connection of"
-        " its own, as the registry service's workers do; the records are made before the"
-        " clock starts (in memory: at most 3 full-size days), so use --days",
+        " its own, as the registry service's workers do; the records are made about a"
+        " full-size day at a time, the clock stopped",
+    )
+    parser.add_argument(
+        "--postgres-floor",
+        action="store_true",
+        help="beside PostgreSQL ingest, bare psycopg COPY of the same rows into tables made"
+        " like the engine's day partitions (PostgresFloor; off by default: it doubles the"
+        " server's work)",
     )
     parser.add_argument(
         "--lesser-floors",
         action="store_true",
-        help="beside the floor, bare SQLite into day files with fewer indexes: the unique"
-        " visit-id index alone (what idempotent writes need), and the table alone",
+        help="beside each floor, floors with fewer indexes: the unique visit-id index alone"
+        " (what idempotent writes need), and the table alone",
     )
     parser.add_argument(
         "--profile", action="store_true", help="split ingest CPU into sqlite3 and Python"
@@ -834,12 +989,12 @@ def main() -> None:
         parser.error(f"--days must be in [1, {DAYS}]")
     if args.writers < 1:
         parser.error("--writers must be at least 1")
-    if args.writers > 1 and (
-        args.engines != "postgres"
-        or args.wedding_day
-        or args.records // DAYS * args.days > 4_100_000
-    ):
-        parser.error("--writers needs --engines postgres and at most 3 full-size days (--days)")
+    if args.writers > 1 and (args.engines != "postgres" or args.wedding_day):
+        parser.error("--writers needs --engines postgres (and no --wedding-day)")
+    if args.writers > 1 and args.postgres_floor:
+        parser.error("--postgres-floor alternates with one writer's batches: not with --writers")
+    if args.postgres_floor and "postgres" not in args.engines.split(","):
+        parser.error("--postgres-floor needs the postgres engine (--engines)")
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     work = Path(tempfile.mkdtemp(prefix="anshim-bench-"))
@@ -847,8 +1002,8 @@ def main() -> None:
     try:
         for engine in args.engines.split(","):
             server_pid = None
-            floor = None
-            lesser: list[SqliteFloor] = []
+            floor: SqliteFloor | PostgresFloor | None = None
+            lesser: list[SqliteFloor | PostgresFloor] = []
             if engine == "sqlite":
                 url = f"sqlite://{work / 'sqlite'}"
                 if not args.no_floor:
@@ -872,6 +1027,11 @@ def main() -> None:
                     )
                     url = server.create_database("bench")
                     server_pid = int((server.data / "postmaster.pid").read_text().split()[0])
+                if args.postgres_floor:
+                    registry.open_store(url, create=True).close()  # its tables, for LIKE
+                    floor = PostgresFloor(url)
+                    if args.lesser_floors:
+                        lesser = [PostgresFloor(url, kind) for kind in PostgresFloor.KINDS[1:]]
             figures = run(
                 engine,
                 url,
