@@ -73,7 +73,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -234,6 +234,16 @@ def _io_written(thread: bool = False) -> int:
         return int(next(line for line in fh if line.startswith("wchar:")).split()[1])
 
 
+def _rows_by_day(
+    batch: Sequence[registry.StoredVisit], row: Callable[[registry.StoredVisit], tuple[Any, ...]]
+) -> dict[int, list[tuple[Any, ...]]]:
+    # A floor's rows of a batch, by day, made before its clock starts.
+    by_day: dict[int, list[tuple[Any, ...]]] = {}
+    for record in batch:
+        by_day.setdefault(record.visit.day, []).append(row(record))
+    return by_day
+
+
 class SqliteFloor:
     """Bare SQLite on the engine's rows: what ingest would cost with no anshim code.
 
@@ -303,10 +313,7 @@ class SqliteFloor:
         return conn
 
     def put(self, batch: Sequence[registry.StoredVisit]) -> None:
-        by_day: dict[int, list[tuple[Any, ...]]] = {}
-        for record in batch:
-            by_day.setdefault(record.visit.day, []).append(self._row(record))
-        for day, rows in by_day.items():
+        for day, rows in _rows_by_day(batch, self._row).items():
             if day != self.day:
                 self._close()  # timed, as the engine's own move to a new day
                 self.conn, self.day = self._open(day), day
@@ -429,10 +436,7 @@ class PostgresFloor:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), written
 
     def put(self, batch: Sequence[registry.StoredVisit]) -> None:
-        by_day: dict[int, list[tuple[Any, ...]]] = {}
-        for record in batch:
-            by_day.setdefault(record.visit.day, []).append(self._row(record))
-        for day, rows in by_day.items():
+        for day, rows in _rows_by_day(batch, self._row).items():
             if day != self.day:
                 self._close()
                 self._open(day)
