@@ -234,6 +234,17 @@ def _io_written(thread: bool = False) -> int:
         return int(next(line for line in fh if line.startswith("wchar:")).split()[1])
 
 
+def _visit_row(record: registry.StoredVisit) -> tuple[Any, ...]:
+    # A record's fields as the visits table's columns, for the floors.
+    v = record.visit
+    d = v.declaration
+    return (
+        v.venue, v.day, v.visit_id, v.time_in, v.time_out, v.pseudonym, v.locator,
+        int(v.channel), None if d is None else d.fever + 2 * d.respiratory, v.envelope,
+        v.receipt_hash, v.version, record.signature,
+    )  # fmt: skip
+
+
 def _rows_by_day(
     batch: Sequence[registry.StoredVisit], row: Callable[[registry.StoredVisit], tuple[Any, ...]]
 ) -> dict[int, list[tuple[Any, ...]]]:
@@ -276,17 +287,12 @@ class SqliteFloor:
         self.insert = ""
 
     def _row(self, record: registry.StoredVisit) -> tuple[Any, ...]:
-        v = record.visit
-        key = self.keys.get(v.venue)
+        venue = record.visit.venue
+        key = self.keys.get(venue)
         if key is None:
-            digest = hashlib.sha256(v.venue.encode()).digest()
-            key = self.keys[v.venue] = int.from_bytes(digest[:8], "big", signed=True)
-        d = v.declaration
-        return (
-            v.venue, v.day, v.visit_id, v.time_in, v.time_out, v.pseudonym, v.locator,
-            int(v.channel), None if d is None else d.fever + 2 * d.respiratory, v.envelope,
-            v.receipt_hash, v.version, record.signature, key,
-        )  # fmt: skip
+            digest = hashlib.sha256(venue.encode()).digest()
+            key = self.keys[venue] = int.from_bytes(digest[:8], "big", signed=True)
+        return (*_visit_row(record), key)
 
     def _open(self, day: int) -> sqlite3.Connection:
         engine = sqlite3.connect(self.engine_folder / f"visits-{day}.sqlite3")
@@ -371,7 +377,7 @@ class PostgresFloor:
     #: As :attr:`SqliteFloor.KINDS`: all of the partition's indexes, its primary key alone
     #: (what idempotent writes need), or none.
     KINDS = ("engine", "unique_index_only", "table_only")
-    #: The visits table's columns, in the order :meth:`_row` makes them.
+    #: The visits table's columns, in the order :func:`_visit_row` makes them.
     COLUMNS = (
         "venue", "day", "visit_id", "time_in", "time_out", "pseudonym", "locator",
         "channel", "declaration", "envelope", "receipt_hash", "version", "signature",
@@ -392,15 +398,6 @@ class PostgresFloor:
         self.server_cpu = 0.0
         self.server_written = 0
         self.count = 0
-
-    def _row(self, record: registry.StoredVisit) -> tuple[Any, ...]:
-        v = record.visit
-        d = v.declaration
-        return (
-            v.venue, v.day, v.visit_id, v.time_in, v.time_out, v.pseudonym, v.locator,
-            int(v.channel), None if d is None else d.fever + 2 * d.respiratory, v.envelope,
-            v.receipt_hash, v.version, record.signature,
-        )  # fmt: skip
 
     def _table(self, day: int | None) -> str:
         return f"floor_{self.kind}_d{day}"
@@ -427,21 +424,13 @@ class PostgresFloor:
             assert key is not None
             self.conn.execute(f"ALTER TABLE {table} ADD {key[0]}")
 
-    def _backend(self) -> tuple[float, int]:
-        # The floor's backend's CPU seconds and bytes handed to write() so far.
-        with open(f"/proc/{self.backend}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-        with open(f"/proc/{self.backend}/io") as fh:
-            written = int(next(line for line in fh if line.startswith("wchar:")).split()[1])
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), written
-
     def put(self, batch: Sequence[registry.StoredVisit]) -> None:
-        for day, rows in _rows_by_day(batch, self._row).items():
+        for day, rows in _rows_by_day(batch, _visit_row).items():
             if day != self.day:
                 self._close()
                 self._open(day)
                 self.day = day
-            server = self._backend()
+            server = _totals(self.backend)  # the floor's backend: CPU, bytes written
             c = time.thread_time()
             t = time.perf_counter()
             with (
@@ -454,7 +443,7 @@ class PostgresFloor:
                     copy.write_row(row)
             self.seconds += time.perf_counter() - t
             self.cpu += time.thread_time() - c
-            after = self._backend()
+            after = _totals(self.backend)
             self.server_cpu += after[0] - server[0]
             self.server_written += after[1] - server[1]
             self.count += len(rows)
@@ -585,21 +574,9 @@ def _pg_writes(url: str) -> dict[str, int]:
 def _put_in_parallel(store: registry.Store, batches: list[Any], writers: int) -> float:
     """Put ``batches`` from ``writers`` threads, each taking the next batch; the seconds
     from the first put to the last commit."""
-    queue = iter(batches)
-    lock = threading.Lock()
-
-    def work() -> None:
-        while True:
-            with lock:
-                batch = next(queue, None)
-            if batch is None:
-                return
-            store.put(batch)
-
     t = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(writers) as pool:
-        for done in [pool.submit(work) for _ in range(writers)]:
-            done.result()
+        list(pool.map(store.put, batches))  # every put's error, if any, is raised here
     return time.perf_counter() - t
 
 
@@ -656,7 +633,6 @@ def run(
                 n += len(made)
                 ingest_s += _put_in_parallel(store, made, writers)
                 count += sum(len(b) for b in made)
-            del made
         for n, batch in enumerate(island.batches() if writers == 1 else ()):
             watch = profiler is not None and n % 10 == 0
             w = _io_written(thread=True)
